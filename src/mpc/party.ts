@@ -1,0 +1,44 @@
+// A party of the two-party computation: its role, its channel to the peer, its randomness and its OT instances.
+import type { Channel } from "../net/channel.js";
+import { Prg } from "../core/prg.js";
+import { OtPack } from "../ot/index.js";
+
+/** The server holds the model; the client holds the input and learns the output. */
+export type Role = "server" | "client";
+
+export interface PartyOptions {
+  /** A seeded PRG, for reproducible tests only; production parties seed from the OS. */
+  prg?: Prg;
+}
+
+export class Party {
+  readonly role: Role;
+  readonly ch: Channel;
+  readonly prg: Prg;
+  readonly ot: OtPack;
+
+  private constructor(role: Role, ch: Channel, prg: Prg, ot: OtPack) {
+    this.role = role;
+    this.ch = ch;
+    this.prg = prg;
+    this.ot = ot;
+  }
+
+  /** Creates a party and runs the base OTs; the peer must call `create` at the same time. */
+  static async create(role: Role, ch: Channel, opts: PartyOptions = {}): Promise<Party> {
+    if (role !== "server" && role !== "client") throw new TypeError(`Party: role must be "server" or "client", got ${String(role)}`);
+    const prg = opts.prg ?? (await Prg.create());
+    const ot = new OtPack(ch, prg, role);
+    await ot.setup();
+    return new Party(role, ch, prg, ot);
+  }
+
+  get isServer(): boolean {
+    return this.role === "server";
+  }
+
+  /** Runs `fn` in a named counter scope of the channel. */
+  scope<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.ch.scope(name, fn);
+  }
+}
