@@ -4,6 +4,7 @@ import { readSafetensors, writeSafetensors } from "../src/model/safetensors.js";
 import { basicTokenize, WordPieceTokenizer } from "../src/model/tokenizer.js";
 import { erf, forward, gelu } from "../src/model/reference.js";
 import { randomWeights, weightsFromTensors, weightsToTensors } from "../src/model/weights.js";
+import { loadModel, parseThresholds, saveModel } from "../src/model/directory.js";
 
 describe("config", () => {
   it("has the standard presets", () => {
@@ -104,5 +105,43 @@ describe("float reference", () => {
     expect(Array.from(keepAll.logits)).toEqual(Array.from(plain.logits));
     expect(forward(w, ids, mask, { thresholds: [1, 1] }).tokensPerLayer).toEqual([8, 1, 1]);
     expect(() => forward(w, Int32Array.from([2, 99]), Uint8Array.from([1, 1]))).toThrow(/token id 99 at position 1/);
+  });
+});
+
+describe("model directory", () => {
+  const vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world"];
+  const memoryDir = () => {
+    const files = new Map<string, Uint8Array>();
+    return {
+      files,
+      read: async (name: string) => files.get(name),
+      write: async (name: string, data: Uint8Array) => void files.set(name, data),
+    };
+  };
+
+  it("saves and loads a model with thresholds", async () => {
+    const config = presetConfig("tiny", { vocabSize: vocab.length, maxPositions: 16 });
+    const model = {
+      config,
+      weights: randomWeights(config, 5),
+      tokenizer: WordPieceTokenizer.fromVocabText(vocab.join("\n")),
+      thresholds: { theta: [0.01, 0.02], beta: [0.05, 0.05] },
+    };
+    const dir = memoryDir();
+    await saveModel(dir.write, model);
+    const back = await loadModel(dir.read);
+    expect(back.config).toEqual(config);
+    expect(back.thresholds).toEqual(model.thresholds);
+    expect(back.tokenizer.encode("hello world", 5).tokens).toEqual(["[CLS]", "hello", "world", "[SEP]"]);
+    expect(back.weights.layers[0].query.weight).toEqual(model.weights.layers[0].query.weight);
+  });
+
+  it("names the missing file or bad field", async () => {
+    const dir = memoryDir();
+    await expect(loadModel(dir.read, "m")).rejects.toThrow("m: config.json not found");
+    dir.files.set("config.json", new TextEncoder().encode("{"));
+    await expect(loadModel(dir.read, "m")).rejects.toThrow(/m\/config.json/);
+    expect(() => parseThresholds({ theta: [0.1], beta: [0.05] }, 1)).toThrow(/beta\[0\] = 0.05 is below theta\[0\]/);
+    expect(() => parseThresholds({ theta: [0.1, 0.2], beta: [0.3] }, 2)).toThrow(/"beta" must be a list of 2/);
   });
 });
