@@ -1,0 +1,349 @@
+// The Channel logic shared by every transport: framing, ordering, tag checks, deadlines, abort/close and counters.
+// A transport only moves encoded frames (`transmit`) and hands decoded ones back (`receive`).
+import type { Channel, RecvOptions, ScopeTraffic, Traffic } from "./channel.js";
+import {
+  AbortedByPeerError,
+  ChannelClosedError,
+  FrameError,
+  TagMismatchError,
+  TimeoutError,
+} from "./errors.js";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameKind, kindName, sameBytes, tagBytes, tagString, type Frame } from "./frame.js";
+
+export interface ChannelOptions {
+  /** Default deadline of every receive, in milliseconds (default 60,000). */
+  timeoutMs?: number;
+  /** Largest frame accepted from the peer, in bytes (default 2^30). */
+  maxFrameBytes?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+const ABORT_MESSAGE_LIMIT = 4096;
+const EMPTY = new Uint8Array(0);
+const textEncoder = new TextEncoder();
+
+const NONE = 0;
+const SENT = 1;
+const RECEIVED = 2;
+
+/**
+ * One node of the scope tree. Counters are inclusive: an event updates its scope and every ancestor. Each node also
+ * tracks its own last direction, reset on entry, so the first message of a scope always opens a flight of that scope.
+ */
+class ScopeNode {
+  readonly t: Traffic = { bytesSent: 0, bytesReceived: 0, flightsSent: 0, flightsReceived: 0, messagesSent: 0, messagesReceived: 0 };
+  readonly children = new Map<string, ScopeNode>();
+  lastDir = NONE;
+  ms = 0;
+  constructor(
+    readonly path: string,
+    readonly parent: ScopeNode | undefined,
+  ) {}
+}
+
+interface Waiter {
+  kind: FrameKind;
+  tag: string;
+  tagBytes: Uint8Array;
+  deadline: number;
+  timeoutMs: number;
+  resolve: (payload: Uint8Array) => void;
+  reject: (err: Error) => void;
+}
+
+function checkTimeout(ms: unknown, field: string): number {
+  if (typeof ms !== "number" || !(ms > 0) || ms > 2_147_483_647) throw new RangeError(`${field} must be a positive number of ms up to 2^31-1, got ${String(ms)}`);
+  return ms;
+}
+
+export abstract class BaseChannel implements Channel {
+  private readonly defaultTimeoutMs: number;
+  protected readonly maxFrameBytes: number;
+  private sendSeq = 0;
+  private recvSeq = 0;
+  // Frames that arrived before their receive; `inHead` avoids O(n) shifts.
+  private inbox: Frame[] = [];
+  private inHead = 0;
+  private waiters: Waiter[] = [];
+  private waitHead = 0;
+  private failure: Error | undefined;
+  private closedHere = false;
+  private closedByPeer = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = 0;
+  private readonly root = new ScopeNode("", undefined);
+  private current = this.root;
+  private readonly scopeOrder: ScopeNode[] = [];
+
+  constructor(opts: ChannelOptions = {}) {
+    this.defaultTimeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(opts.timeoutMs, "timeoutMs");
+    const max = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!Number.isInteger(max) || max < 16 || max > 0xffffffff) throw new RangeError(`maxFrameBytes must be an integer in [16, 2^32-1], got ${max}`);
+    this.maxFrameBytes = max;
+  }
+
+  /** Puts one encoded frame on the wire; frames must reach the peer's `receive` in the order given. */
+  protected abstract transmit(frame: Uint8Array): void;
+  /** Releases the transport once the last frame (close or abort) has been handed to `transmit`. */
+  protected abstract shutdown(): void;
+
+  send(tag: string, payload: Uint8Array): void {
+    this.sendKind(FrameKind.Data, tag, payload);
+  }
+
+  recv(tag: string, opts?: RecvOptions): Promise<Uint8Array> {
+    return this.recvKind(FrameKind.Data, tag, opts);
+  }
+
+  /** Sends a handshake frame (see handshake.ts); counted like data. */
+  sendHandshake(payload: Uint8Array): void {
+    this.sendKind(FrameKind.Handshake, "handshake", payload);
+  }
+
+  recvHandshake(opts?: RecvOptions): Promise<Uint8Array> {
+    return this.recvKind(FrameKind.Handshake, "handshake", opts);
+  }
+
+  get traffic(): Readonly<Traffic> {
+    return { ...this.root.t };
+  }
+
+  async scope<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (typeof name !== "string" || name === "" || name.includes("/")) throw new TypeError(`scope name must be a non-empty string without "/", got ${JSON.stringify(name)}`);
+    const parent = this.current;
+    let node = parent.children.get(name);
+    if (node === undefined) {
+      node = new ScopeNode(parent === this.root ? name : `${parent.path}/${name}`, parent);
+      parent.children.set(name, node);
+      this.scopeOrder.push(node);
+    }
+    node.lastDir = NONE;
+    this.current = node;
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      node.ms += performance.now() - start;
+      // Scopes on one channel must nest; restoring the parent keeps later counts right even if one did not.
+      this.current = parent;
+    }
+  }
+
+  scopes(): ScopeTraffic[] {
+    return this.scopeOrder.map((n) => ({ name: n.path, ...n.t, ms: n.ms }));
+  }
+
+  abort(error: Error): void {
+    if (!(error instanceof Error)) throw new TypeError("abort: error must be an Error");
+    this.fail(error, true);
+  }
+
+  close(): void {
+    if (this.failure !== undefined || this.closedHere) return;
+    this.closedHere = true;
+    if (!this.closedByPeer) this.transmitControl(FrameKind.Close, EMPTY);
+    this.rejectWaiters(new ChannelClosedError("channel closed"));
+    this.inbox = [];
+    this.inHead = 0;
+    this.stopTimer();
+    this.shutdown();
+  }
+
+  /** Whether the channel can still carry data (not failed, not closed by either side). */
+  get open(): boolean {
+    return this.failure === undefined && !this.closedHere && !this.closedByPeer;
+  }
+
+  // ---- transport side ----
+
+  /** Hands a decoded frame from the peer to the channel, in wire order. */
+  protected receive(frame: Frame): void {
+    if (this.failure !== undefined || this.closedHere) return;
+    if (frame.seq !== this.recvSeq) {
+      this.fail(new FrameError("seq", `frame seq ${frame.seq} where ${this.recvSeq} was expected (a frame was lost or injected)`), true);
+      return;
+    }
+    this.recvSeq = (this.recvSeq + 1) >>> 0;
+    switch (frame.kind) {
+      case FrameKind.Abort:
+        this.fail(new AbortedByPeerError(tagString(frame.payload)), false);
+        return;
+      case FrameKind.Close:
+        this.closedByPeer = true;
+        this.rejectWaiters(new ChannelClosedError("the peer closed the channel"));
+        this.stopTimer();
+        return;
+    }
+    if (this.closedByPeer) {
+      this.fail(new FrameError("kind", `${kindName(frame.kind)} frame seq ${frame.seq} after the peer's close`), true);
+      return;
+    }
+    if (this.waitHead < this.waiters.length) {
+      const w = this.waiters[this.waitHead];
+      this.waiters[this.waitHead++] = undefined as unknown as Waiter;
+      if (this.waitHead === this.waiters.length) {
+        this.waiters.length = 0;
+        this.waitHead = 0;
+        this.refTimer(false);
+      }
+      this.match(w, frame);
+    } else {
+      this.inbox.push(frame);
+    }
+  }
+
+  /** Fails the channel because of a transport problem (connection lost, malformed stream); the peer is told if possible. */
+  protected transportFailed(err: Error, notifyPeer: boolean): void {
+    if (this.closedByPeer && !notifyPeer && this.failure === undefined) {
+      // The peer said goodbye; its connection ending afterwards is expected.
+      return;
+    }
+    this.fail(err, notifyPeer);
+  }
+
+  // ---- internals ----
+
+  private sendKind(kind: FrameKind, tag: string, payload: Uint8Array): void {
+    if (!(payload instanceof Uint8Array)) throw new TypeError(`send "${tag}": payload must be a Uint8Array`);
+    const tb = tagBytes(tag);
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closedHere) throw new ChannelClosedError(`send "${tag}" on a closed channel`);
+    if (this.closedByPeer) throw new ChannelClosedError(`send "${tag}": the peer closed the channel`);
+    const frame = encodeFrame(kind, this.sendSeq, tb, payload);
+    this.sendSeq = (this.sendSeq + 1) >>> 0;
+    const n = frame.length;
+    for (let s: ScopeNode | undefined = this.current; s !== undefined; s = s.parent) {
+      const t = s.t;
+      t.bytesSent += n;
+      t.messagesSent++;
+      if (s.lastDir !== SENT) {
+        s.lastDir = SENT;
+        t.flightsSent++;
+      }
+    }
+    this.transmit(frame);
+  }
+
+  private recvKind(kind: FrameKind, tag: string, opts?: RecvOptions): Promise<Uint8Array> {
+    const tb = tagBytes(tag);
+    const timeoutMs = opts?.timeoutMs === undefined ? this.defaultTimeoutMs : checkTimeout(opts.timeoutMs, "timeoutMs");
+    if (this.inHead < this.inbox.length) {
+      const frame = this.inbox[this.inHead];
+      this.inbox[this.inHead++] = undefined as unknown as Frame;
+      if (this.inHead === this.inbox.length) {
+        this.inbox.length = 0;
+        this.inHead = 0;
+      }
+      return new Promise((resolve, reject) => this.match({ kind, tag, tagBytes: tb, deadline: 0, timeoutMs, resolve, reject }, frame));
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closedHere) return Promise.reject(new ChannelClosedError(`recv "${tag}" on a closed channel`));
+    if (this.closedByPeer) return Promise.reject(new ChannelClosedError(`recv "${tag}": the peer closed the channel`));
+    return new Promise((resolve, reject) => {
+      const deadline = performance.now() + timeoutMs;
+      this.waiters.push({ kind, tag, tagBytes: tb, deadline, timeoutMs, resolve, reject });
+      this.armTimer(deadline);
+    });
+  }
+
+  private match(w: Waiter, frame: Frame): void {
+    if (frame.kind !== w.kind || !sameBytes(frame.tag, w.tagBytes)) {
+      const err =
+        frame.kind === w.kind
+          ? new TagMismatchError(w.tag, tagString(frame.tag), frame.seq)
+          : new FrameError("kind", `expected a ${kindName(w.kind)} frame "${w.tag}" but received a ${kindName(frame.kind)} frame "${tagString(frame.tag)}" (frame seq ${frame.seq})`);
+      w.reject(err);
+      this.fail(err, true);
+      return;
+    }
+    const n = frame.wireBytes;
+    for (let s: ScopeNode | undefined = this.current; s !== undefined; s = s.parent) {
+      const t = s.t;
+      t.bytesReceived += n;
+      t.messagesReceived++;
+      if (s.lastDir !== RECEIVED) {
+        s.lastDir = RECEIVED;
+        t.flightsReceived++;
+      }
+    }
+    w.resolve(frame.payload);
+  }
+
+  private fail(err: Error, notifyPeer: boolean): void {
+    if (this.failure !== undefined || this.closedHere) return;
+    this.failure = err;
+    if (notifyPeer && !this.closedByPeer) {
+      const msg = `${err.name}: ${err.message}`;
+      this.transmitControl(FrameKind.Abort, textEncoder.encode(msg.length > ABORT_MESSAGE_LIMIT ? msg.slice(0, ABORT_MESSAGE_LIMIT) : msg));
+    }
+    this.rejectWaiters(err);
+    this.inbox = [];
+    this.inHead = 0;
+    this.stopTimer();
+    this.shutdown();
+  }
+
+  private transmitControl(kind: FrameKind, payload: Uint8Array): void {
+    const frame = encodeFrame(kind, this.sendSeq, EMPTY, payload);
+    this.sendSeq = (this.sendSeq + 1) >>> 0;
+    try {
+      this.transmit(frame);
+    } catch {
+      // The transport is already gone; the local error still stands.
+    }
+  }
+
+  private rejectWaiters(err: Error): void {
+    const ws = this.waiters;
+    const head = this.waitHead;
+    this.waiters = [];
+    this.waitHead = 0;
+    for (let i = head; i < ws.length; i++) ws[i].reject(err);
+  }
+
+  // One timer serves every pending receive: it is armed for the earliest deadline and, when it fires early because
+  // that receive was served, re-armed for the next one. Receives that are served in time cost no timer call.
+  private armTimer(deadline: number): void {
+    if (this.timer !== undefined) {
+      if (deadline >= this.timerAt) {
+        this.refTimer(true);
+        return;
+      }
+      clearTimeout(this.timer);
+    }
+    this.timerAt = deadline;
+    this.timer = setTimeout(this.onTimer, Math.max(0, deadline - performance.now()));
+  }
+
+  // In Node an idle timer must not keep the process alive; a pending receive must (or a stalled peer would exit
+  // the process silently instead of failing at the deadline). Browsers have no such notion.
+  private refTimer(on: boolean): void {
+    const t = this.timer as unknown as { ref?: () => void; unref?: () => void } | undefined;
+    if (t !== undefined) {
+      if (on) t.ref?.();
+      else t.unref?.();
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.waitHead >= this.waiters.length) return;
+    const now = performance.now();
+    let next = Infinity;
+    for (let i = this.waitHead; i < this.waiters.length; i++) {
+      const w = this.waiters[i];
+      // 1 ms slack: timers may fire a fraction early.
+      if (w.deadline <= now + 1) {
+        this.fail(new TimeoutError(w.tag, w.timeoutMs), true);
+        return;
+      }
+      next = Math.min(next, w.deadline);
+    }
+    this.armTimer(next);
+  };
+}

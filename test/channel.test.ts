@@ -1,0 +1,303 @@
+import { describe, expect, it } from "vitest";
+import { memoryPair, measurePair, pairTraffic } from "../src/net/memory.js";
+import { AbortedByPeerError, ChannelClosedError, FrameError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
+import { FIXED_HEADER_BYTES } from "../src/net/frame.js";
+import type { Channel } from "../src/net/channel.js";
+
+// Wire size of a frame: fixed header + tag + payload (see frame.ts).
+const wire = (tag: string, payload: number) => FIXED_HEADER_BYTES + new TextEncoder().encode(tag).length + payload;
+
+const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("memoryPair: delivery", () => {
+  it("delivers payloads intact and in order, and the sender may reuse its buffer", async () => {
+    const [s, c] = memoryPair();
+    const buf = bytes(37);
+    s.send("x", buf);
+    const copy = buf.slice();
+    buf.fill(0);
+    s.send("y", new Uint8Array(0));
+    expect(await c.recv("x")).toEqual(copy);
+    expect((await c.recv("y")).length).toBe(0);
+  });
+
+  it("hands out payloads 8-byte aligned in their buffer, for zero-copy u64 views", async () => {
+    const [s, c] = memoryPair();
+    for (const tag of ["", "a", "abc", "longer-tag-name"]) {
+      const v = new BigUint64Array([0n, 1n, (1n << 64n) - 1n, 1n << 63n]);
+      s.send(tag, new Uint8Array(v.buffer));
+      const got = await c.recv(tag);
+      expect(got.byteOffset % 8).toBe(0);
+      expect(new BigUint64Array(got.buffer, got.byteOffset, 4)).toEqual(v);
+    }
+  });
+
+  it("keeps order over many small messages sent in both directions", async () => {
+    const [s, c] = memoryPair();
+    const n = 2 ** 12 + 101;
+    for (let i = 0; i < n; i++) s.send("m", Uint8Array.of(i & 255, i >> 8));
+    const echo = (async () => {
+      for (let i = 0; i < n; i++) c.send("e", await c.recv("m"));
+    })();
+    for (let i = 0; i < n; i++) {
+      const b = await s.recv("e");
+      expect(b[0] | (b[1] << 8)).toBe(i);
+    }
+    await echo;
+  });
+
+  it("round-trips a 16 MiB payload intact", async () => {
+    const [s, c] = memoryPair();
+    const big = bytes(16 << 20, 7);
+    s.send("big", big);
+    const got = await c.recv("big");
+    expect(got.length).toBe(big.length);
+    expect(Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.length), Buffer.from(big.buffer))).toBe(0);
+    expect(c.traffic.bytesReceived).toBe(wire("big", 16 << 20));
+  }, 20_000);
+
+  it("serves receives that were called before the frame arrived, in call order", async () => {
+    const [s, c] = memoryPair();
+    const p = Promise.all([c.recv("a"), c.recv("b")]);
+    s.send("a", Uint8Array.of(1));
+    s.send("b", Uint8Array.of(2));
+    expect(await p).toEqual([Uint8Array.of(1), Uint8Array.of(2)]);
+  });
+});
+
+describe("memoryPair: counters", () => {
+  it("counts exact bytes, messages, flights and nested scopes for a scripted exchange", async () => {
+    const [s, c] = memoryPair();
+    const server = async () => {
+      s.send("hello", bytes(5)); // flight 1
+      await s.scope("mult", async () => {
+        s.send("d", bytes(100)); // flight 1 of mult (the channel's flight 1 continues)
+        await s.recv("e"); // received flight 1
+        await s.scope("cot", async () => {
+          s.send("u", bytes(16)); // new flight 2 (channel and mult); flight 1 of mult/cot
+          s.send("v", bytes(16));
+          await s.recv("w");
+        });
+      });
+    };
+    const client = async () => {
+      await c.recv("hello");
+      await c.scope("mult", async () => {
+        await c.recv("d");
+        c.send("e", bytes(3));
+        await c.scope("cot", async () => {
+          await c.recv("u");
+          await c.recv("v");
+          c.send("w", bytes(1000));
+        });
+      });
+    };
+    await Promise.all([server(), client()]);
+    const st = s.traffic;
+    expect(st).toEqual({
+      bytesSent: wire("hello", 5) + wire("d", 100) + wire("u", 16) + wire("v", 16),
+      bytesReceived: wire("e", 3) + wire("w", 1000),
+      flightsSent: 2,
+      flightsReceived: 2,
+      messagesSent: 4,
+      messagesReceived: 2,
+    });
+    expect(c.traffic).toEqual({
+      bytesSent: st.bytesReceived,
+      bytesReceived: st.bytesSent,
+      flightsSent: 2,
+      flightsReceived: 2,
+      messagesSent: 2,
+      messagesReceived: 4,
+    });
+    const sc = s.scopes();
+    expect(sc.map((x) => x.name)).toEqual(["mult", "mult/cot"]);
+    const { ms: _m, name: _n, ...mult } = sc[0];
+    expect(mult).toEqual({
+      bytesSent: wire("d", 100) + wire("u", 16) + wire("v", 16),
+      bytesReceived: wire("e", 3) + wire("w", 1000),
+      flightsSent: 2,
+      flightsReceived: 2,
+      messagesSent: 3,
+      messagesReceived: 2,
+    });
+    const { ms: _m2, name: _n2, ...cot } = sc[1];
+    expect(cot).toEqual({
+      bytesSent: wire("u", 16) + wire("v", 16),
+      bytesReceived: wire("w", 1000),
+      flightsSent: 1,
+      flightsReceived: 1,
+      messagesSent: 2,
+      messagesReceived: 1,
+    });
+    expect(sc[0].ms).toBeGreaterThanOrEqual(sc[1].ms);
+    // The client's outer flight count: hello (recv), d (recv, same flight), e (send), u, v (recv), w (send).
+    expect(c.scopes()[0].flightsReceived).toBe(2);
+    expect(c.scopes()[0].flightsSent).toBe(2);
+
+    expect(pairTraffic(s, c)).toEqual({
+      bytes: st.bytesSent + st.bytesReceived,
+      bytesServerToClient: st.bytesSent,
+      bytesClientToServer: st.bytesReceived,
+      messages: 6,
+      rounds: 4,
+    });
+  });
+
+  it("accumulates a scope entered several times, and the traffic snapshot does not change later", async () => {
+    const [s, c] = memoryPair();
+    const before = s.traffic;
+    for (let i = 0; i < 3; i++) {
+      await s.scope("open", async () => {
+        s.send("r", bytes(8));
+        await c.recv("r");
+      });
+    }
+    expect(before.bytesSent).toBe(0);
+    const [open] = s.scopes();
+    expect(open.messagesSent).toBe(3);
+    // Each entry starts a fresh direction, so each send opens a flight of the scope, while the channel saw one flight.
+    expect(open.flightsSent).toBe(3);
+    expect(s.traffic.flightsSent).toBe(1);
+  });
+
+  it("measurePair counts rounds from a fresh start and both-at-once sends as two rounds", async () => {
+    const [s, c] = memoryPair();
+    s.send("pre", bytes(1));
+    await c.recv("pre");
+    const { traffic, result } = await measurePair(s, c, async () => {
+      s.send("x", bytes(8));
+      c.send("x", bytes(8));
+      await Promise.all([s.recv("x"), c.recv("x")]);
+      c.send("y", bytes(2));
+      await s.recv("y");
+      return 42;
+    });
+    expect(result).toBe(42);
+    expect(traffic).toEqual({ bytes: 2 * wire("x", 8) + wire("y", 2), bytesServerToClient: wire("x", 8), bytesClientToServer: wire("x", 8) + wire("y", 2), messages: 3, rounds: 2 });
+    // Over the whole transcript "pre" and the server's "x" form one flight.
+    expect(pairTraffic(c, s)).toMatchObject({ messages: 4, rounds: 2 });
+    expect(() => pairTraffic(s, s)).toThrow(TypeError);
+    expect(() => pairTraffic(s, memoryPair()[1])).toThrow(TypeError);
+  });
+
+  it("rejects bad arguments with TypeError/RangeError", () => {
+    const [s] = memoryPair();
+    expect(() => s.send("t", [1, 2] as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => s.send("x".repeat(256), new Uint8Array(1))).toThrow(RangeError);
+    expect(() => s.recv("t", { timeoutMs: -1 })).toThrow(RangeError);
+    expect(() => memoryPair({ timeoutMs: 0 })).toThrow(RangeError);
+    return expect(s.scope("a/b", async () => 1)).rejects.toThrow(TypeError);
+  });
+});
+
+/** Both sides fail: `local` with the detected error, `remote` with the peer's abort carrying it. */
+async function expectBothFail(local: Promise<unknown>, remote: Channel, type: new (...a: never[]) => Error, pattern: RegExp) {
+  const e1 = await rejection(local);
+  expect(e1).toBeInstanceOf(type);
+  expect(e1.message).toMatch(pattern);
+  const e2 = await rejection(remote.recv("anything"));
+  expect(e2).toBeInstanceOf(AbortedByPeerError);
+  expect((e2 as AbortedByPeerError).peerMessage).toContain(e1.message);
+  return [e1, e2];
+}
+
+describe("memoryPair: faults", () => {
+  it("abort rejects pending and future receives on both sides with the sender's message", async () => {
+    const [s, c] = memoryPair();
+    const pendingS = s.recv("a");
+    const pendingC = c.recv("b");
+    s.abort(new Error("weights file unreadable"));
+    expect((await rejection(pendingS)).message).toBe("weights file unreadable");
+    const e = await rejection(pendingC);
+    expect(e).toBeInstanceOf(AbortedByPeerError);
+    expect(e.message).toBe("peer aborted: Error: weights file unreadable");
+    expect(await rejection(c.recv("c"))).toBe(e);
+    expect(() => c.send("d", new Uint8Array(1))).toThrow(AbortedByPeerError);
+    expect(s.open).toBe(false);
+  });
+
+  it("a receive past its deadline fails with TimeoutError here and an abort at the stalled peer", async () => {
+    const [s, c] = memoryPair({ timeoutMs: 5_000 });
+    const t0 = performance.now();
+    const [e] = await expectBothFail(s.recv("late", { timeoutMs: 60 }), c, TimeoutError, /recv "late" got no frame within 60 ms/);
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
+    expect(performance.now() - t0).toBeLessThan(3_000);
+  });
+
+  it("the channel default deadline applies without a per-call override", async () => {
+    const [s, c] = memoryPair({ timeoutMs: 40 });
+    await expectBothFail(s.recv("q"), c, TimeoutError, /within 40 ms/);
+  });
+
+  it("served receives do not time out later", async () => {
+    const [s, c] = memoryPair({ timeoutMs: 30 });
+    const p = s.recv("a");
+    c.send("a", bytes(1));
+    await p;
+    await new Promise((r) => setTimeout(r, 60));
+    c.send("b", bytes(1));
+    expect(await s.recv("b")).toEqual(bytes(1));
+  });
+
+  it("a wrong tag names both tags and the sequence number, on both sides", async () => {
+    const [s, c] = memoryPair();
+    c.send("first", bytes(1));
+    c.send("mult.u", bytes(4));
+    await s.recv("first");
+    const [e] = await expectBothFail(s.recv("mult.v"), c, TagMismatchError, /expected tag "mult.v" but received "mult.u" \(frame seq 1\)/);
+    expect(e).toMatchObject({ expected: "mult.v", received: "mult.u", seq: 1 });
+  });
+
+  it("a truncated frame is a FrameError on the length at the receiver and an abort at the sender", async () => {
+    const [s, c] = memoryPair({ tamper: (f, from) => (from === "client" ? f.subarray(0, f.length - 3) : f) });
+    c.send("t", bytes(20));
+    const [e] = await expectBothFail(s.recv("t"), c, FrameError, /truncated frame: length field says 31 bytes, got 28/);
+    expect((e as FrameError).field).toBe("length");
+  });
+
+  it("corrupt kind, tag length and sequence fields each name the field", async () => {
+    const cases: [number, number, string, RegExp][] = [
+      [4, 7, "kind", /frame kind 7/],
+      [9, 200, "tagLength", /tag length 200 exceeds/],
+      [5, 3, "seq", /frame seq 3 where 0 was expected/],
+      [3, 0x80, "length", /exceeds the limit/],
+    ];
+    for (const [at, value, field, pattern] of cases) {
+      const [s, c] = memoryPair({ tamper: (f) => (f[4] === 0 ? Uint8Array.from(f, (b, i) => (i === at ? value : b)) : f) });
+      c.send("tag", bytes(20));
+      const [e] = await expectBothFail(s.recv("tag"), c, FrameError, pattern);
+      expect((e as FrameError).field).toBe(field);
+    }
+  });
+
+  it("close rejects pending receives on both sides, after frames sent before it are read", async () => {
+    const [s, c] = memoryPair();
+    c.send("last", bytes(2));
+    c.close();
+    expect(await s.recv("last")).toEqual(bytes(2));
+    const e = await rejection(s.recv("never"));
+    expect(e).toBeInstanceOf(ChannelClosedError);
+    expect(e.message).toMatch(/peer closed/);
+    expect(() => s.send("x", bytes(1))).toThrow(ChannelClosedError);
+    expect(() => c.send("x", bytes(1))).toThrow(ChannelClosedError);
+    expect(await rejection(c.recv("y"))).toBeInstanceOf(ChannelClosedError);
+
+    const [s2, c2] = memoryPair();
+    const pendingHere = s2.recv("a");
+    const pendingThere = c2.recv("b");
+    s2.close();
+    expect(await rejection(pendingHere)).toBeInstanceOf(ChannelClosedError);
+    expect(await rejection(pendingThere)).toBeInstanceOf(ChannelClosedError);
+  });
+});
