@@ -2,5 +2,3 @@
 // (src/core/wasm.ts hands out pointers); kernels never allocate.
 export * from "./ring";
 export * from "./matmul";
-export * from "./bits";
-export * from "./aes";
