@@ -1,0 +1,192 @@
+// A channel over one TCP connection (Node only). Frames sent in one tick are coalesced into one write; incoming
+// chunks are reassembled into frames whatever their split.
+import * as net from "node:net";
+import type { Channel } from "./channel.js";
+import { BaseChannel, DEFAULT_TIMEOUT_MS, type ChannelOptions } from "./base.js";
+import { ProtocolError } from "./errors.js";
+import { FrameReader } from "./frame.js";
+
+// Frames up to this size are gathered into one buffer per write; larger ones are written as they are (no copy).
+const COALESCE_FRAME_BYTES = 16 * 1024;
+const COALESCE_BATCH_BYTES = 256 * 1024;
+
+class TcpChannel extends BaseChannel {
+  private out: Uint8Array[] = [];
+  private scheduled = false;
+  private ending = false;
+  private readerFailed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    opts: ChannelOptions,
+  ) {
+    super(opts);
+    socket.setNoDelay(true);
+    const reader = new FrameReader(this.maxFrameBytes, (f) => this.receive(f));
+    socket.on("data", (chunk: Buffer) => {
+      if (this.readerFailed) return;
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        // The stream is out of step from here on: stop parsing, tell the peer.
+        this.readerFailed = true;
+        this.transportFailed(err as Error, true);
+      }
+    });
+    socket.on("end", () => {
+      if (this.readerFailed) return;
+      try {
+        reader.finish();
+      } catch (err) {
+        this.transportFailed(err as Error, false);
+        return;
+      }
+      this.transportFailed(new ProtocolError("the peer closed the connection without closing the channel"), false);
+    });
+    socket.on("error", (err) => this.transportFailed(new ProtocolError(`connection error: ${err.message}`), false));
+    socket.on("close", () => this.transportFailed(new ProtocolError("the connection was closed"), false));
+  }
+
+  protected transmit(frame: Uint8Array): void {
+    this.out.push(frame);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  protected shutdown(): void {
+    this.ending = true;
+    if (!this.scheduled) this.socket.end();
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const frames = this.out;
+    this.out = [];
+    const s = this.socket;
+    if (s.writable) {
+      if (frames.length === 1) s.write(frames[0]);
+      else {
+        s.cork();
+        let batch: Uint8Array[] = [];
+        let batchBytes = 0;
+        const writeBatch = () => {
+          if (batch.length === 1) s.write(batch[0]);
+          else if (batch.length > 1) s.write(Buffer.concat(batch, batchBytes));
+          batch = [];
+          batchBytes = 0;
+        };
+        for (const f of frames) {
+          if (f.length > COALESCE_FRAME_BYTES) {
+            writeBatch();
+            s.write(f);
+          } else {
+            batch.push(f);
+            batchBytes += f.length;
+            if (batchBytes >= COALESCE_BATCH_BYTES) writeBatch();
+          }
+        }
+        writeBatch();
+        s.uncork();
+      }
+    }
+    if (this.ending) s.end();
+  };
+}
+
+export type TcpOptions = ChannelOptions;
+
+/** A listening socket; each accepted connection becomes its own channel. */
+export interface TcpListener {
+  readonly host: string;
+  /** The bound port (the system's choice when listening on port 0). */
+  readonly port: number;
+  /** The channel of the next incoming connection. */
+  accept(): Promise<Channel>;
+  /** Stops listening at once; accepted channels stay open. Pending accepts reject. */
+  close(): void;
+}
+
+function checkPort(port: unknown, field: string): number {
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new RangeError(`${field} must be an integer in [0, 65535], got ${String(port)}`);
+  return port as number;
+}
+
+export async function listen(port: number, host = "127.0.0.1", opts: TcpOptions = {}): Promise<TcpListener> {
+  checkPort(port, "port");
+  const server = net.createServer();
+  const ready: Channel[] = [];
+  const waiting: { resolve: (c: Channel) => void; reject: (e: Error) => void }[] = [];
+  let closed = false;
+  server.on("connection", (socket) => {
+    const ch = new TcpChannel(socket, opts);
+    const w = waiting.shift();
+    if (w) w.resolve(ch);
+    else ready.push(ch);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new ProtocolError(`cannot listen on ${host}:${port}: ${err.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as net.AddressInfo).port;
+  server.on("error", (err) => {
+    for (const w of waiting.splice(0)) w.reject(new ProtocolError(`listener on ${host}:${bound} failed: ${err.message}`));
+  });
+  return {
+    host,
+    port: bound,
+    accept() {
+      const ch = ready.shift();
+      if (ch) return Promise.resolve(ch);
+      if (closed) return Promise.reject(new ProtocolError(`listener on ${host}:${bound} is closed`));
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    close() {
+      closed = true;
+      for (const w of waiting.splice(0)) w.reject(new ProtocolError(`listener on ${host}:${bound} closed while accepting`));
+      // server.close's callback waits for every accepted connection to end, so it is not awaited.
+      server.close();
+    },
+  };
+}
+
+/** Connects to a listening peer; fails after the channel's deadline if the peer does not answer. */
+export function connect(host: string, port: number, opts: TcpOptions = {}): Promise<Channel> {
+  if (typeof host !== "string" || host === "") throw new TypeError("host must be a non-empty string");
+  checkPort(port, "port");
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ProtocolError(`cannot connect to ${host}:${port}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (err: Error) => {
+      clearTimeout(timer);
+      reject(new ProtocolError(`cannot connect to ${host}:${port}: ${err.message}`));
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", onError);
+      try {
+        resolve(new TcpChannel(socket, opts));
+      } catch (err) {
+        socket.destroy();
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Both ends of a loopback TCP connection in this process: [server end, client end]. */
+export async function loopbackPair(opts: TcpOptions = {}): Promise<[Channel, Channel]> {
+  const listener = await listen(0, "127.0.0.1", opts);
+  try {
+    const [client, server] = await Promise.all([connect("127.0.0.1", listener.port, opts), listener.accept()]);
+    return [server, client];
+  } finally {
+    listener.close();
+  }
+}

@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, it } from "vitest";
+import * as net from "node:net";
+import { connect, listen, loopbackPair } from "../src/net/tcp.js";
+import { memoryPair } from "../src/net/memory.js";
+import { AbortedByPeerError, ChannelClosedError, FrameError, ProtocolError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
+import { decodeFrame, encodeFrame, FrameKind, FrameReader, type Frame } from "../src/net/frame.js";
+import type { Channel } from "../src/net/channel.js";
+
+const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+const open: Channel[] = [];
+afterEach(() => {
+  for (const ch of open.splice(0)) ch.close();
+});
+async function pair(timeoutMs?: number): Promise<[Channel, Channel]> {
+  const p = await loopbackPair(timeoutMs ? { timeoutMs } : {});
+  open.push(...p);
+  return p;
+}
+
+/** The same scripted exchange, with scopes, run over any pair. */
+async function script(s: Channel, c: Channel) {
+  await Promise.all([
+    (async () => {
+      s.send("a", bytes(10));
+      await s.scope("p", async () => {
+        s.send("b", bytes(70_000));
+        for (let i = 0; i < 50; i++) s.send("small", bytes(i));
+        await s.recv("c");
+      });
+    })(),
+    (async () => {
+      await c.recv("a");
+      await c.scope("p", async () => {
+        await c.recv("b");
+        for (let i = 0; i < 50; i++) await c.recv("small");
+        c.send("c", bytes(3));
+      });
+    })(),
+  ]);
+}
+
+describe("TCP channel", () => {
+  it("counts exactly what the in-memory pair counts", async () => {
+    const [ms, mc] = memoryPair();
+    const [ts, tc] = await pair();
+    await script(ms, mc);
+    await script(ts, tc);
+    expect(ts.traffic).toEqual(ms.traffic);
+    expect(tc.traffic).toEqual(mc.traffic);
+    const strip = (ch: Channel) => ch.scopes().map(({ ms: _ms, ...rest }) => rest);
+    expect(strip(ts)).toEqual(strip(ms));
+    expect(strip(tc)).toEqual(strip(mc));
+  });
+
+  it("round-trips a 16 MiB payload intact and keeps order of many small messages", async () => {
+    const [s, c] = await pair();
+    const big = bytes(16 << 20, 3);
+    s.send("big", big);
+    const n = 2 ** 13 + 101;
+    for (let i = 0; i < n; i++) c.send("m", Uint8Array.of(i & 255, i >> 8));
+    const got = await c.recv("big");
+    expect(got.byteOffset % 8).toBe(0);
+    expect(Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.length), Buffer.from(big.buffer))).toBe(0);
+    for (let i = 0; i < n; i++) {
+      const b = await s.recv("m");
+      expect(b[0] | (b[1] << 8)).toBe(i);
+    }
+  }, 20_000);
+
+  it("abort reaches the peer with the sender's message", async () => {
+    const [s, c] = await pair();
+    const pending = c.recv("x");
+    s.abort(new RangeError("ring.bits out of range"));
+    const e = await rejection(pending);
+    expect(e).toBeInstanceOf(AbortedByPeerError);
+    expect((e as AbortedByPeerError).peerMessage).toBe("RangeError: ring.bits out of range");
+    expect(await rejection(s.recv("y"))).toBeInstanceOf(RangeError);
+  });
+
+  it("a deadline fails here and aborts the stalled peer", async () => {
+    const [s, c] = await pair();
+    const e = await rejection(s.recv("slow", { timeoutMs: 50 }));
+    expect(e).toBeInstanceOf(TimeoutError);
+    const e2 = await rejection(c.recv("z"));
+    expect(e2).toBeInstanceOf(AbortedByPeerError);
+    expect(e2.message).toContain('recv "slow" got no frame within 50 ms');
+  });
+
+  it("a wrong tag fails on both sides", async () => {
+    const [s, c] = await pair();
+    c.send("u", bytes(1));
+    const e = await rejection(s.recv("v"));
+    expect(e).toBeInstanceOf(TagMismatchError);
+    expect((await rejection(c.recv("w"))).message).toContain('expected tag "v" but received "u" (frame seq 0)');
+  });
+
+  it("close on one side rejects receives on both; later sends throw", async () => {
+    const [s, c] = await pair();
+    const pending = c.recv("bye");
+    s.send("bye", bytes(4));
+    s.close();
+    expect(await pending).toEqual(bytes(4));
+    expect(await rejection(c.recv("more"))).toBeInstanceOf(ChannelClosedError);
+    const [s2, c2] = await pair();
+    const pending2 = c2.recv("never");
+    s2.close();
+    expect(await rejection(pending2)).toBeInstanceOf(ChannelClosedError);
+    expect(() => s2.send("x", bytes(1))).toThrow(ChannelClosedError);
+  });
+
+  it("a connection lost without a close frame rejects pending receives", async () => {
+    const listener = await listen(0);
+    const raw = net.connect(listener.port, "127.0.0.1");
+    const ch = await listener.accept();
+    listener.close();
+    const pending = ch.recv("data");
+    raw.destroy();
+    const e = await rejection(pending);
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e.message).toMatch(/closed the connection|connection/);
+  });
+});
+
+/** A raw peer: writes bytes to a channel's socket and decodes what comes back. */
+async function rawPeer() {
+  const listener = await listen(0);
+  const raw = net.connect(listener.port, "127.0.0.1");
+  const ch = await listener.accept();
+  listener.close();
+  const frames: Frame[] = [];
+  const reader = new FrameReader(1 << 20, (f) => frames.push(f));
+  raw.on("data", (b: Buffer) => reader.push(b));
+  const ended = new Promise<void>((r) => raw.on("close", () => r()));
+  return { ch, raw, frames, ended };
+}
+
+describe("TCP faults from a raw peer", () => {
+  it("reassembles frames split at every byte", async () => {
+    const { ch, raw } = await rawPeer();
+    const frames = [encodeFrame(FrameKind.Data, 0, new TextEncoder().encode("ab"), bytes(9)), encodeFrame(FrameKind.Data, 1, new Uint8Array(0), bytes(0))];
+    const all = Buffer.concat(frames);
+    for (let i = 0; i < all.length; i++) {
+      raw.write(all.subarray(i, i + 1));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(await ch.recv("ab")).toEqual(bytes(9));
+    expect(await ch.recv("")).toEqual(bytes(0));
+    raw.destroy();
+  });
+
+  it("a truncated frame gives a FrameError naming the length", async () => {
+    const { ch, raw } = await rawPeer();
+    const f = encodeFrame(FrameKind.Data, 0, new TextEncoder().encode("t"), bytes(100));
+    const pending = ch.recv("t");
+    raw.end(f.subarray(0, 50));
+    const e = await rejection(pending);
+    expect(e).toBeInstanceOf(FrameError);
+    expect((e as FrameError).field).toBe("length");
+    expect(e.message).toBe("truncated frame: stream ended after 50 of 111 bytes");
+  });
+
+  it("a corrupt frame fails the channel and the raw peer receives an abort naming the field", async () => {
+    const { ch, raw, frames, ended } = await rawPeer();
+    const f = encodeFrame(FrameKind.Data, 0, new TextEncoder().encode("t"), bytes(4));
+    f[4] = 9;
+    const pending = ch.recv("t");
+    raw.write(f);
+    const e = await rejection(pending);
+    expect(e).toBeInstanceOf(FrameError);
+    expect((e as FrameError).field).toBe("kind");
+    await ended;
+    expect(frames).toHaveLength(1);
+    expect(frames[0].kind).toBe(FrameKind.Abort);
+    expect(new TextDecoder().decode(frames[0].payload)).toBe("FrameError: frame kind 9 is not one of data, handshake, abort, close");
+  });
+
+  it("connect to a closed port fails with a ProtocolError", async () => {
+    const listener = await listen(0);
+    const port = listener.port;
+    listener.close();
+    const e = await rejection(connect("127.0.0.1", port));
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e.message).toContain(`cannot connect to 127.0.0.1:${port}`);
+    expect(() => connect("127.0.0.1", 70000)).toThrow(RangeError);
+  });
+
+  it("the frames decode the same from the stream and whole", () => {
+    const f = encodeFrame(FrameKind.Handshake, 7, new TextEncoder().encode("hs"), bytes(33));
+    const whole = decodeFrame(f);
+    const got: Frame[] = [];
+    const r = new FrameReader(1 << 20, (x) => got.push(x));
+    r.push(f.subarray(0, 11));
+    r.push(f.subarray(11));
+    r.finish();
+    expect(got[0]).toEqual({ ...whole, tag: whole.tag.slice(), payload: whole.payload.slice() });
+  });
+});
