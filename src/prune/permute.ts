@@ -1,0 +1,119 @@
+// Permute+Share through an oblivious switching network: one party (the permuter) applies a uniformly random
+// permutation, known only to it, to additively shared rows; both end with fresh shares of the permuted rows.
+//
+// The permuter routes its permutation through the AS-Waksman network, so it knows every switch bit c in the clear.
+// A switch on shared rows x, y outputs x + δ, y − δ with δ = c·(y − x). The permuter's part c·(y_P − x_P) is
+// local. The other part c·v, v = y_H − x_H held by the helper, comes from one random OT per switch: the helper
+// holds (k0, k1), the permuter k_c; the helper sends e = G(k0) − G(k1) + v, and the permuter computes
+// G(k_c) + c·e = G(k0) + c·v while the helper takes −G(k0) as its share. The helper's new shares depend only on
+// its own keys, so all its corrections for the whole network leave in one message (S(n) rows), and no secret
+// control bit ever enters the payload path. Every key serves one switch of one call and is then discarded.
+import type { Ring } from "../core/ring.js";
+import type { Party, Role } from "../mpc/party.js";
+import { packBits } from "../mpc/bits.js";
+import { ProtocolError } from "../net/errors.js";
+import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
+import { expandKeys } from "./expand.js";
+import { routePermutation, uniformPermutation, waksmanNetwork, type Network } from "./waksman.js";
+
+/** Correlations for one Permute+Share on n rows; usable once. */
+export interface PermutationSetup {
+  readonly n: number;
+  readonly permuter: Role;
+  /** Permuter only: the permutation (row i goes to position dest[i]) and its switch bits. */
+  readonly dest?: Uint32Array;
+  readonly bits?: Uint8Array;
+  /** Permuter: k_c per switch; helper: k0 and k1 per switch (16 bytes each). */
+  readonly keys: Uint8Array;
+  readonly keys1?: Uint8Array;
+  used: boolean;
+}
+
+function checkRows(n: number, field: string): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1 << 20) throw new RangeError(`${field} must be an integer in [1, 2^20], got ${n}`);
+}
+
+/**
+ * Input-independent set-up: the permuter draws a uniform permutation of n rows, routes it and obtains one random
+ * OT per switch with the switch bit as its choice. Both parties call it at the same point.
+ */
+export async function setupPermutation(p: Party, n: number, permuter: Role): Promise<PermutationSetup> {
+  checkRows(n, "setupPermutation: n");
+  if (permuter !== "server" && permuter !== "client") throw new TypeError(`setupPermutation: permuter must be "server" or "client", got ${String(permuter)}`);
+  const switches = waksmanNetwork(n).a.length;
+  if (p.role === permuter) {
+    const dest = uniformPermutation(n, p.prg);
+    const bits = routePermutation(dest);
+    const keys = switches ? await p.ot.rotRecv(packBits(bits), switches) : new Uint8Array(0);
+    return { n, permuter, dest, bits, keys, used: false };
+  }
+  if (!switches) return { n, permuter, keys: new Uint8Array(0), keys1: new Uint8Array(0), used: false };
+  const { m0, m1 } = await p.ot.rotSend(switches);
+  return { n, permuter, keys: m0, keys1: m1, used: false };
+}
+
+/**
+ * Shares of the rows (n × w lanes mod 2^l, row-major) permuted by the permuter's permutation: output position
+ * dest[i] holds input row i. Consumes `setup`.
+ */
+export async function permuteShares(p: Party, setup: PermutationSetup, rows: BigUint64Array, w: number, ring: Ring): Promise<BigUint64Array> {
+  if (setup.used) throw new Error("permuteShares: this set-up was already used; correlations are never reused");
+  if (!Number.isInteger(w) || w < 1) throw new RangeError(`permuteShares: w must be a positive integer, got ${w}`);
+  if (rows.length !== setup.n * w) throw new RangeError(`permuteShares: rows must hold ${setup.n} × ${w} lanes, got ${rows.length}`);
+  setup.used = true;
+  const net = waksmanNetwork(setup.n);
+  const switches = net.a.length;
+  const out = rows.slice();
+  if (!switches) return out;
+  return p.scope("permute", async () => {
+    if (p.role === setup.permuter) {
+      const g = await expandKeys(setup.keys, switches, w, ring.bits);
+      const bytes = await p.ch.recv("prune.permute");
+      const want = lanesBytes(switches * w, ring.bits);
+      if (bytes.length !== want) throw new ProtocolError(`prune.permute: expected ${want} bytes of switch corrections, got ${bytes.length}`);
+      const e = unpackLanes(bytes, switches * w, ring.bits, new BigUint64Array(switches * w));
+      applyAsPermuter(net, out, g, e, setup.bits!, w, ring.mask);
+      return out;
+    }
+    const [g0, g1] = await Promise.all([expandKeys(setup.keys, switches, w, ring.bits), expandKeys(setup.keys1!, switches, w, ring.bits)]);
+    const e = applyAsHelper(net, out, g0, g1, w, ring.mask);
+    p.ch.send("prune.permute", packLanes(e, e.length, ring.bits));
+    return out;
+  });
+}
+
+/** Helper side: corrections e = G(k0) − G(k1) + (y − x), and its shares x −= G(k0), y += G(k0), switch by switch. */
+function applyAsHelper(net: Network, y: BigUint64Array, g0: BigUint64Array, g1: BigUint64Array, w: number, mask: bigint): BigUint64Array {
+  const e = new BigUint64Array(g0.length);
+  for (let s = 0; s < net.a.length; s++) {
+    const i = net.a[s] * w;
+    const j = net.b[s] * w;
+    const o = s * w;
+    for (let t = 0; t < w; t++) {
+      const xs = y[i + t];
+      const ys = y[j + t];
+      const k0 = g0[o + t];
+      e[o + t] = (k0 - g1[o + t] + ys - xs) & mask;
+      y[i + t] = (xs - k0) & mask;
+      y[j + t] = (ys + k0) & mask;
+    }
+  }
+  return e;
+}
+
+/** Permuter side: t = G(k_c) + c·e = G(k0) + c·v; x' = x + c(y − x) + t, y' = y − c(y − x) − t. */
+function applyAsPermuter(net: Network, x: BigUint64Array, g: BigUint64Array, e: BigUint64Array, bits: Uint8Array, w: number, mask: bigint): void {
+  for (let s = 0; s < net.a.length; s++) {
+    const i = net.a[s] * w;
+    const j = net.b[s] * w;
+    const o = s * w;
+    const c = bits[s];
+    for (let t = 0; t < w; t++) {
+      const xs = x[i + t];
+      const ys = x[j + t];
+      const share = c ? g[o + t] + e[o + t] : g[o + t];
+      x[i + t] = ((c ? ys : xs) + share) & mask;
+      x[j + t] = ((c ? xs : ys) - share) & mask;
+    }
+  }
+}

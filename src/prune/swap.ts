@@ -1,0 +1,56 @@
+// swapPrune: CipherPrune's Π_mask. The keep bit rides with its token as an extra {0,1} lane, only the count m of
+// pruned tokens is opened, and m bubble passes push the pruned tokens to the end with oblivious adjacent swaps
+// (Σ_{k<m}(n−1−k) swaps of d + 1 lanes), after which the last m rows are dropped. Independent swaps of different
+// passes run as one batched layer (schedules.ts), n + m − 2 layers in all.
+import type { Ring } from "../core/ring.js";
+import type { Party } from "../mpc/party.js";
+import { b2a } from "../mpc/b2a.js";
+import { packedLength, setBit } from "../mpc/bits.js";
+import { reveal } from "../mpc/share.js";
+import { ProtocolError } from "../net/errors.js";
+import { exchangeRows, sumShares } from "./exchange.js";
+import { checkInputs, counted, type PruneResult } from "./result.js";
+import { bubbleLayers } from "./schedules.js";
+import { aboveThresholds } from "./threshold.js";
+
+/** Keeps [CLS] and the tokens with S(j) > θ in order, revealing only how many were kept. */
+export async function swapPrune(
+  p: Party,
+  rows: BigUint64Array,
+  scores: BigUint64Array,
+  n: number,
+  d: number,
+  theta: bigint,
+  ring: Ring,
+): Promise<PruneResult> {
+  checkInputs("swapPrune", rows, scores, n, d);
+  const { value, counters } = await counted(p, () =>
+    p.scope("swapPrune", async () => {
+      const [keep] = await aboveThresholds(p, scores, [theta], ring);
+      const bound = await b2a(p, keep, n, ring);
+      const [count] = await reveal(p, ring, new BigUint64Array([sumShares(bound, ring)]));
+      const kept = Number(count);
+      if (kept < 1 || kept > n) throw new ProtocolError(`swapPrune: opened count ${kept} outside 1..${n}`);
+      const w = d + 1;
+      const table = new BigUint64Array(n * w);
+      for (let j = 0; j < n; j++) {
+        table.set(rows.subarray(j * d, (j + 1) * d), j * w);
+        table[j * w + d] = bound[j];
+      }
+      for (const layer of bubbleLayers(n, n - kept)) {
+        // Swap where the lower token is pruned. Its bound lane is a {0,1} value, so the low bits of the two
+        // arithmetic shares are XOR shares of it: the bound bit is read without a comparison.
+        const swap = new Uint8Array(packedLength(layer.lo.length));
+        for (let i = 0; i < layer.lo.length; i++) {
+          const bit = Number(table[layer.lo[i] * w + d] & 1n);
+          setBit(swap, i, p.isServer ? bit ^ 1 : bit);
+        }
+        await exchangeRows(p, table, w, layer, swap, ring);
+      }
+      const out = new BigUint64Array(kept * d);
+      for (let j = 0; j < kept; j++) out.set(table.subarray(j * w, j * w + d), j * d);
+      return { rows: out, kept };
+    }),
+  );
+  return { ...value, d, counters };
+}
