@@ -2,3 +2,5 @@
 // (src/core/wasm.ts hands out pointers); kernels never allocate.
 export * from "./ring";
 export * from "./matmul";
+export * from "./bits";
+export * from "./aes";

@@ -1,0 +1,116 @@
+// Bit-matrix transpose (the core of IKNP OT extension). Matrices are row-major with LSB-first bits: bit c of row r
+// is bit (c & 7) of byte r·rowBytes + (c >> 3), the layout of src/mpc/bits.ts.
+// Each 16-row × 128-column block is loaded as 16 vectors, transposed as a 16×16 byte matrix by four rounds of
+// byte interleaves, and then every byte column yields its 8 output rows as 16-bit masks: i8x16.bitmask collects the
+// top bit of each of the 16 bytes, and shifting left by one brings the next bit up.
+
+// @ts-ignore: decorator
+@inline function lo(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+}
+
+// @ts-ignore: decorator
+@inline function hi(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+}
+
+/** Writes the 8 bit-rows of one byte column: row t (at q + t·stride) receives bit t of each of the 16 bytes. */
+// @ts-ignore: decorator
+@inline function emit(y: v128, q: usize, stride: usize): void {
+  store<u16>(q + 7 * stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q + 6 * stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q + 5 * stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q + 4 * stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q + 3 * stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q + 2 * stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q + stride, i8x16.bitmask(y));
+  y = i8x16.shl(y, 1);
+  store<u16>(q, i8x16.bitmask(y));
+}
+
+/**
+ * dst (cols × rows bits) = transpose of src (rows × cols bits), with rows a multiple of 16 and cols a multiple of 128.
+ * Column blocks are the outer loop so that the output rows of one block are completed while they are in cache.
+ * dst must not overlap src.
+ */
+export function bitTranspose(dst: usize, src: usize, rows: i32, cols: i32): void {
+  const srcStride = <usize>cols >> 3;
+  const dstStride = <usize>rows >> 3;
+  for (let cb: usize = 0; cb < srcStride; cb += 16) {
+    for (let rb: usize = 0; rb < <usize>rows; rb += 16) {
+      const p = src + rb * srcStride + cb;
+      const v0 = v128.load(p);
+      const v1 = v128.load(p + srcStride);
+      const v2 = v128.load(p + 2 * srcStride);
+      const v3 = v128.load(p + 3 * srcStride);
+      const v4 = v128.load(p + 4 * srcStride);
+      const v5 = v128.load(p + 5 * srcStride);
+      const v6 = v128.load(p + 6 * srcStride);
+      const v7 = v128.load(p + 7 * srcStride);
+      const v8 = v128.load(p + 8 * srcStride);
+      const v9 = v128.load(p + 9 * srcStride);
+      const v10 = v128.load(p + 10 * srcStride);
+      const v11 = v128.load(p + 11 * srcStride);
+      const v12 = v128.load(p + 12 * srcStride);
+      const v13 = v128.load(p + 13 * srcStride);
+      const v14 = v128.load(p + 14 * srcStride);
+      const v15 = v128.load(p + 15 * srcStride);
+      // After the four rounds d_j holds byte j of each of the 16 rows.
+      const a0 = lo(v0, v8), a8 = hi(v0, v8);
+      const a1 = lo(v1, v9), a9 = hi(v1, v9);
+      const a2 = lo(v2, v10), a10 = hi(v2, v10);
+      const a3 = lo(v3, v11), a11 = hi(v3, v11);
+      const a4 = lo(v4, v12), a12 = hi(v4, v12);
+      const a5 = lo(v5, v13), a13 = hi(v5, v13);
+      const a6 = lo(v6, v14), a14 = hi(v6, v14);
+      const a7 = lo(v7, v15), a15 = hi(v7, v15);
+      const b0 = lo(a0, a4), b4 = hi(a0, a4);
+      const b1 = lo(a1, a5), b5 = hi(a1, a5);
+      const b2 = lo(a2, a6), b6 = hi(a2, a6);
+      const b3 = lo(a3, a7), b7 = hi(a3, a7);
+      const b8 = lo(a8, a12), b12 = hi(a8, a12);
+      const b9 = lo(a9, a13), b13 = hi(a9, a13);
+      const b10 = lo(a10, a14), b14 = hi(a10, a14);
+      const b11 = lo(a11, a15), b15 = hi(a11, a15);
+      const c0 = lo(b0, b2), c2 = hi(b0, b2);
+      const c1 = lo(b1, b3), c3 = hi(b1, b3);
+      const c4 = lo(b4, b6), c6 = hi(b4, b6);
+      const c5 = lo(b5, b7), c7 = hi(b5, b7);
+      const c8 = lo(b8, b10), c10 = hi(b8, b10);
+      const c9 = lo(b9, b11), c11 = hi(b9, b11);
+      const c12 = lo(b12, b14), c14 = hi(b12, b14);
+      const c13 = lo(b13, b15), c15 = hi(b13, b15);
+      const d0 = lo(c0, c1), d1 = hi(c0, c1);
+      const d2 = lo(c2, c3), d3 = hi(c2, c3);
+      const d4 = lo(c4, c5), d5 = hi(c4, c5);
+      const d6 = lo(c6, c7), d7 = hi(c6, c7);
+      const d8 = lo(c8, c9), d9 = hi(c8, c9);
+      const d10 = lo(c10, c11), d11 = hi(c10, c11);
+      const d12 = lo(c12, c13), d13 = hi(c12, c13);
+      const d14 = lo(c14, c15), d15 = hi(c14, c15);
+      const q = dst + (cb << 3) * dstStride + (rb >> 3);
+      emit(d0, q, dstStride);
+      emit(d1, q + 8 * dstStride, dstStride);
+      emit(d2, q + 16 * dstStride, dstStride);
+      emit(d3, q + 24 * dstStride, dstStride);
+      emit(d4, q + 32 * dstStride, dstStride);
+      emit(d5, q + 40 * dstStride, dstStride);
+      emit(d6, q + 48 * dstStride, dstStride);
+      emit(d7, q + 56 * dstStride, dstStride);
+      emit(d8, q + 64 * dstStride, dstStride);
+      emit(d9, q + 72 * dstStride, dstStride);
+      emit(d10, q + 80 * dstStride, dstStride);
+      emit(d11, q + 88 * dstStride, dstStride);
+      emit(d12, q + 96 * dstStride, dstStride);
+      emit(d13, q + 104 * dstStride, dstStride);
+      emit(d14, q + 112 * dstStride, dstStride);
+      emit(d15, q + 120 * dstStride, dstStride);
+    }
+  }
+}

@@ -1,0 +1,218 @@
+// AES-128 encryption of many 16-byte blocks, with two interchangeable backends chosen at creation:
+// - "node": node:crypto's aes-128-ecb (AES-NI). One cipher object is reused and fed 16 KiB per update(), the size
+//   that runs fastest (1 MiB calls halve the rate, single blocks run ≈250× slower).
+// - "wasm": the T-table kernel of assembly/aes.ts, for browsers (≈15× slower than AES-NI).
+// node:crypto is loaded by dynamic import only where it exists, so this module also runs in browsers.
+//
+// The correlation-robust hash is Matyas–Meyer–Oseas with a fixed key: H(x) = π(x) ⊕ x where π = AES_k, as in SCI's
+// IKNP. It is correlation robust when π is modelled as a random permutation (Guo–Katz–Wang–Yu 2020), which is what
+// semi-honest IKNP needs; no per-block tweak is added, so callers must not hash the same x in two roles.
+import type * as NodeCrypto from "node:crypto";
+import { wasm, type Wasm } from "./wasm.js";
+
+export type AesBackend = "node" | "wasm";
+
+export interface AesOptions {
+  /** "auto" (default) picks node:crypto when it is available, else the WASM kernel. */
+  backend?: "auto" | AesBackend;
+}
+
+/** A keyed AES-128 block permutation over arrays of 16-byte blocks. */
+export interface Aes {
+  readonly backend: AesBackend;
+  /** dst = AES_k(src) blockwise (ECB); src.length a multiple of 16, dst the same length (default: a new array). dst may be src. */
+  encryptBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array;
+  /** dst = AES_k(src) ⊕ src blockwise, the correlation-robust hash. dst may be src. */
+  hashBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array;
+}
+
+export const BLOCK_BYTES = 16;
+/** Bytes per node:crypto update() and per pass through the WASM scratch buffer. */
+export const CHUNK_BYTES = 16384;
+
+const NODE_CRYPTO = "node:crypto";
+let nodeCryptoLoad: Promise<typeof NodeCrypto | undefined> | undefined;
+
+/**
+ * node:crypto when the runtime has it with the AES modes used here, else undefined. The specifier is a variable so
+ * that browser bundlers do not try to resolve it.
+ */
+export function loadNodeCrypto(): Promise<typeof NodeCrypto | undefined> {
+  return (nodeCryptoLoad ??= import(/* @vite-ignore */ NODE_CRYPTO).then(
+    (m: typeof NodeCrypto) => {
+      const ciphers = m.getCiphers();
+      return ciphers.includes("aes-128-ecb") && ciphers.includes("aes-128-ctr") ? m : undefined;
+    },
+    () => undefined,
+  ));
+}
+
+/** The backend "auto" resolves to in this runtime. */
+export async function resolveBackend(backend: AesOptions["backend"] = "auto"): Promise<AesBackend> {
+  if (backend !== "auto" && backend !== "node" && backend !== "wasm") {
+    throw new RangeError(`AES backend must be "auto", "node" or "wasm", got ${String(backend)}`);
+  }
+  if (backend === "wasm") return "wasm";
+  const nc = await loadNodeCrypto();
+  if (nc) return "node";
+  if (backend === "node") throw new Error("AES backend \"node\" requested but node:crypto is not available");
+  return "wasm";
+}
+
+export function checkKey(key: Uint8Array, field: string): void {
+  if (!(key instanceof Uint8Array)) throw new TypeError(`${field} must be a Uint8Array`);
+  if (key.length !== 16) throw new RangeError(`${field} must be 16 bytes, got ${key.length}`);
+}
+
+function checkBlocks(fn: string, src: Uint8Array, dst: Uint8Array | undefined): Uint8Array {
+  if (!(src instanceof Uint8Array)) throw new TypeError(`${fn}: src must be a Uint8Array`);
+  if (src.length % BLOCK_BYTES !== 0) throw new RangeError(`${fn}: src length ${src.length} is not a multiple of 16`);
+  if (dst === undefined) return new Uint8Array(src.length);
+  if (!(dst instanceof Uint8Array)) throw new TypeError(`${fn}: dst must be a Uint8Array`);
+  if (dst.length !== src.length) throw new RangeError(`${fn}: dst must be ${src.length} bytes, got ${dst.length}`);
+  const partial =
+    dst.buffer === src.buffer &&
+    dst.byteOffset !== src.byteOffset &&
+    dst.byteOffset < src.byteOffset + src.byteLength &&
+    src.byteOffset < dst.byteOffset + dst.byteLength;
+  if (partial) throw new RangeError(`${fn}: dst must be src itself or not overlap it`);
+  return dst;
+}
+
+/** dst[i] = a[i] ^ b[i] over len bytes; word-wise when all three are 4-byte aligned. dst may be a or b. */
+function xorInto(dst: Uint8Array, a: Uint8Array, b: Uint8Array, len: number): void {
+  if (((dst.byteOffset | a.byteOffset | b.byteOffset | len) & 3) === 0) {
+    const d = new Int32Array(dst.buffer, dst.byteOffset, len >>> 2);
+    const x = new Int32Array(a.buffer, a.byteOffset, len >>> 2);
+    const y = new Int32Array(b.buffer, b.byteOffset, len >>> 2);
+    for (let i = 0; i < d.length; i++) d[i] = x[i] ^ y[i];
+  } else {
+    for (let i = 0; i < len; i++) dst[i] = a[i] ^ b[i];
+  }
+}
+
+class NodeAes implements Aes {
+  readonly backend = "node";
+  private readonly cipher: NodeCrypto.Cipher;
+
+  constructor(nc: typeof NodeCrypto, key: Uint8Array) {
+    this.cipher = nc.createCipheriv("aes-128-ecb", key, null);
+    this.cipher.setAutoPadding(false);
+  }
+
+  encryptBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array {
+    const out = checkBlocks("encryptBlocks", src, dst);
+    for (let o = 0; o < src.length; o += CHUNK_BYTES) {
+      out.set(this.cipher.update(src.subarray(o, o + CHUNK_BYTES)), o);
+    }
+    return out;
+  }
+
+  hashBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array {
+    const out = checkBlocks("hashBlocks", src, dst);
+    for (let o = 0; o < src.length; o += CHUNK_BYTES) {
+      const x = src.subarray(o, o + CHUNK_BYTES);
+      xorInto(out.subarray(o), this.cipher.update(x), x, x.length);
+    }
+    return out;
+  }
+}
+
+/** The process-wide WASM AES state: one context (tables + the round keys of the last key used) and a scratch buffer. */
+interface WasmAesState {
+  w: Wasm;
+  ctx: number;
+  scratch: number;
+  loaded: WasmAes | undefined;
+}
+
+let wasmState: WasmAesState | undefined;
+
+function wasmAesState(): WasmAesState {
+  if (wasmState) return wasmState;
+  const w = wasm();
+  const ctx = w.alloc(w.k.aesContextBytes() as number);
+  w.k.aesInit(ctx);
+  return (wasmState = { w, ctx, scratch: w.alloc(CHUNK_BYTES), loaded: undefined });
+}
+
+const RK_BYTES = 176;
+
+/** AES on the WASM kernel. Each instance keeps its round keys and loads them into the shared context when needed. */
+export class WasmAes implements Aes {
+  readonly backend = "wasm";
+  private readonly roundKeys: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    const s = wasmAesState();
+    s.w.lend([key], [], (k) => s.w.k.aesExpandKey(s.ctx, k));
+    this.roundKeys = s.w.u8(s.w.k.aesRoundKeys(s.ctx) as number, RK_BYTES).slice();
+    s.loaded = this;
+  }
+
+  /** The kernel context with this key's round keys in place. */
+  private context(): WasmAesState {
+    const s = wasmAesState();
+    if (s.loaded !== this) {
+      s.w.u8(s.w.k.aesRoundKeys(s.ctx) as number, RK_BYTES).set(this.roundKeys);
+      s.loaded = this;
+    }
+    return s;
+  }
+
+  encryptBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array {
+    const out = checkBlocks("encryptBlocks", src, dst);
+    this.run("aesEncrypt", src, out);
+    return out;
+  }
+
+  hashBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array {
+    const out = checkBlocks("hashBlocks", src, dst);
+    this.run("aesHash", src, out);
+    return out;
+  }
+
+  /**
+   * Writes n keystream blocks for the big-endian counters ctr, ctr + 1, … into dst (a multiple of 16 bytes).
+   * Used by the PRG; ctr + n must stay below 2^53.
+   */
+  ctrBlocks(dst: Uint8Array, ctr: number): void {
+    const s = this.context();
+    const k = s.w.k;
+    const n = dst.length >>> 4;
+    if (s.w.owns(dst)) {
+      k.aesCtr(s.ctx, dst.byteOffset, n, ctr >>> 0, Math.floor(ctr / 2 ** 32));
+      return;
+    }
+    for (let o = 0; o < dst.length; o += CHUNK_BYTES) {
+      const len = Math.min(CHUNK_BYTES, dst.length - o);
+      const c = ctr + o / BLOCK_BYTES;
+      k.aesCtr(s.ctx, s.scratch, len >>> 4, c >>> 0, Math.floor(c / 2 ** 32));
+      dst.set(s.w.u8(s.scratch, len), o);
+    }
+  }
+
+  /** Runs a block kernel: directly on arrays in kernel memory, else chunk by chunk through the scratch buffer. */
+  private run(kernel: "aesEncrypt" | "aesHash", src: Uint8Array, dst: Uint8Array): void {
+    const s = this.context();
+    const fn = s.w.k[kernel];
+    if (s.w.owns(src) && s.w.owns(dst)) {
+      fn(s.ctx, dst.byteOffset, src.byteOffset, src.length >>> 4);
+      return;
+    }
+    for (let o = 0; o < src.length; o += CHUNK_BYTES) {
+      const len = Math.min(CHUNK_BYTES, src.length - o);
+      s.w.u8(s.scratch, len).set(src.subarray(o, o + len));
+      fn(s.ctx, s.scratch, s.scratch, len >>> 4);
+      dst.set(s.w.u8(s.scratch, len), o);
+    }
+  }
+}
+
+/** Creates AES-128 under `key` (16 bytes) on the requested backend. */
+export async function createAes(key: Uint8Array, opts: AesOptions = {}): Promise<Aes> {
+  checkKey(key, "createAes: key");
+  const backend = await resolveBackend(opts.backend);
+  if (backend === "node") return new NodeAes((await loadNodeCrypto())!, key);
+  return new WasmAes(key);
+}

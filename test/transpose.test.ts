@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { transpose128, transposeFrom128 } from "../src/core/transpose.js";
+import { wasm } from "../src/core/wasm.js";
+import { getBit } from "../src/mpc/bits.js";
+
+function random(n: number, seed: number): Uint8Array {
+  // xorshift32: reproducible test data without depending on the PRG under test elsewhere
+  const out = new Uint8Array(n);
+  let x = seed | 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+/** Bit-by-bit reference: 128 rows of n bits (⌈n/8⌉ bytes each) to n rows of 16 bytes. */
+function reference(src: Uint8Array, n: number): Uint8Array {
+  const rowBytes = (n + 7) >>> 3;
+  const out = new Uint8Array(n * 16);
+  for (let r = 0; r < 128; r++)
+    for (let c = 0; c < n; c++) out[c * 16 + (r >>> 3)] |= getBit(src.subarray(r * rowBytes), c) << (r & 7);
+  return out;
+}
+
+/** The input with the bits past n in every row cleared, which is what the inverse gives back. */
+function clearRowTails(src: Uint8Array, n: number): Uint8Array {
+  const rowBytes = (n + 7) >>> 3;
+  const out = src.slice();
+  if (n & 7) for (let r = 0; r < 128; r++) out[r * rowBytes + rowBytes - 1] &= (1 << (n & 7)) - 1;
+  return out;
+}
+
+const SIZES = [0, 1, 7, 8, 16, 127, 128, 129, 256, 384, 1000, 1024 + 101, 4096];
+
+describe("transpose128", () => {
+  it.each(SIZES)("matches the bitwise reference for n = %i", (n) => {
+    const src = random(128 * ((n + 7) >>> 3), n + 1);
+    expect(transpose128(src, n)).toEqual(reference(src, n));
+  });
+
+  it("moves single bits to the right place (corners and an interior bit)", () => {
+    const n = 256;
+    for (const [r, c] of [
+      [0, 0],
+      [127, 255],
+      [0, 255],
+      [127, 0],
+      [77, 133],
+    ]) {
+      const src = new Uint8Array(128 * 32);
+      src[r * 32 + (c >>> 3)] = 1 << (c & 7);
+      const out = transpose128(src, n);
+      const expected = new Uint8Array(n * 16);
+      expected[c * 16 + (r >>> 3)] = 1 << (r & 7);
+      expect(out).toEqual(expected);
+    }
+  });
+
+  it("transposes all-ones and all-zeros matrices", () => {
+    expect(transpose128(new Uint8Array(128 * 16).fill(255), 128)).toEqual(new Uint8Array(128 * 16).fill(255));
+    expect(transpose128(new Uint8Array(128 * 16), 128)).toEqual(new Uint8Array(128 * 16));
+  });
+
+  it("works in place in kernel memory and writes into a caller's buffer", () => {
+    const n = 512;
+    const w = wasm();
+    const src = w.allocU8(128 * 64);
+    const dst = w.allocU8(n * 16);
+    try {
+      src.set(random(128 * 64, 99));
+      const expected = reference(src, n);
+      expect(transpose128(src, n, dst)).toBe(dst);
+      expect(dst).toEqual(expected);
+      const plain = new Uint8Array(n * 16);
+      transpose128(src, n, plain);
+      expect(plain).toEqual(expected);
+    } finally {
+      w.release(src);
+      w.release(dst);
+    }
+  });
+
+  it("rejects bad arguments naming the field", () => {
+    expect(() => transpose128(new Uint8Array(100), 128)).toThrow(/src must be 2048 bytes/);
+    expect(() => transpose128(new Uint8Array(2048), 128, new Uint8Array(5))).toThrow(/out must be 2048 bytes/);
+    expect(() => transpose128(new Uint8Array(2048), 12.5)).toThrow(RangeError);
+    const buf = new Uint8Array(4096);
+    expect(() => transpose128(buf.subarray(0, 2048), 128, buf.subarray(1024, 3072))).toThrow(/overlap/);
+  });
+});
+
+describe("transposeFrom128", () => {
+  it.each(SIZES)("inverts transpose128 for n = %i", (n) => {
+    const src = random(128 * ((n + 7) >>> 3), 7 * n + 3);
+    const t = transpose128(src, n);
+    expect(transposeFrom128(t, n)).toEqual(clearRowTails(src, n));
+  });
+
+  it("matches the bitwise reference read backwards", () => {
+    const n = 16 * 37;
+    const blocks = random(n * 16, 5);
+    const back = transposeFrom128(blocks, n);
+    expect(reference(back, n)).toEqual(blocks);
+  });
+
+  it("rejects bad arguments naming the field", () => {
+    expect(() => transposeFrom128(new Uint8Array(10), 1)).toThrow(/src must be 16 bytes/);
+    expect(() => transposeFrom128(new Uint8Array(16), 1, new Uint8Array(16))).toThrow(/out must be 128 bytes/);
+  });
+});
