@@ -1,0 +1,38 @@
+// Table lookup on a shared index from a small domain by one 1-of-2^m OT per element (server = OT sender).
+import type { Ring } from "../core/ring.js";
+import type { Party } from "./party.js";
+
+/**
+ * Shares in `outRing` of table[x] for x = x_s + x_c mod 2^m, 1 ≤ m ≤ 8. The table (2^m entries) is read on the
+ * server only; the client may pass an empty array. The server rotates the table by its share, masks every entry
+ * with a fresh r and serves a 1-of-2^m OT chosen by the client's share; its output share is r.
+ * Cost per lookup: 256 + 2^m·l bits, two rounds. Shares of x in a larger ring may be passed as they are: only their
+ * low m bits are used.
+ */
+export async function lut(p: Party, table: BigUint64Array, x: BigUint64Array, m: number, outRing: Ring): Promise<BigUint64Array> {
+  if (!Number.isInteger(m) || m < 1 || m > 8) throw new RangeError(`lut: m must be an integer in [1, 8], got ${m}`);
+  if (!(x instanceof BigUint64Array)) throw new TypeError("lut: x must be a BigUint64Array");
+  const size = 1 << m;
+  if (p.isServer && (!(table instanceof BigUint64Array) || table.length !== size)) {
+    throw new RangeError(`lut: table must be a BigUint64Array of ${size} entries, got ${table?.length}`);
+  }
+  const n = x.length;
+  const low = size - 1;
+  return p.scope("lut", async () => {
+    if (n === 0) return new BigUint64Array(0);
+    if (p.isServer) {
+      const mask = outRing.mask;
+      const r = p.prg.u64(n, outRing.bits);
+      const msgs = new BigUint64Array(n * size);
+      for (let e = 0; e < n; e++) {
+        const shift = Number(x[e] & BigInt(low));
+        for (let j = 0; j < size; j++) msgs[e * size + j] = (table[(j + shift) & low] - r[e]) & mask;
+      }
+      await p.ot.otNSend(msgs, size, outRing.bits);
+      return r;
+    }
+    const choices = new Uint8Array(n);
+    for (let e = 0; e < n; e++) choices[e] = Number(x[e] & BigInt(low));
+    return p.ot.otNRecv(choices, size, outRing.bits);
+  });
+}
