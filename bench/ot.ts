@@ -1,0 +1,83 @@
+// OT extension throughput: both parties in one process over the in-memory channel, after the base OTs.
+// The headline is 2^20 random correlated OTs (IKNP with 128-bit outputs: the receiver's 128 bits per OT are the only
+// traffic). Beside it: COT and chosen OT with l = 37 and 1-of-16 OT with 2-bit messages (the millionaire's digit OT).
+// Times are the median wall clock of the timed runs; both parties share one thread, so they add up.
+// Bytes per OT count both directions, frames included.
+// Usage: node dist/bench/ot.js [--json] [--n N] [--runs R]
+import { Prg } from "../src/core/prg.js";
+import { memoryPair, measurePair } from "../src/net/memory.js";
+import { OtPack } from "../src/ot/index.js";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
+  return v;
+}
+
+const json = process.argv.includes("--json");
+const n = arg("--n", 1 << 20);
+const runs = arg("--runs", 5);
+
+const [a, b] = memoryPair();
+const prg = await Prg.create();
+const server = new OtPack(a, await Prg.create(), "server");
+const client = new OtPack(b, await Prg.create(), "client");
+const t0 = performance.now();
+await Promise.all([server.setup(), client.setup()]);
+const baseOtMs = performance.now() - t0;
+console.error(`base OTs (both directions, 1-of-N included): ${baseOtMs.toFixed(1)} ms`);
+
+interface Row {
+  name: string;
+  count: number;
+  ms: number;
+  bytes: number;
+}
+
+async function measure(name: string, count: number, fn: () => Promise<unknown>): Promise<Row> {
+  await fn(); // warm-up
+  const times: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < runs; r++) {
+    const { traffic, ms } = await measurePair(a, b, fn);
+    times.push(ms);
+    bytes = traffic.bytes;
+    console.error(`${name}: run ${r + 1}/${runs} ${ms.toFixed(1)} ms`);
+  }
+  times.sort((x, y) => x - y);
+  return { name, count, ms: times[times.length >> 1], bytes };
+}
+
+const choices = prg.bytes(Math.ceil(n / 8));
+const delta = prg.u64(n, 37);
+const m1 = prg.u64(n, 37);
+const nDigits = Math.max(1, n >> 4);
+const digits = prg.bytes(nDigits).map((c) => c & 15);
+const table = prg.u64(16 * nDigits, 2);
+
+const rows: Row[] = [];
+rows.push(await measure("random COT (128-bit)", n, () => Promise.all([server.rotSend(n), client.rotRecv(choices, n)])));
+rows.push(await measure("COT l = 37", n, () => Promise.all([server.cotSend(delta, 37), client.cotRecv(choices, n, 37)])));
+rows.push(await measure("chosen OT l = 37", n, () => Promise.all([server.otSend(delta, m1, 37), client.otRecv(choices, n, 37)])));
+rows.push(await measure("1-of-16 OT l = 2", nDigits, () => Promise.all([server.otNSend(table, 16, 2), client.otNRecv(digits, 16, 2)])));
+
+console.log(`OT extension, both parties on one thread, median of ${runs} runs; base OTs ${baseOtMs.toFixed(1)} ms`);
+console.log(`${"flavour".padEnd(22)} ${"OTs".padStart(9)} ${"ms".padStart(9)} ${"M OT/s".padStart(8)} ${"bytes/OT".padStart(9)}`);
+for (const r of rows) {
+  const rate = r.count / (r.ms / 1000) / 1e6;
+  console.log(`${r.name.padEnd(22)} ${String(r.count).padStart(9)} ${r.ms.toFixed(1).padStart(9)} ${rate.toFixed(2).padStart(8)} ${(r.bytes / r.count).toFixed(3).padStart(9)}`);
+}
+const head = rows[0];
+if (json) {
+  console.log(
+    JSON.stringify({
+      cotPerSec: Math.round(head.count / (head.ms / 1000)),
+      bytesPerCot: +(head.bytes / head.count).toFixed(4),
+      baseOtMs: +baseOtMs.toFixed(1),
+    }),
+  );
+}
+a.close();
+b.close();

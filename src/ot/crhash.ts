@@ -1,0 +1,23 @@
+// Correlation-robust hash of OT extension: fixed-key AES in Matyas–Meyer–Oseas form, H(x) = π(x) ⊕ x (as SCI),
+// applied to many 16-byte blocks per call. 256-bit inputs (the 1-of-N extension) are chained:
+// H(a, b) = H(H(a) ⊕ b), so a guess needs every bit of s under the (weight-128) code difference.
+import { createAes, type Aes } from "../core/aes.js";
+
+// A public constant: the hash needs a fixed random permutation, not a secret.
+const FIXED_KEY = Uint8Array.from([0x63, 0x69, 0x70, 0x68, 0x65, 0x72, 0x70, 0x72, 0x75, 0x6e, 0x65, 0x2f, 0x6f, 0x74, 0x2f, 0x31]);
+
+let shared: Promise<Aes> | undefined;
+
+/** The process-wide fixed-key permutation. */
+export function fixedKeyAes(): Promise<Aes> {
+  return (shared ??= createAes(FIXED_KEY));
+}
+
+/** dst[i] = H(a[i], b[i]) for 32-byte inputs split into two 16-byte halves; `a` is overwritten. */
+export function hashPairs(aes: Aes, a: Uint8Array, b: Uint8Array, dst: Uint8Array): void {
+  aes.hashBlocks(a, a);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  for (let w = 0; w < x.length; w++) x[w] ^= y[w];
+  aes.hashBlocks(a, dst);
+}

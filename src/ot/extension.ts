@@ -1,0 +1,141 @@
+// The IKNP matrix step shared by 1-of-2 OT extension (128 columns) and the KKRT/KKOT 1-of-N extension
+// (256 columns). The extension receiver holds both seeds of every base OT and the sender one seed per column,
+// chosen by its secret s. Per batch of m OTs (m a multiple of 128):
+//   receiver: t_j = G(k0_j), u_j = t_j ⊕ G(k1_j) ⊕ d_j       (d_j: column j of the receiver's input matrix)
+//   sender:   q_j = G(k^{s_j}_j) ⊕ s_j·u_j = t_j ⊕ s_j·d_j
+// and the 128 × m blocks are transposed so that row i is the i-th OT's 16-byte share: q^i = t^i ⊕ (d^i ∧ s).
+// Only the first n bits of each u_j travel when a batch holds n < m real OTs, rows back to back, so a batch costs
+// exactly width·n bits. The seeded PRGs run on, so no pad is ever used twice.
+import type { Prg } from "../core/prg.js";
+import { transpose128 } from "../core/transpose.js";
+import { KernelScratch, Scratch, words } from "./scratch.js";
+
+/** OTs per column block of the transposition. */
+export const BLOCK_BITS = 128;
+
+/** Rounds n up to a multiple of 128. */
+export function padded(n: number): number {
+  return Math.ceil(n / BLOCK_BITS) * BLOCK_BITS;
+}
+
+/** The extension receiver of `width` columns (a multiple of 128). */
+export class ExtensionReceiver {
+  readonly width: number;
+  private readonly matrix = new KernelScratch();
+  private readonly out = new KernelScratch();
+  private readonly pad = new Scratch();
+
+  /** g0[j], g1[j]: PRGs seeded with both keys of base OT j. */
+  constructor(
+    private readonly g0: Prg[],
+    private readonly g1: Prg[],
+  ) {
+    if (g0.length !== g1.length || g0.length % BLOCK_BITS !== 0) {
+      throw new RangeError(`ExtensionReceiver: needs the same multiple of 128 PRGs on both sides, got ${g0.length} and ${g1.length}`);
+    }
+    this.width = g0.length;
+  }
+
+  /**
+   * One batch of m OTs carrying n ≤ m real ones. `column(j)` is d_j, m/8 bytes. Writes u (width rows of n bits)
+   * into `wire` (zero-filled) from byte `at` and returns the transposed t: width/128 arrays of m rows of 16 bytes.
+   */
+  expand(m: number, n: number, column: (j: number) => Uint32Array, wire: Uint8Array, at: number): Uint8Array[] {
+    const rowBytes = m >>> 3;
+    this.out.reserve(this.width * rowBytes);
+    this.matrix.reserve(this.width * rowBytes);
+    const mat = this.matrix.view(this.width * rowBytes);
+    const pad = this.pad.get(rowBytes);
+    const p = words(pad);
+    for (let j = 0; j < this.width; j++) {
+      const row = mat.subarray(j * rowBytes, (j + 1) * rowBytes);
+      this.g0[j].fill(row);
+      this.g1[j].fill(pad);
+      const t = words(row);
+      const d = column(j);
+      for (let w = 0; w < p.length; w++) p[w] ^= t[w] ^ d[w];
+      writeBits(wire, 8 * at + j * n, pad, n);
+    }
+    return transposeBlocks(this.matrix.view(this.width * rowBytes), this.out.view(this.width * rowBytes), this.width, m);
+  }
+}
+
+/** The extension sender: its secret s (width bits) and one PRG per column. */
+export class ExtensionSender {
+  readonly width: number;
+  private readonly matrix = new KernelScratch();
+  private readonly out = new KernelScratch();
+  private readonly row = new Scratch();
+
+  /** s: width/8 bytes, bit j = s_j; g[j] is seeded with k^{s_j}_j. */
+  constructor(
+    readonly s: Uint8Array,
+    private readonly g: Prg[],
+  ) {
+    if (g.length % BLOCK_BITS !== 0 || s.length * 8 !== g.length) {
+      throw new RangeError(`ExtensionSender: needs a multiple of 128 PRGs and as many bits of s, got ${g.length} and ${s.length * 8}`);
+    }
+    this.width = g.length;
+  }
+
+  /** The sender's side of `expand`: reads u from `wire` at `at`, returns the transposed q blocks. */
+  expand(m: number, n: number, wire: Uint8Array, at: number): Uint8Array[] {
+    const rowBytes = m >>> 3;
+    this.out.reserve(this.width * rowBytes);
+    this.matrix.reserve(this.width * rowBytes);
+    const mat = this.matrix.view(this.width * rowBytes);
+    const u = this.row.get(rowBytes);
+    u.fill(0);
+    const uw = words(u);
+    for (let j = 0; j < this.width; j++) {
+      const row = mat.subarray(j * rowBytes, (j + 1) * rowBytes);
+      this.g[j].fill(row);
+      if ((this.s[j >>> 3] >>> (j & 7)) & 1) {
+        readBits(wire, 8 * at + j * n, u, n);
+        const q = words(row);
+        for (let w = 0; w < uw.length; w++) q[w] ^= uw[w];
+      }
+    }
+    return transposeBlocks(this.matrix.view(this.width * rowBytes), this.out.view(this.width * rowBytes), this.width, m);
+  }
+}
+
+/** dst bits [bit, bit + n) |= src bits [0, n); dst is zero there beforehand. */
+function writeBits(dst: Uint8Array, bit: number, src: Uint8Array, n: number): void {
+  const at = bit >>> 3;
+  const full = n >>> 3;
+  const shift = bit & 7;
+  if (shift === 0) {
+    dst.set(src.subarray(0, full), at);
+    if (n & 7) dst[at + full] |= src[full] & ((1 << (n & 7)) - 1);
+    return;
+  }
+  const bytes = (n + 7) >>> 3;
+  for (let k = 0; k < bytes; k++) {
+    const v = k < full ? src[k] : src[k] & ((1 << (n & 7)) - 1);
+    dst[at + k] |= v << shift;
+    const hi = v >>> (8 - shift);
+    if (hi) dst[at + k + 1] |= hi;
+  }
+}
+
+/** dst bytes [0, ⌈n/8⌉) = src bits [bit, bit + n), the bits past n cleared. */
+function readBits(src: Uint8Array, bit: number, dst: Uint8Array, n: number): void {
+  const at = bit >>> 3;
+  const bytes = (n + 7) >>> 3;
+  const shift = bit & 7;
+  if (shift === 0) dst.set(src.subarray(at, at + bytes));
+  else for (let k = 0; k < bytes; k++) dst[k] = (src[at + k] >>> shift) | (((src[at + k + 1] ?? 0) << (8 - shift)) & 0xff);
+  if (n & 7) dst[bytes - 1] &= (1 << (n & 7)) - 1;
+}
+
+/** Transposes each 128-row block of `mat` into its own m × 16-byte part of `out`. */
+function transposeBlocks(mat: Uint8Array, out: Uint8Array, width: number, m: number): Uint8Array[] {
+  const blockBytes = BLOCK_BITS * (m >>> 3);
+  const blocks: Uint8Array[] = [];
+  for (let b = 0; b < width / BLOCK_BITS; b++) {
+    const part = out.subarray(b * blockBytes, (b + 1) * blockBytes);
+    blocks.push(transpose128(mat.subarray(b * blockBytes, (b + 1) * blockBytes), m, part));
+  }
+  return blocks;
+}

@@ -1,0 +1,395 @@
+// The OT pack of one party: IKNP extension in both directions (this party is extension sender in one instance and
+// extension receiver in the other) and the KKOT 1-of-N extension (λ = 256, Walsh–Hadamard code) in both directions.
+// Every call is one flight from the OT receiver and at most one from the OT sender. Calls run in the same order on
+// both sides. A receiver queues its receive one microtask after sending, so that a sender call started beside it
+// (`Promise.all([cotSend(…), cotRecv(…)])`, in either order) queues first: the peer's frames arrive in that order.
+import type { Channel } from "../net/channel.js";
+import type { Prg } from "../core/prg.js";
+import type { Aes } from "../core/aes.js";
+import { ProtocolError } from "../net/errors.js";
+import { BaseOtSender, baseOtReceive, KEY_BYTES } from "./base.js";
+import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
+import { fixedKeyAes, hashPairs } from "./crhash.js";
+import { lanesBytes, packLanes, unpackLanes } from "./lanes.js";
+import { lanes, Scratch, words } from "./scratch.js";
+
+const IKNP_WIDTH = 128;
+const KKOT_WIDTH = 256;
+/** OTs per IKNP batch: the 128 × batch matrix (256 KiB) stays in L2. */
+const BATCH = 1 << 14;
+/** Hash inputs per 1-of-N batch (batch × N). */
+const KKOT_BLOCKS = 1 << 16;
+
+function checkCount(n: number, fn: string, field = "n"): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${fn}: ${field} must be a non-negative integer, got ${n}`);
+}
+
+function checkL(l: number, fn: string): bigint {
+  if (!Number.isInteger(l) || l < 1 || l > 64) throw new RangeError(`${fn}: l must be an integer in [1, 64], got ${l}`);
+  return (1n << BigInt(l)) - 1n;
+}
+
+function checkChoices(choices: Uint8Array, n: number, fn: string): void {
+  if (!(choices instanceof Uint8Array)) throw new TypeError(`${fn}: choices must be a bit-packed Uint8Array`);
+  checkCount(n, fn);
+  if (choices.length * 8 < n) throw new RangeError(`${fn}: choices must hold ${n} bits (${(n + 7) >>> 3} bytes), got ${choices.length} bytes`);
+}
+
+function checkValues(v: BigUint64Array, fn: string, field: string): void {
+  if (!(v instanceof BigUint64Array)) throw new TypeError(`${fn}: ${field} must be a BigUint64Array`);
+}
+
+function checkN(N: number, fn: string): number {
+  if (!Number.isInteger(N) || N < 2 || N > 256 || (N & (N - 1)) !== 0) {
+    throw new RangeError(`${fn}: N must be a power of two in [2, 256], got ${N}`);
+  }
+  return 31 - Math.clz32(N);
+}
+
+function checkLength(frame: Uint8Array, bytes: number, tag: string): Uint8Array {
+  if (frame.length !== bytes) throw new ProtocolError(`${tag}: expected ${bytes} bytes, got ${frame.length}`);
+  return frame;
+}
+
+function bit(v: Uint8Array, i: number): number {
+  return (v[i >>> 3] >>> (i & 7)) & 1;
+}
+
+/** OTs per 1-of-N batch: a multiple of 128 with batch × N ≈ KKOT_BLOCKS. */
+function kkotBatch(N: number): number {
+  return Math.max(IKNP_WIDTH, KKOT_BLOCKS / N);
+}
+
+/** One PRG per 16-byte key, on the backend of `prg`. */
+function seededPrgs(prg: Prg, keys: Uint8Array): Prg[] {
+  const out: Prg[] = [];
+  for (let j = 0; j < keys.length; j += KEY_BYTES) out.push(prg.withSeed(keys.subarray(j, j + KEY_BYTES)));
+  return out;
+}
+
+export class OtPack {
+  private aes: Aes | undefined;
+  private sender: ExtensionSender | undefined;
+  private receiver: ExtensionReceiver | undefined;
+  private nSender: ExtensionSender | undefined;
+  private nReceiver: ExtensionReceiver | undefined;
+  private readonly hashOut = new Scratch();
+  private readonly hashIn = new Scratch();
+  private readonly choiceBatch = new Scratch();
+  private readonly columns = new Scratch();
+  /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
+  private readonly maskedCode = new Map<number, Uint32Array>();
+
+  constructor(
+    private readonly ch: Channel,
+    private readonly prg: Prg,
+    readonly role: "server" | "client",
+  ) {
+    if (role !== "server" && role !== "client") throw new TypeError(`OtPack: role must be "server" or "client", got ${String(role)}`);
+  }
+
+  /** Base OTs for both directions (and for 1-of-N). Both parties call it at the same point. */
+  async setup(): Promise<void> {
+    if (this.aes) throw new Error("OtPack.setup: already set up");
+    const aes = await fixedKeyAes();
+    // 128 Chou–Orlandi OTs each way, in the same two flights: this party's extension receiver is their sender.
+    const base = new BaseOtSender(this.prg, IKNP_WIDTH);
+    this.ch.send("ot.base.A", base.message);
+    const s = this.prg.bytes(IKNP_WIDTH / 8);
+    const chosen = baseOtReceive(this.prg, await this.ch.recv("ot.base.A"), s, IKNP_WIDTH);
+    this.ch.send("ot.base.B", chosen.reply);
+    const { k0, k1 } = base.finish(await this.ch.recv("ot.base.B"));
+    this.receiver = new ExtensionReceiver(seededPrgs(this.prg, k0), seededPrgs(this.prg, k1));
+    this.sender = new ExtensionSender(s, seededPrgs(this.prg, chosen.keys));
+    this.aes = aes;
+    // The 256 base OTs of each 1-of-N instance are random OTs of the IKNP instance running the same way.
+    const sN = this.prg.bytes(KKOT_WIDTH / 8);
+    const own = this.randomRecv(sN, KKOT_WIDTH, "ot.setup.u");
+    const both = await this.randomSend(KKOT_WIDTH, "ot.setup.u");
+    this.nReceiver = new ExtensionReceiver(seededPrgs(this.prg, both.m0), seededPrgs(this.prg, both.m1));
+    this.nSender = new ExtensionSender(sN, seededPrgs(this.prg, own));
+  }
+
+  /**
+   * Correlated OT, additive mod 2^l. The sender gets uniform x0[i]; the receiver with choice bit b_i gets
+   * x0[i] + b_i·delta[i] mod 2^l. Any party may be sender; the peer makes the matching call. delta is read mod 2^l.
+   */
+  async cotSend(delta: BigUint64Array, l: number): Promise<BigUint64Array> {
+    checkValues(delta, "cotSend", "delta");
+    const mask = checkL(l, "cotSend");
+    const n = delta.length;
+    const x0 = new BigUint64Array(n);
+    const y = new BigUint64Array(n);
+    await this.extendSend("ot.cot.u", n, (q, from, count) => {
+      const h0 = this.hashRows(q, count, false);
+      for (let i = 0; i < count; i++) x0[from + i] = h0[2 * i] & mask;
+      const h1 = this.hashRows(q, count, true);
+      for (let i = 0; i < count; i++) y[from + i] = (x0[from + i] + delta[from + i] - h1[2 * i]) & mask;
+    });
+    if (n > 0) this.ch.send("ot.cot.y", packLanes(y, n, l));
+    return x0;
+  }
+
+  async cotRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
+    checkChoices(choices, n, "cotRecv");
+    const mask = checkL(l, "cotRecv");
+    const out = new BigUint64Array(n);
+    this.extendRecv("ot.cot.u", choices, n, (t, from, count) => {
+      const h = this.hashRows(t, count, false);
+      for (let i = 0; i < count; i++) out[from + i] = h[2 * i] & mask;
+    });
+    if (n === 0) return out;
+    await Promise.resolve();
+    const y = unpackLanes(checkLength(await this.ch.recv("ot.cot.y"), lanesBytes(n, l), "ot.cot.y"), n, l, new BigUint64Array(n));
+    for (let i = 0; i < n; i++) if (bit(choices, i)) out[i] = (out[i] + y[i]) & mask;
+    return out;
+  }
+
+  /** Chosen-message 1-of-2 OT with l-bit messages (1 ≤ l ≤ 64); messages are read mod 2^l. */
+  async otSend(m0: BigUint64Array, m1: BigUint64Array, l: number): Promise<void> {
+    checkValues(m0, "otSend", "m0");
+    checkValues(m1, "otSend", "m1");
+    if (m0.length !== m1.length) throw new RangeError(`otSend: m0 and m1 differ in length (${m0.length} and ${m1.length})`);
+    const mask = checkL(l, "otSend");
+    const n = m0.length;
+    const e = new BigUint64Array(2 * n);
+    await this.extendSend("ot.ot.u", n, (q, from, count) => {
+      const h0 = this.hashRows(q, count, false);
+      for (let i = 0; i < count; i++) e[2 * (from + i)] = (m0[from + i] ^ h0[2 * i]) & mask;
+      const h1 = this.hashRows(q, count, true);
+      for (let i = 0; i < count; i++) e[2 * (from + i) + 1] = (m1[from + i] ^ h1[2 * i]) & mask;
+    });
+    if (n > 0) this.ch.send("ot.ot.e", packLanes(e, 2 * n, l));
+  }
+
+  async otRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
+    checkChoices(choices, n, "otRecv");
+    const mask = checkL(l, "otRecv");
+    const out = new BigUint64Array(n);
+    this.extendRecv("ot.ot.u", choices, n, (t, from, count) => {
+      const h = this.hashRows(t, count, false);
+      for (let i = 0; i < count; i++) out[from + i] = h[2 * i];
+    });
+    if (n === 0) return out;
+    await Promise.resolve();
+    const frame = checkLength(await this.ch.recv("ot.ot.e"), lanesBytes(2 * n, l), "ot.ot.e");
+    const e = unpackLanes(frame, 2 * n, l, new BigUint64Array(2 * n));
+    for (let i = 0; i < n; i++) out[i] = (e[2 * i + bit(choices, i)] ^ out[i]) & mask;
+    return out;
+  }
+
+  /** Chosen-message 1-of-N OT, N = 2^k (2 ≤ N ≤ 256), l-bit messages; msgs[i*N + j] is message j of instance i. */
+  async otNSend(msgs: BigUint64Array, N: number, l: number): Promise<void> {
+    checkValues(msgs, "otNSend", "msgs");
+    checkN(N, "otNSend");
+    const mask = checkL(l, "otNSend");
+    if (msgs.length % N !== 0) throw new RangeError(`otNSend: msgs length ${msgs.length} is not a multiple of N = ${N}`);
+    const n = msgs.length / N;
+    const sender = this.ready(this.nSender, "otNSend");
+    const aes = this.aes!;
+    const code = this.codeAndS(N, sender.s);
+    const e = new BigUint64Array(n * N);
+    const batch = kkotBatch(N);
+    const wire = checkLength(await this.ch.recv("ot.otn.u"), (KKOT_WIDTH / 8) * n, "ot.otn.u");
+    for (let from = 0, at = 0; from < n; from += batch) {
+      const count = Math.min(batch, n - from);
+      const [qa, qb] = sender.expand(padded(count), count, wire, at);
+      at += (KKOT_WIDTH / 8) * count;
+      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x: the one for the receiver's choice is its H(t^i).
+      const blocks = 16 * count * N;
+      const a = this.hashIn.get(2 * blocks);
+      const aw = words(a.subarray(0, blocks));
+      const bw = words(a.subarray(blocks));
+      const qaw = words(qa);
+      const qbw = words(qb);
+      for (let i = 0, o = 0; i < count; i++) {
+        for (let x = 0; x < N; x++, o += 4) {
+          for (let w = 0; w < 4; w++) {
+            aw[o + w] = qaw[4 * i + w] ^ code[8 * x + w];
+            bw[o + w] = qbw[4 * i + w] ^ code[8 * x + 4 + w];
+          }
+        }
+      }
+      const hb = this.hashOut.get(blocks);
+      hashPairs(aes, a.subarray(0, blocks), a.subarray(blocks), hb);
+      const h = lanes(hb);
+      const base = from * N;
+      for (let k = 0; k < count * N; k++) e[base + k] = (msgs[base + k] ^ h[2 * k]) & mask;
+    }
+    if (n > 0) this.ch.send("ot.otn.e", packLanes(e, n * N, l));
+  }
+
+  async otNRecv(choices: Uint8Array, N: number, l: number): Promise<BigUint64Array> {
+    if (!(choices instanceof Uint8Array)) throw new TypeError("otNRecv: choices must be a Uint8Array, one byte per instance");
+    const k = checkN(N, "otNRecv");
+    const mask = checkL(l, "otNRecv");
+    const n = choices.length;
+    for (let i = 0; i < n; i++) if (choices[i] >= N) throw new RangeError(`otNRecv: choices[${i}] = ${choices[i]} is not below N = ${N}`);
+    const receiver = this.ready(this.nReceiver, "otNRecv");
+    const aes = this.aes!;
+    const out = new BigUint64Array(n);
+    const batch = kkotBatch(N);
+    const wire = new Uint8Array((KKOT_WIDTH / 8) * n);
+    for (let from = 0, at = 0; from < n; from += batch) {
+      const count = Math.min(batch, n - from);
+      const m = padded(count);
+      const cols = this.codeColumns(choices.subarray(from, from + count), m, k);
+      const colWords = m >>> 5;
+      const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colWords, ((j & (N - 1)) + 1) * colWords), wire, at);
+      at += (KKOT_WIDTH / 8) * count;
+      const hb = this.hashOut.get(16 * count);
+      hashPairs(aes, ta.subarray(0, 16 * count), tb, hb);
+      const h = lanes(hb);
+      for (let i = 0; i < count; i++) out[from + i] = h[2 * i];
+    }
+    if (n === 0) return out;
+    this.ch.send("ot.otn.u", wire);
+    await Promise.resolve();
+    const frame = checkLength(await this.ch.recv("ot.otn.e"), lanesBytes(n * N, l), "ot.otn.e");
+    const e = unpackLanes(frame, n * N, l, new BigUint64Array(n * N));
+    for (let i = 0; i < n; i++) out[i] = (e[i * N + choices[i]] ^ out[i]) & mask;
+    return out;
+  }
+
+  /** Random OT with 128-bit messages, 16 bytes per instance, concatenated. */
+  async rotSend(n: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+    checkCount(n, "rotSend");
+    return this.randomSend(n, "ot.rot.u");
+  }
+
+  async rotRecv(choices: Uint8Array, n: number): Promise<Uint8Array> {
+    checkChoices(choices, n, "rotRecv");
+    return this.randomRecv(choices, n, "ot.rot.u");
+  }
+
+  private async randomSend(n: number, tag: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+    const aes = this.ready(this.aes, "rotSend");
+    const m0 = new Uint8Array(16 * n);
+    const m1 = new Uint8Array(16 * n);
+    await this.extendSend(tag, n, (q, from, count) => {
+      const rows = q.subarray(0, 16 * count);
+      aes.hashBlocks(rows, m0.subarray(16 * from, 16 * (from + count)));
+      this.xorS(rows);
+      aes.hashBlocks(rows, m1.subarray(16 * from, 16 * (from + count)));
+    });
+    return { m0, m1 };
+  }
+
+  private randomRecv(choices: Uint8Array, n: number, tag: string): Uint8Array {
+    const aes = this.ready(this.aes, "rotRecv");
+    const out = new Uint8Array(16 * n);
+    this.extendRecv(tag, choices, n, (t, from, count) => {
+      aes.hashBlocks(t.subarray(0, 16 * count), out.subarray(16 * from, 16 * (from + count)));
+    });
+    return out;
+  }
+
+  private ready<T>(x: T | undefined, fn: string): T {
+    if (x === undefined) throw new Error(`OtPack.${fn}: call setup() first`);
+    return x;
+  }
+
+  /** Receiver side of a 1-of-2 extension: sends u for all n OTs in one frame, handing each batch's t to `use`. */
+  private extendRecv(tag: string, choices: Uint8Array, n: number, use: (t: Uint8Array, from: number, count: number) => void): void {
+    const receiver = this.ready(this.receiver, "extension");
+    if (n === 0) return;
+    const wire = new Uint8Array((IKNP_WIDTH / 8) * n);
+    for (let from = 0, at = 0; from < n; from += BATCH) {
+      const count = Math.min(BATCH, n - from);
+      const m = padded(count);
+      const r = this.choiceBatch.get(m >>> 3);
+      r.fill(0);
+      r.set(choices.subarray(from >>> 3, (from + count + 7) >>> 3));
+      if (count & 7) r[count >>> 3] &= (1 << (count & 7)) - 1;
+      const rw = words(r);
+      const [t] = receiver.expand(m, count, () => rw, wire, at);
+      at += (IKNP_WIDTH / 8) * count;
+      use(t, from, count);
+    }
+    this.ch.send(tag, wire);
+  }
+
+  /** Sender side: receives u (its receive is queued at once) and hands each batch's q to `use`. */
+  private async extendSend(tag: string, n: number, use: (q: Uint8Array, from: number, count: number) => void): Promise<void> {
+    const sender = this.ready(this.sender, "extension");
+    if (n === 0) return;
+    const wire = checkLength(await this.ch.recv(tag), (IKNP_WIDTH / 8) * n, tag);
+    for (let from = 0, at = 0; from < n; from += BATCH) {
+      const count = Math.min(BATCH, n - from);
+      const [q] = sender.expand(padded(count), count, wire, at);
+      at += (IKNP_WIDTH / 8) * count;
+      use(q, from, count);
+    }
+  }
+
+  /**
+   * H of the first `count` rows of q (after q ^= s when `flip`), as u64 lanes (lane 2i is row i's low half). The
+   * result lives in scratch space: the next call overwrites it.
+   */
+  private hashRows(q: Uint8Array, count: number, flip: boolean): BigUint64Array {
+    const rows = q.subarray(0, 16 * count);
+    if (flip) this.xorS(rows);
+    const out = this.hashOut.get(16 * count);
+    this.aes!.hashBlocks(rows, out);
+    return lanes(out);
+  }
+
+  /** rows ^= s, row by row. */
+  private xorS(rows: Uint8Array): void {
+    const s = words(this.sender!.s);
+    const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    const r = words(rows);
+    for (let w = 0; w < r.length; w += 4) {
+      r[w] ^= s0;
+      r[w + 1] ^= s1;
+      r[w + 2] ^= s2;
+      r[w + 3] ^= s3;
+    }
+  }
+
+  /** C(x) ∧ s for x < N, with C(x)_j = parity(x & j): 8 words per x. */
+  private codeAndS(N: number, s: Uint8Array): Uint32Array {
+    let c = this.maskedCode.get(N);
+    if (c === undefined) {
+      c = new Uint32Array(8 * N);
+      for (let x = 0; x < N; x++) {
+        for (let j = 0; j < KKOT_WIDTH; j++) {
+          if (parity(x & j) & bit(s, j)) c[8 * x + (j >>> 5)] |= 1 << (j & 31);
+        }
+      }
+      this.maskedCode.set(N, c);
+    }
+    return c;
+  }
+
+  /**
+   * The receiver's code columns: column v (m bits) has bit i = C(c_i)_v = parity(c_i & v). Columns j ≥ N repeat
+   * column j mod N, as c_i < N. Built from the k bit planes of the choices by XOR.
+   */
+  private codeColumns(choices: Uint8Array, m: number, k: number): Uint32Array {
+    const N = 1 << k;
+    const cw = m >>> 5;
+    const cols = words(this.columns.get(4 * cw * (N + k)));
+    cols.fill(0);
+    const planes = N * cw;
+    for (let i = 0; i < choices.length; i++) {
+      const c = choices[i];
+      for (let b = 0; b < k; b++) if ((c >>> b) & 1) cols[planes + b * cw + (i >>> 5)] |= 1 << (i & 31);
+    }
+    for (let v = 1; v < N; v++) {
+      const low = 31 - Math.clz32(v & -v);
+      const rest = (v & (v - 1)) * cw;
+      const plane = planes + low * cw;
+      const dst = v * cw;
+      for (let w = 0; w < cw; w++) cols[dst + w] = cols[rest + w] ^ cols[plane + w];
+    }
+    return cols;
+  }
+}
+
+function parity(x: number): number {
+  x ^= x >>> 4;
+  x ^= x >>> 2;
+  x ^= x >>> 1;
+  return x & 1;
+}

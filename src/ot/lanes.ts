@@ -1,0 +1,100 @@
+// Dense wire format of l-bit values (1 ≤ l ≤ 64): value i occupies bits [i·l, (i+1)·l) of the stream, least
+// significant first, so n values take exactly ⌈n·l/8⌉ bytes. Works on 32-bit halves: no BigInt in the loops.
+
+/** Bytes that n packed l-bit values occupy. */
+export function lanesBytes(n: number, l: number): number {
+  return Math.ceil((n * l) / 8);
+}
+
+/** Packs the low l bits of each of the first n lanes of `src`. */
+export function packLanes(src: BigUint64Array, n: number, l: number): Uint8Array {
+  const s = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
+  const out = new Uint32Array(Math.ceil((n * l) / 32));
+  if (l === 64) {
+    out.set(s);
+  } else if (l === 32) {
+    for (let i = 0; i < n; i++) out[i] = s[2 * i];
+  } else {
+    const lo = Math.min(l, 32);
+    const hi = l - lo;
+    const loMask = lo === 32 ? 0xffffffff : (1 << lo) - 1;
+    const hiMask = (1 << hi) - 1;
+    let acc = 0;
+    let fill = 0;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      let v = s[2 * i] & loMask;
+      acc |= v << fill;
+      fill += lo;
+      if (fill >= 32) {
+        out[w++] = acc;
+        fill -= 32;
+        acc = fill === 0 ? 0 : v >>> (lo - fill);
+      }
+      if (hi > 0) {
+        v = s[2 * i + 1] & hiMask;
+        acc |= v << fill;
+        fill += hi;
+        if (fill >= 32) {
+          out[w++] = acc;
+          fill -= 32;
+          acc = fill === 0 ? 0 : v >>> (hi - fill);
+        }
+      }
+    }
+    if (fill > 0) out[w] = acc;
+  }
+  return new Uint8Array(out.buffer, 0, lanesBytes(n, l));
+}
+
+/** Unpacks n l-bit values into `out` (length ≥ n); `bytes` must hold ⌈n·l/8⌉ bytes. */
+export function unpackLanes(bytes: Uint8Array, n: number, l: number, out: BigUint64Array): BigUint64Array {
+  const need = lanesBytes(n, l);
+  const words = Math.ceil(need / 4);
+  // Aligned payloads are read in place; others (and a ragged tail) are copied once.
+  const aligned = (bytes.byteOffset & 3) === 0 && bytes.length >= words * 4;
+  const src = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, words) : copyWords(bytes, need, words);
+  const d = new Uint32Array(out.buffer, out.byteOffset, 2 * n);
+  if (l === 64) {
+    d.set(src.subarray(0, 2 * n));
+    return out;
+  }
+  if (l === 32) {
+    for (let i = 0; i < n; i++) {
+      d[2 * i] = src[i];
+      d[2 * i + 1] = 0;
+    }
+    return out;
+  }
+  const lo = Math.min(l, 32);
+  const hi = l - lo;
+  let acc = 0; // unread bits, at the bottom
+  let avail = 0;
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    d[2 * i] = take(lo);
+    d[2 * i + 1] = hi > 0 ? take(hi) : 0;
+  }
+  return out;
+
+  function take(k: number): number {
+    const mask = k === 32 ? 0xffffffff : (1 << k) - 1;
+    if (avail >= k) {
+      const v = acc & mask;
+      acc = k === 32 ? 0 : acc >>> k;
+      avail -= k;
+      return v >>> 0;
+    }
+    const next = src[r++];
+    const v = (avail === 0 ? next : acc | (next << avail)) & mask;
+    acc = avail === 0 ? (k === 32 ? 0 : next >>> k) : next >>> (k - avail);
+    avail += 32 - k;
+    return v >>> 0;
+  }
+}
+
+function copyWords(bytes: Uint8Array, need: number, words: number): Uint32Array {
+  const w = new Uint32Array(words);
+  new Uint8Array(w.buffer).set(bytes.subarray(0, need));
+  return w;
+}

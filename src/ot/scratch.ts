@@ -1,0 +1,45 @@
+// Reusable byte buffers for the extension's hot loops: one allocation, grown on demand, 8-byte aligned so that
+// u32 and u64 views need no copy. `KernelScratch` lives in WebAssembly memory, so kernels read it in place.
+import { wasm } from "../core/wasm.js";
+
+export class Scratch {
+  private bytes = new Uint8Array(0);
+
+  /** A view of n bytes, contents undefined; valid until the next `get` on this scratch. */
+  get(n: number): Uint8Array {
+    if (this.bytes.length < n) this.bytes = new Uint8Array(Math.max(n, this.bytes.length * 2));
+    return this.bytes.subarray(0, n);
+  }
+}
+
+/**
+ * Like Scratch, in kernel memory. Reserve every buffer first, then take views: an allocation may grow the memory,
+ * which detaches views taken before it.
+ */
+export class KernelScratch {
+  private ptr = 0;
+  private size = 0;
+
+  reserve(n: number): void {
+    if (this.size >= n) return;
+    const w = wasm();
+    if (this.ptr !== 0) w.free(this.ptr);
+    this.size = Math.max(n, this.size * 2);
+    this.ptr = w.alloc(this.size);
+  }
+
+  /** A view of the first n reserved bytes. */
+  view(n: number): Uint8Array {
+    return wasm().u8(this.ptr, n);
+  }
+}
+
+/** The u32 words of a 4-byte-aligned byte range. */
+export function words(a: Uint8Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
+}
+
+/** The u64 lanes of an 8-byte-aligned byte range. */
+export function lanes(a: Uint8Array): BigUint64Array {
+  return new BigUint64Array(a.buffer, a.byteOffset, a.length >>> 3);
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { lanesBytes, packLanes, unpackLanes } from "../src/ot/lanes.js";
+
+function randomLanes(n: number, l: number): BigUint64Array {
+  const v = new BigUint64Array(randomBytes(8 * n + 8).buffer, 0, n);
+  const mask = (1n << BigInt(l)) - 1n;
+  for (let i = 0; i < n; i++) v[i] &= mask;
+  return v;
+}
+
+/** Reference: bit k of the stream is bit (k mod l) of value ⌊k / l⌋. */
+function referencePack(v: BigUint64Array, l: number): Uint8Array {
+  const out = new Uint8Array(lanesBytes(v.length, l));
+  for (let i = 0; i < v.length; i++) {
+    for (let b = 0; b < l; b++) {
+      const k = i * l + b;
+      if ((v[i] >> BigInt(b)) & 1n) out[k >>> 3] |= 1 << (k & 7);
+    }
+  }
+  return out;
+}
+
+describe("l-bit lane packing", () => {
+  for (const l of [1, 2, 7, 31, 32, 33, 37, 63, 64]) {
+    it(`packs and unpacks l = ${l} exactly, edge values included`, () => {
+      for (const n of [1, 3, 64 + 101]) {
+        const v = randomLanes(n, l);
+        const top = (1n << BigInt(l)) - 1n;
+        v[0] = top;
+        if (n > 1) v[1] = 1n << BigInt(l - 1);
+        if (n > 2) v[2] = 0n;
+        const packed = packLanes(v, n, l);
+        expect(packed.length).toBe(Math.ceil((n * l) / 8));
+        expect(Array.from(packed)).toEqual(Array.from(referencePack(v, l)));
+        const back = unpackLanes(packed, n, l, new BigUint64Array(n));
+        expect(Array.from(back)).toEqual(Array.from(v));
+      }
+    });
+  }
+
+  it("ignores bits above l and reads unaligned payloads", () => {
+    const n = 50;
+    const l = 13;
+    const v = randomLanes(n, 64);
+    const packed = packLanes(v, n, l);
+    const shifted = new Uint8Array(packed.length + 1);
+    shifted.set(packed, 1);
+    const back = unpackLanes(shifted.subarray(1), n, l, new BigUint64Array(n));
+    for (let i = 0; i < n; i++) expect(back[i]).toBe(v[i] & 0x1fffn);
+  });
+});

@@ -1,0 +1,242 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { getBit } from "../src/mpc/bits.js";
+import { TagMismatchError } from "../src/net/errors.js";
+import { OtPack } from "../src/ot/index.js";
+import { Prg } from "../src/core/prg.js";
+import { memoryPair } from "../src/net/memory.js";
+import { frame, makePacks, seededBytes, values, type Packs } from "./ot-util.js";
+
+const LS = [1, 2, 37, 64];
+const NS = [1, 128, 1024 + 101];
+const big = (l: number) => 1n << BigInt(l);
+const cdiv8 = (x: number) => Math.ceil(x / 8);
+
+let p: Packs;
+beforeAll(async () => {
+  p = await makePacks();
+}, 30_000);
+
+describe("correlated OT", () => {
+  for (const l of LS) {
+    it(`receiver gets x0 + b·delta mod 2^${l}; bytes are 128 + l bits per OT plus two frames`, async () => {
+      for (const n of NS) {
+        const delta = await values(n, l, n + l);
+        const choices = await seededBytes(cdiv8(n), 3 * n + l);
+        const { result, traffic } = await p.measure(() => Promise.all([p.server.cotSend(delta, l), p.client.cotRecv(choices, n, l)]));
+        const [x0, got] = result;
+        for (let i = 0; i < n; i++) {
+          expect(x0[i] < big(l)).toBe(true);
+          expect(got[i]).toBe((x0[i] + (getBit(choices, i) ? delta[i] : 0n)) % big(l));
+        }
+        expect(traffic.bytes).toBe(frame("ot.cot.u", 16 * n) + frame("ot.cot.y", cdiv8(n * l)));
+        expect(traffic.rounds).toBe(2);
+      }
+    });
+  }
+
+  it("works with the client as sender and never repeats a correlation", async () => {
+    const n = 300;
+    const delta = await values(n, 64, 5);
+    const choices = new Uint8Array(cdiv8(n));
+    const [a, b] = await Promise.all([p.client.cotSend(delta, 64), p.server.cotRecv(choices, n, 64)]);
+    const [c] = await Promise.all([p.client.cotSend(delta, 64), p.server.cotRecv(choices, n, 64)]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    for (let i = 0; i < n; i++) expect(c[i]).not.toBe(a[i]);
+  });
+
+  it("runs one COT each way at once, in either call order: two frames from each party", async () => {
+    const n = 1000;
+    const l = 37;
+    const dS = await values(n, l, 7);
+    const dC = await values(n, l, 8);
+    const bS = await seededBytes(cdiv8(n), 9);
+    const bC = await seededBytes(cdiv8(n), 10);
+    const { result, traffic } = await p.measure(() =>
+      Promise.all([
+        Promise.all([p.server.cotSend(dS, l), p.server.cotRecv(bS, n, l)]),
+        Promise.all([p.client.cotRecv(bC, n, l), p.client.cotSend(dC, l)]),
+      ]),
+    );
+    const [[xS, gS], [gC, xC]] = result;
+    for (let i = 0; i < n; i++) {
+      expect(gC[i]).toBe((xS[i] + (getBit(bC, i) ? dS[i] : 0n)) % big(l));
+      expect(gS[i]).toBe((xC[i] + (getBit(bS, i) ? dC[i] : 0n)) % big(l));
+    }
+    expect(traffic.messages).toBe(4);
+  });
+
+  it("handles 2^20 OTs in one call", async () => {
+    const n = 1 << 20;
+    const l = 37;
+    const delta = await values(n, l, 12);
+    const choices = await seededBytes(n / 8, 13);
+    const { result, traffic } = await p.measure(() => Promise.all([p.server.cotSend(delta, l), p.client.cotRecv(choices, n, l)]));
+    const [x0, got] = result;
+    const mask = big(l) - 1n;
+    let bad = 0;
+    for (let i = 0; i < n; i++) if (got[i] !== ((x0[i] + (getBit(choices, i) ? delta[i] : 0n)) & mask)) bad++;
+    expect(bad).toBe(0);
+    expect(traffic.bytes).toBe(frame("ot.cot.u", 16 * n) + frame("ot.cot.y", (n * l) / 8));
+  }, 60_000);
+});
+
+describe("chosen-message 1-of-2 OT", () => {
+  for (const l of LS) {
+    it(`receiver gets m_b with l = ${l}; bytes are 128 + 2l bits per OT plus two frames`, async () => {
+      for (const n of NS) {
+        const m0 = await values(n, l, 100 + n + l);
+        const m1 = await values(n, l, 200 + n + l);
+        m1.reverse();
+        const choices = await seededBytes(cdiv8(n), 300 + n + l);
+        const { result, traffic } = await p.measure(() => Promise.all([p.client.otSend(m0, m1, l), p.server.otRecv(choices, n, l)]));
+        const got = result[1];
+        for (let i = 0; i < n; i++) expect(got[i]).toBe(getBit(choices, i) ? m1[i] : m0[i]);
+        expect(traffic.bytes).toBe(frame("ot.ot.u", 16 * n) + frame("ot.ot.e", cdiv8(2 * n * l)));
+        expect(traffic.rounds).toBe(2);
+      }
+    });
+  }
+});
+
+describe("chosen-message 1-of-N OT (KKOT, 256-bit code)", () => {
+  for (const N of [2, 4, 16, 256]) {
+    for (const l of LS) {
+      it(`N = ${N}, l = ${l}: receiver gets its message; bytes are 256 + N·l bits per OT plus two frames`, async () => {
+        for (const n of N === 256 ? [1, 300] : NS) {
+          const msgs = await values(n * N, l, N + l + n);
+          const choices = (await seededBytes(n, N * l + n)).map((c) => c % N);
+          choices[0] = N - 1;
+          if (n > 1) choices[1] = 0;
+          const { result, traffic } = await p.measure(() => Promise.all([p.server.otNSend(msgs, N, l), p.client.otNRecv(choices, N, l)]));
+          const got = result[1];
+          for (let i = 0; i < n; i++) expect(got[i]).toBe(msgs[i * N + choices[i]]);
+          expect(traffic.bytes).toBe(frame("ot.otn.u", 32 * n) + frame("ot.otn.e", cdiv8(n * N * l)));
+          expect(traffic.rounds).toBe(2);
+        }
+      });
+    }
+  }
+});
+
+describe("random OT", () => {
+  it("receiver gets m_b (16 bytes); the sender's pair differs; one frame of 128 bits per OT", async () => {
+    for (const n of NS) {
+      const choices = await seededBytes(cdiv8(n), 400 + n);
+      const { result, traffic } = await p.measure(() => Promise.all([p.server.rotSend(n), p.client.rotRecv(choices, n)]));
+      const [{ m0, m1 }, got] = result;
+      for (let i = 0; i < n; i++) {
+        const want = getBit(choices, i) ? m1 : m0;
+        expect(Array.from(got.subarray(16 * i, 16 * i + 16))).toEqual(Array.from(want.subarray(16 * i, 16 * i + 16)));
+        expect(Array.from(m0.subarray(16 * i, 16 * i + 16))).not.toEqual(Array.from(m1.subarray(16 * i, 16 * i + 16)));
+      }
+      expect(traffic.bytes).toBe(frame("ot.rot.u", 16 * n));
+      expect(traffic.rounds).toBe(1);
+    }
+  });
+});
+
+describe("what the receiver learns", () => {
+  /** Runs a chosen OT on fresh seeded packs; returns the client's (receiver's) outputs and transcript. */
+  async function run(m1: BigUint64Array, m0: BigUint64Array, choices: Uint8Array, n: number, l: number) {
+    const q = await makePacks([31, 32]);
+    const [, got] = await Promise.all([q.server.otSend(m0, m1, l), q.client.otRecv(choices, n, l)]);
+    return { got, log: q.clientLog.map((f) => ({ ...f })) };
+  }
+
+  it("chosen OT: outputs and sent frames do not depend on the unchosen message, which hides under a uniform pad", async () => {
+    const n = 4096;
+    const l = 64;
+    const choices = await seededBytes(n / 8, 40);
+    const m0 = await values(n, l, 41);
+    const m1 = await values(n, l, 42);
+    // Replace only the messages the receiver did not choose.
+    const m0b = m0.slice();
+    const m1b = m1.slice();
+    for (let i = 0; i < n; i++) {
+      if (getBit(choices, i)) m0b[i] = ~m0[i] & (big(l) - 1n);
+      else m1b[i] = 0n;
+    }
+    const a = await run(m1, m0, choices, n, l);
+    const b = await run(m1b, m0b, choices, n, l);
+    expect(Array.from(b.got)).toEqual(Array.from(a.got));
+    expect(a.log.map((f) => `${f.dir}:${f.tag}`)).toEqual(["sent:ot.ot.u", "received:ot.ot.e"]);
+    expect(Array.from(b.log[0].payload)).toEqual(Array.from(a.log[0].payload));
+    const ea = new BigUint64Array(a.log[1].payload.buffer.slice(0));
+    const eb = new BigUint64Array(b.log[1].payload.buffer.slice(0));
+    let ones = 0;
+    for (let i = 0; i < n; i++) {
+      const c = getBit(choices, i);
+      // The chosen ciphertext is identical; the other differs exactly by the message change (a one-time pad).
+      expect(eb[2 * i + c]).toBe(ea[2 * i + c]);
+      const um = c ? [m0[i], m0b[i]] : [m1[i], m1b[i]];
+      expect(ea[2 * i + 1 - c] ^ eb[2 * i + 1 - c]).toBe(um[0] ^ um[1]);
+      // The pad on the unchosen message is not the receiver's own pad.
+      const padOther = ea[2 * i + 1 - c] ^ um[0];
+      const padOwn = ea[2 * i + c] ^ a.got[i];
+      expect(padOther).not.toBe(padOwn);
+      ones += popcount(padOther);
+    }
+    // Uniform pads: the count of ones is Binomial(n·64, 1/2); 6σ ≈ 6 · 256.
+    expect(Math.abs(ones - (n * 64) / 2)).toBeLessThan(6 * Math.sqrt(n * 64) / 2);
+  }, 30_000);
+
+  it("COT: the receiver's outputs and sent frames do not depend on delta where it chose 0", async () => {
+    const n = 1024;
+    const l = 37;
+    const choices = await seededBytes(n / 8, 50);
+    const d1 = await values(n, l, 51);
+    const d2 = d1.slice();
+    for (let i = 0; i < n; i++) if (!getBit(choices, i)) d2[i] = (d1[i] + 12345n) % big(l);
+    const runs = [];
+    for (const d of [d1, d2]) {
+      const q = await makePacks([33, 34]);
+      const [, got] = await Promise.all([q.server.cotSend(d, l), q.client.cotRecv(choices, n, l)]);
+      runs.push({ got, log: q.clientLog });
+    }
+    expect(Array.from(runs[1].got)).toEqual(Array.from(runs[0].got));
+    expect(Array.from(runs[1].log[0].payload)).toEqual(Array.from(runs[0].log[0].payload));
+  }, 30_000);
+});
+
+function popcount(x: bigint): number {
+  let c = 0;
+  for (; x; x &= x - 1n) c++;
+  return c;
+}
+
+describe("argument checks and desynchronised peers", () => {
+  it("names the failing argument", async () => {
+    const s = p.server;
+    await expect(s.cotSend(new BigUint64Array(1), 0)).rejects.toThrow(/cotSend: l must be an integer in \[1, 64\], got 0/);
+    await expect(s.cotRecv(new Uint8Array(1), 1, 65)).rejects.toThrow(RangeError);
+    await expect(s.cotRecv(new Uint8Array(1), 9, 8)).rejects.toThrow(/cotRecv: choices must hold 9 bits/);
+    await expect(s.otSend(new BigUint64Array(2), new BigUint64Array(3), 8)).rejects.toThrow(/m0 and m1 differ in length/);
+    await expect(s.otNSend(new BigUint64Array(6), 3, 8)).rejects.toThrow(/otNSend: N must be a power of two in \[2, 256\], got 3/);
+    await expect(s.otNSend(new BigUint64Array(6), 4, 8)).rejects.toThrow(/msgs length 6 is not a multiple of N = 4/);
+    await expect(s.otNRecv(Uint8Array.of(1, 4), 4, 8)).rejects.toThrow(/choices\[1\] = 4 is not below N = 4/);
+    await expect(s.otNRecv(Uint8Array.of(0), 512, 8)).rejects.toThrow(/N must be a power of two/);
+    await expect(s.rotRecv(new Uint8Array(0), -1)).rejects.toThrow(/rotRecv: n must be a non-negative integer/);
+    await expect(s.cotSend([1n] as unknown as BigUint64Array, 8)).rejects.toThrow(TypeError);
+    const [a] = memoryPair();
+    const fresh = new OtPack(a, await Prg.fromSeed(new Uint8Array(16)), "server");
+    await expect(fresh.cotSend(new BigUint64Array(1), 8)).rejects.toThrow(/call setup\(\) first/);
+    expect(() => new OtPack(a, p.server["prg"], "both" as "server")).toThrow(/role must be/);
+  });
+
+  it("zero OTs send nothing", async () => {
+    const { result, traffic } = await p.measure(() => Promise.all([p.server.cotSend(new BigUint64Array(0), 8), p.client.cotRecv(new Uint8Array(0), 0, 8)]));
+    expect(result[1].length).toBe(0);
+    expect(traffic.bytes).toBe(0);
+  });
+
+  it("a peer running another flavour fails with a tag error", async () => {
+    const q = await makePacks([61, 62], 2000);
+    const sending = q.server.cotSend(new BigUint64Array(10), 8);
+    const receiving = q.client.otRecv(new Uint8Array(2), 10, 8);
+    const err = await sending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TagMismatchError);
+    expect(String(err)).toMatch(/expected tag "ot.cot.u" but received "ot.ot.u"/);
+    q.channels[0].abort(err as Error);
+    await expect(receiving).rejects.toThrow(/ot.cot.u/);
+  }, 30_000);
+});
