@@ -87,6 +87,25 @@ describe("matmul mod 2^l equals a BigInt reference", () => {
       for (const x of [a, b, c]) w.release(x);
     }
   });
+
+  it("returns a live view of a kernel-memory output when its scratch grows the memory", () => {
+    const w = wasm();
+    const [m, k, n] = [2, 512, 1024]; // packed B takes a fresh 4 MiB block at the top of memory
+    const ptrs = [m * k, k * n, m * n].map((len) => w.alloc(8 * len));
+    const [a, b, c] = [m * k, k * n, m * n].map((len, i) => w.u64(ptrs[i], len));
+    try {
+      a.set(matrix(m, k, 64, 5n));
+      b.set(matrix(k, n, 64, 6n));
+      const before = w.memory.buffer.byteLength;
+      const got = matmul(a, b, m, k, n, 64, c);
+      expect(w.memory.buffer.byteLength).toBeGreaterThan(before);
+      expect(c.length).toBe(0); // detached by the growth
+      expect(got.byteOffset).toBe(ptrs[2]);
+      expect(Array.from(got)).toEqual(reference(w.u64(ptrs[0], m * k), w.u64(ptrs[1], k * n), m, k, n, 64));
+    } finally {
+      for (const p of ptrs) w.free(p);
+    }
+  }, 20_000);
 });
 
 describe("matmul argument checks", () => {

@@ -1,6 +1,7 @@
 // Typed wrappers over the ring and matrix kernels (assembly/ring.ts, assembly/matmul.ts). Every result is reduced
 // mod 2^bits. Arrays allocated with `wasm().allocU64` are used in place; any other BigUint64Array is copied in and
 // out around the call. An output may be one of the inputs (in place) but must not otherwise overlap them.
+// Use the returned array: when a call grows kernel memory (copies, matmul scratch), earlier views of it detach.
 import { wasm, type Wasm } from "./wasm.js";
 
 /** The raw exports of the ring and matrix kernels, with their argument types. Pointers are byte offsets. */
@@ -50,19 +51,17 @@ function checkScalar(s: unknown): bigint {
 }
 
 /**
- * Runs `compute` into `c`. `lend` does not copy an output in, so when `c` is one of the inputs and lives outside
- * kernel memory, the result goes to a fresh array first and is copied over `c` afterwards.
+ * Runs a kernel with pointers to `c` then `inputs`, and returns the output. `lend` does not copy an output in, so
+ * when `c` is also an input and lives outside kernel memory the result goes to a fresh array and is copied over.
+ * Growing a private memory detaches its views: if `c` lived in kernel memory, a live view of it is returned.
  */
-function inPlace(w: Wasm, c: BigUint64Array, inputs: BigUint64Array[], compute: (r: BigUint64Array) => void): BigUint64Array {
-  const aliased = inputs.some((x) => x.buffer === c.buffer && x.byteOffset === c.byteOffset);
-  if (!aliased || w.owns(c)) {
-    compute(c);
-    return c;
-  }
-  const r = new BigUint64Array(c.length);
-  compute(r);
-  c.set(r);
-  return c;
+function run(w: Wasm, c: BigUint64Array, inputs: BigUint64Array[], kernel: (pc: number, ...pin: number[]) => void): BigUint64Array {
+  const [owned, offset, n] = [w.owns(c), c.byteOffset, c.length];
+  const aliased = !owned && inputs.some((x) => x.buffer === c.buffer && x.byteOffset === offset);
+  const r = aliased ? new BigUint64Array(n) : c;
+  w.lend([r, ...inputs], [r], kernel);
+  if (aliased) c.set(r);
+  return owned && !w.owns(c) ? w.u64(offset, n) : c;
 }
 
 type Binary = "ringAdd" | "ringSub" | "ringMul";
@@ -75,7 +74,7 @@ function binary(kernel: Binary, a: BigUint64Array, b: BigUint64Array, bits: numb
   checkBits(bits);
   const c = output(out, a.length, { a, b }, true);
   const w = wasm();
-  return inPlace(w, c, [a, b], (r) => w.lend([r, a, b], [r], (pr, pa, pb) => ringKernels(w)[kernel](pr, pa, pb, a.length, bits)));
+  return run(w, c, [a, b], (pc, pa, pb) => ringKernels(w)[kernel](pc, pa, pb, a.length, bits));
 }
 
 function unary(kernel: Unary, a: BigUint64Array, bits: number, out?: BigUint64Array): BigUint64Array {
@@ -83,7 +82,7 @@ function unary(kernel: Unary, a: BigUint64Array, bits: number, out?: BigUint64Ar
   checkBits(bits);
   const c = output(out, a.length, { a }, true);
   const w = wasm();
-  return inPlace(w, c, [a], (r) => w.lend([r, a], [r], (pr, pa) => ringKernels(w)[kernel](pr, pa, a.length, bits)));
+  return run(w, c, [a], (pc, pa) => ringKernels(w)[kernel](pc, pa, a.length, bits));
 }
 
 function withScalar(kernel: WithScalar, a: BigUint64Array, s: bigint, bits: number, out?: BigUint64Array): BigUint64Array {
@@ -92,7 +91,7 @@ function withScalar(kernel: WithScalar, a: BigUint64Array, s: bigint, bits: numb
   checkBits(bits);
   const c = output(out, a.length, { a }, true);
   const w = wasm();
-  return inPlace(w, c, [a], (r) => w.lend([r, a], [r], (pr, pa) => ringKernels(w)[kernel](pr, pa, s64, a.length, bits)));
+  return run(w, c, [a], (pc, pa) => ringKernels(w)[kernel](pc, pa, s64, a.length, bits));
 }
 
 /** (a + b) mod 2^bits, lane by lane. */
@@ -162,11 +161,12 @@ export function matmul(
   const c = matmulOutput(a, b, m, k, n, bits, out);
   const w = wasm();
   const kern = ringKernels(w);
-  const bp = w.alloc(kern.matmulPackedBytes(k, n));
-  try {
-    w.lend([c, a, b], [c], (pc, pa, pb) => kern.matmul(pc, pa, pb, bp, m, k, n, 0, n, bits));
-  } finally {
-    w.free(bp);
-  }
-  return c;
+  return run(w, c, [a, b], (pc, pa, pb) => {
+    const bp = w.alloc(kern.matmulPackedBytes(k, n));
+    try {
+      kern.matmul(pc, pa, pb, bp, m, k, n, 0, n, bits);
+    } finally {
+      w.free(bp);
+    }
+  });
 }

@@ -101,8 +101,10 @@ export class Wasm {
    */
   lend<T>(arrays: ArrayBufferView[], outputs: ArrayBufferView[], fn: (...ptrs: number[]) => T): T {
     const temps: number[] = [];
-    const ptrs = arrays.map((a) => {
-      if (this.owns(a)) return a.byteOffset;
+    // decided before any allocation: growing the memory detaches (private) or replaces (shared) its buffer
+    const owned = arrays.map((a) => this.owns(a));
+    const ptrs = arrays.map((a, i) => {
+      if (owned[i]) return a.byteOffset;
       const ptr = this.alloc(a.byteLength);
       temps.push(ptr);
       if (!outputs.includes(a)) this.u8(ptr, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -111,7 +113,7 @@ export class Wasm {
     try {
       const result = fn(...ptrs);
       arrays.forEach((a, i) => {
-        if (!this.owns(a) && outputs.includes(a)) {
+        if (!owned[i] && outputs.includes(a)) {
           new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(this.u8(ptrs[i], a.byteLength));
         }
       });
