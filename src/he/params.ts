@@ -1,0 +1,98 @@
+// BFV parameters of the homomorphic linear layers, and the bound that fixes how many plaintext primes a product needs.
+import { ParameterMismatchError } from "../net/errors.js";
+
+export interface HeParams {
+  /** Ring degree N: N slots per ciphertext, 2 rows of N/2. */
+  polyDegree: number;
+  /** Bit sizes of the ciphertext modulus primes; the last one is the key-switching (special) prime. */
+  coeffBits: number[];
+  /** Bit size of each batching plaintext prime t_i (t_i ≡ 1 mod 2N); products are computed modulo each, then by CRT. */
+  plainBits: number;
+  /** How many plaintext primes (CRT components) the session sets up. */
+  plainPrimes: number;
+  /** Statistical security (bits) of the integer masks that turn HE results into shares in Z_2^l. */
+  sigma: number;
+}
+
+/**
+ * N = 8192 as BOLT; q = 60+60+60 bits of data plus a 38-bit special prime (218 bits, the tc128 limit). With 54-bit
+ * t_i a fresh ciphertext has about 121 bits of noise budget, about 52 after a 3072-term ct×pt product: enough for
+ * 40+ bits of noise flooding. Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit weights over 3072 terms plus a
+ * 40-bit mask; three (T ≈ 2^162) carry share × share products.
+ */
+export const DEFAULT_HE: Readonly<HeParams> = Object.freeze({
+  polyDegree: 8192,
+  coeffBits: [60, 60, 60, 38],
+  plainBits: 54,
+  plainPrimes: 3,
+  sigma: 40,
+});
+
+export function checkHeParams(p: HeParams): void {
+  const { polyDegree: n, coeffBits, plainBits, plainPrimes, sigma } = p;
+  if (!Number.isInteger(n) || n < 1024 || n > 32768 || (n & (n - 1)) !== 0) {
+    throw new RangeError(`HeParams.polyDegree must be a power of two in [1024, 32768], got ${n}`);
+  }
+  if (!Array.isArray(coeffBits) || coeffBits.length < 2 || coeffBits.some((b) => !Number.isInteger(b) || b < 20 || b > 60)) {
+    throw new RangeError(`HeParams.coeffBits must list at least two integers in [20, 60], got ${String(coeffBits)}`);
+  }
+  if (!Number.isInteger(plainBits) || plainBits < 17 || plainBits > 60) throw new RangeError(`HeParams.plainBits must be an integer in [17, 60], got ${plainBits}`);
+  if (!Number.isInteger(plainPrimes) || plainPrimes < 1 || plainPrimes > 8) throw new RangeError(`HeParams.plainPrimes must be an integer in [1, 8], got ${plainPrimes}`);
+  if (!Number.isInteger(sigma) || sigma < 20 || sigma > 128) throw new RangeError(`HeParams.sigma must be an integer in [20, 128], got ${sigma}`);
+}
+
+/** The HE entries of the session's parameter list, by field name. */
+export function heParamEntries(p: HeParams, plainModuli: readonly bigint[]): [string, string][] {
+  return [
+    ["he.polyDegree", String(p.polyDegree)],
+    ["he.coeffBits", p.coeffBits.join(",")],
+    ["he.plainModuli", plainModuli.join(",")],
+    ["he.sigma", String(p.sigma)],
+  ];
+}
+
+/** Throws a ParameterMismatchError naming the first field whose value differs between the two lists. */
+export function compareParamEntries(mine: [string, string][], theirs: [string, string][]): void {
+  const other = new Map(theirs);
+  for (const [field, value] of mine) {
+    const v = other.get(field);
+    if (v !== value) {
+      throw new ParameterMismatchError(field, `HE parameter ${field} differs: ours ${value}, peer's ${v ?? "(missing)"}`);
+    }
+  }
+  if (theirs.length !== mine.length) {
+    const extra = theirs.find(([f]) => !mine.some(([g]) => g === f));
+    throw new ParameterMismatchError(extra?.[0] ?? "he", `HE parameter ${extra?.[0]} is not ours`);
+  }
+}
+
+/** ceil(log2(k)) for k ≥ 1. */
+export function ceilLog2(k: number): number {
+  let b = 0;
+  while (2 ** b < k) b++;
+  return b;
+}
+
+/**
+ * Bit size of the bound on |Σ_k a_k·w_k| for signed a of `aBits` bits (|a| ≤ 2^(aBits−1)) and w of `wBits` bits,
+ * over `terms` terms: the product is in [−2^bound, 2^bound].
+ */
+export function productBoundBits(aBits: number, wBits: number, terms: number): number {
+  return aBits - 1 + (wBits - 1) + ceilLog2(terms);
+}
+
+/**
+ * How many plaintext primes carry an integer product of `boundBits` bits with a `sigma`-bit mask: the masked value
+ * y + 2^bound + r, r < 2^(bound+sigma), lies in [0, 2^(bound+sigma+1)) and must stay below T = Π t_i.
+ */
+export function primesNeeded(boundBits: number, sigma: number, plainModuli: readonly bigint[]): number {
+  const need = 1n << BigInt(boundBits + sigma + 1);
+  let t = 1n;
+  for (let i = 0; i < plainModuli.length; i++) {
+    t *= plainModuli[i];
+    if (t >= need) return i + 1;
+  }
+  throw new RangeError(
+    `a ${boundBits}-bit product with a ${sigma}-bit mask needs more than the session's ${plainModuli.length} plaintext primes`,
+  );
+}

@@ -1,0 +1,52 @@
+// HE ciphertext × plaintext products between the parties: exact mod 2^l against a BigInt reference.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Ring } from "../src/core/ring.js";
+import { heProducts } from "../src/he/product.js";
+import { HeSession, type HePlan } from "../src/he/session.js";
+import { makePair, randomRing, type Pair } from "./mpc-util.js";
+
+const ring = new Ring(37, 12);
+
+/** signed(a)·w mod 2^l for row-major a (n×k) and w (k×m). */
+function reference(a: BigUint64Array, w: BigInt64Array, n: number, k: number, m: number): BigUint64Array {
+  const out = new BigUint64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0n;
+      for (let t = 0; t < k; t++) s += ring.signed(a[i * k + t]) * w[t * m + j];
+      out[i * m + j] = s & ring.mask;
+    }
+  }
+  return out;
+}
+
+function randomSigned(len: number, bits: number): BigInt64Array {
+  const u = randomRing(len, new Ring(bits));
+  const r = new Ring(bits);
+  return BigInt64Array.from(u, (v) => r.signed(v));
+}
+
+describe("heProducts", () => {
+  let pair: Pair;
+  let sessions: [HeSession, HeSession];
+  const plan: HePlan = { n: 100, k: 64 + 101, m: 70, aBits: 37, wBits: 16 };
+
+  beforeAll(async () => {
+    pair = await makePair();
+    sessions = await pair.both((p) => HeSession.setup(p, [plan]));
+  }, 60_000);
+
+  afterAll(() => {
+    for (const s of sessions ?? []) s.delete();
+  });
+
+  it("random shares times random 16-bit weights", async () => {
+    const a = randomRing(plan.n * plan.k, ring);
+    const w = randomSigned(plan.k * plan.m, plan.wBits);
+    const [[s0], [s1]] = await pair.both((p) =>
+      heProducts(p, p.role === "server" ? sessions[0] : sessions[1], ring, [p.role === "server" ? { plan, w } : { plan, a }]),
+    );
+    const got = s0.map((v, i) => (v + s1[i]) & ring.mask);
+    expect(got).toEqual(reference(a, w, plan.n, plan.k, plan.m));
+  }, 60_000);
+});
