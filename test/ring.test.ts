@@ -93,6 +93,26 @@ describe("operands in kernel memory and in place", () => {
     }
   });
 
+  it("mixes kernel-memory and outside operands when copying in grows the memory", () => {
+    const w = wasm();
+    const n = 2 ** 16 + 101; // the copy of b takes a fresh block at the top of memory, which always grows it
+    const ka = w.allocU64(n);
+    const a = operand(n, 37, 15n);
+    const b = operand(n, 37, 16n);
+    ka.set(a);
+    const ptr = ka.byteOffset;
+    const before = w.memory.buffer.byteLength;
+    const got = add(ka, b, 37, ka);
+    try {
+      expect(w.memory.buffer.byteLength).toBeGreaterThan(before);
+      expect(got.byteOffset).toBe(ptr);
+      expect(got.length).toBe(n);
+      expect(Array.from(got)).toEqual(ref2(a, b, (x, y) => x + y, 37));
+    } finally {
+      w.free(ptr);
+    }
+  });
+
   it("works in place on arrays outside kernel memory", () => {
     const a = operand(2 ** 10 + 101, 16, 13n);
     const b = operand(2 ** 10 + 101, 16, 14n);

@@ -21,7 +21,7 @@ export function ringKernels(w: Wasm): RingKernelExports {
   return w.k as unknown as RingKernelExports;
 }
 
-export function checkBits(bits: number): void {
+function checkBits(bits: number): void {
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new RangeError(`bits must be an integer in [1, 64], got ${bits}`);
 }
 
@@ -74,7 +74,8 @@ function binary(kernel: Binary, a: BigUint64Array, b: BigUint64Array, bits: numb
   checkBits(bits);
   const c = output(out, a.length, { a, b }, true);
   const w = wasm();
-  return run(w, c, [a, b], (pc, pa, pb) => ringKernels(w)[kernel](pc, pa, pb, a.length, bits));
+  const n = a.length; // read now: a view in kernel memory detaches if the call grows it
+  return run(w, c, [a, b], (pc, pa, pb) => ringKernels(w)[kernel](pc, pa, pb, n, bits));
 }
 
 function unary(kernel: Unary, a: BigUint64Array, bits: number, out?: BigUint64Array): BigUint64Array {
@@ -82,7 +83,8 @@ function unary(kernel: Unary, a: BigUint64Array, bits: number, out?: BigUint64Ar
   checkBits(bits);
   const c = output(out, a.length, { a }, true);
   const w = wasm();
-  return run(w, c, [a], (pc, pa) => ringKernels(w)[kernel](pc, pa, a.length, bits));
+  const n = a.length;
+  return run(w, c, [a], (pc, pa) => ringKernels(w)[kernel](pc, pa, n, bits));
 }
 
 function withScalar(kernel: WithScalar, a: BigUint64Array, s: bigint, bits: number, out?: BigUint64Array): BigUint64Array {
@@ -91,7 +93,8 @@ function withScalar(kernel: WithScalar, a: BigUint64Array, s: bigint, bits: numb
   checkBits(bits);
   const c = output(out, a.length, { a }, true);
   const w = wasm();
-  return run(w, c, [a], (pc, pa) => ringKernels(w)[kernel](pc, pa, s64, a.length, bits));
+  const n = a.length;
+  return run(w, c, [a], (pc, pa) => ringKernels(w)[kernel](pc, pa, s64, n, bits));
 }
 
 /** (a + b) mod 2^bits, lane by lane. */
