@@ -8,7 +8,7 @@ import {
   TagMismatchError,
   TimeoutError,
 } from "./errors.js";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameKind, kindName, sameBytes, tagBytes, tagString, type Frame } from "./frame.js";
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameKind, framePayload, frameTag, frameTagIs, kindName, tagBytes, tagString, type Frame } from "./frame.js";
 
 export interface ChannelOptions {
   /** Default deadline of every receive, in milliseconds (default 60,000). */
@@ -166,7 +166,7 @@ export abstract class BaseChannel implements Channel {
     this.recvSeq = (this.recvSeq + 1) >>> 0;
     switch (frame.kind) {
       case FrameKind.Abort:
-        this.fail(new AbortedByPeerError(tagString(frame.payload)), false);
+        this.fail(new AbortedByPeerError(tagString(framePayload(frame))), false);
         return;
       case FrameKind.Close:
         this.closedByPeer = true;
@@ -186,7 +186,9 @@ export abstract class BaseChannel implements Channel {
         this.waitHead = 0;
         this.refTimer(false);
       }
-      this.match(w, frame);
+      const r = this.take(w.kind, w.tag, w.tagBytes, frame);
+      if (r instanceof Uint8Array) w.resolve(r);
+      else w.reject(r);
     } else {
       this.inbox.push(frame);
     }
@@ -234,7 +236,8 @@ export abstract class BaseChannel implements Channel {
         this.inbox.length = 0;
         this.inHead = 0;
       }
-      return new Promise((resolve, reject) => this.match({ kind, tag, tagBytes: tb, deadline: 0, timeoutMs, resolve, reject }, frame));
+      const r = this.take(kind, tag, tb, frame);
+      return r instanceof Uint8Array ? Promise.resolve(r) : Promise.reject(r);
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closedHere) return Promise.reject(new ChannelClosedError(`recv "${tag}" on a closed channel`));
@@ -246,15 +249,16 @@ export abstract class BaseChannel implements Channel {
     });
   }
 
-  private match(w: Waiter, frame: Frame): void {
-    if (frame.kind !== w.kind || !sameBytes(frame.tag, w.tagBytes)) {
+  /** Checks that `frame` is what the receive expects and counts it; a mismatch fails the channel. */
+  private take(kind: FrameKind, tag: string, tb: Uint8Array, frame: Frame): Uint8Array | Error {
+    if (frame.kind !== kind || !frameTagIs(frame, tb)) {
+      const got = tagString(frameTag(frame));
       const err =
-        frame.kind === w.kind
-          ? new TagMismatchError(w.tag, tagString(frame.tag), frame.seq)
-          : new FrameError("kind", `expected a ${kindName(w.kind)} frame "${w.tag}" but received a ${kindName(frame.kind)} frame "${tagString(frame.tag)}" (frame seq ${frame.seq})`);
-      w.reject(err);
+        frame.kind === kind
+          ? new TagMismatchError(tag, got, frame.seq)
+          : new FrameError("kind", `expected a ${kindName(kind)} frame "${tag}" but received a ${kindName(frame.kind)} frame "${got}" (frame seq ${frame.seq})`);
       this.fail(err, true);
-      return;
+      return err;
     }
     const n = frame.wireBytes;
     for (let s: ScopeNode | undefined = this.current; s !== undefined; s = s.parent) {
@@ -266,7 +270,7 @@ export abstract class BaseChannel implements Channel {
         t.flightsReceived++;
       }
     }
-    w.resolve(frame.payload);
+    return framePayload(frame);
   }
 
   private fail(err: Error, notifyPeer: boolean): void {

@@ -48,23 +48,37 @@ export function tagString(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+// Small frames and payloads are cut from shared 64 KiB slabs: one ArrayBuffer per message costs more in allocation
+// and garbage collection than everything else on the hot path. Each region starts 8-byte aligned and is never
+// reused, so a view stays valid and private to its holder (who must honour its byteOffset).
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_ALLOC = 2048;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabAt = 0;
+
+/** A zeroed region of n bytes starting `lead` bytes after a multiple of 8 in its ArrayBuffer. */
+export function allocBytes(n: number, lead = 0): Uint8Array {
+  const size = lead + n;
+  if (size > SLAB_MAX_ALLOC) return new Uint8Array(new ArrayBuffer(size), lead, n);
+  if (slabAt + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const v = new Uint8Array(slab, slabAt + lead, n);
+  slabAt += (size + 7) & ~7;
+  return v;
 }
 
 /**
- * Encodes a frame. The payload is copied once; the frame's buffer is padded in front so that the payload starts at a
- * multiple of 8 bytes in its ArrayBuffer, which lets a receiver view it as a BigUint64Array without copying.
+ * Encodes a frame. The payload is copied once; the frame is padded in front so that the payload starts at a multiple
+ * of 8 bytes in its ArrayBuffer, which lets a receiver view it as a BigUint64Array without copying.
  */
 export function encodeFrame(kind: FrameKind, seq: number, tag: Uint8Array, payload: Uint8Array): Uint8Array {
   const head = FIXED_HEADER_BYTES + tag.length;
   const rest = head - 4 + payload.length;
   if (rest > 0xffffffff) throw new RangeError(`payload of ${payload.length} bytes does not fit in one frame`);
   const pad = (8 - (head & 7)) & 7;
-  const buf = new Uint8Array(pad + head + payload.length);
-  const f = pad === 0 ? buf : buf.subarray(pad);
+  const f = allocBytes(head + payload.length, pad);
   f[0] = rest;
   f[1] = rest >>> 8;
   f[2] = rest >>> 16;
@@ -80,14 +94,33 @@ export function encodeFrame(kind: FrameKind, seq: number, tag: Uint8Array, paylo
   return f;
 }
 
-/** A decoded frame; `tag` and `payload` are views into the frame's bytes. */
+/**
+ * A decoded frame. `data` holds the tag at [tagAt, payloadAt) and the payload from payloadAt to its end; views
+ * of them are made only when needed (each view costs an allocation on the hot path).
+ */
 export interface Frame {
   kind: FrameKind;
   seq: number;
-  tag: Uint8Array;
-  payload: Uint8Array;
+  data: Uint8Array;
+  tagAt: number;
+  payloadAt: number;
   /** The whole frame's size on the wire. */
   wireBytes: number;
+}
+
+export function frameTag(f: Frame): Uint8Array {
+  return f.data.subarray(f.tagAt, f.payloadAt);
+}
+
+export function framePayload(f: Frame): Uint8Array {
+  return f.data.subarray(f.payloadAt);
+}
+
+export function frameTagIs(f: Frame, tag: Uint8Array): boolean {
+  if (f.payloadAt - f.tagAt !== tag.length) return false;
+  const d = f.data;
+  for (let i = 0, j = f.tagAt; i < tag.length; i++, j++) if (d[j] !== tag[i]) return false;
+  return true;
 }
 
 function u32(b: Uint8Array, at: number): number {
@@ -119,21 +152,22 @@ export function decodeFrame(f: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYT
   const kind = checkKind(f[4]);
   const tagLength = f[9];
   checkTagLength(tagLength, rest);
-  const head = FIXED_HEADER_BYTES + tagLength;
-  return { kind, seq: u32(f, 5), tag: f.subarray(FIXED_HEADER_BYTES, head), payload: f.subarray(head), wireBytes: f.length };
+  return { kind, seq: u32(f, 5), data: f, tagAt: FIXED_HEADER_BYTES, payloadAt: FIXED_HEADER_BYTES + tagLength, wireBytes: f.length };
 }
 
 /**
- * Reassembles frames from a byte stream split at arbitrary points. Each payload is copied once into its own
- * buffer (offset 0, so 8-byte aligned). Throws FrameError on a malformed header; `finish` reports a truncated tail.
+ * Reassembles frames from a byte stream split at arbitrary points. Each frame's tag and payload are copied once into
+ * their own region, the payload 8-byte aligned. Throws FrameError on a malformed header; `finish` reports a
+ * truncated tail.
  */
 export class FrameReader {
   private readonly head = new Uint8Array(FIXED_HEADER_BYTES + MAX_TAG_BYTES);
   private headFill = 0;
   private headNeed = FIXED_HEADER_BYTES;
   private rest = 0;
-  private payload: Uint8Array | undefined;
-  private payloadFill = 0;
+  // Tag and payload of the frame being read, once its header is complete.
+  private data: Uint8Array | undefined;
+  private dataFill = 0;
 
   constructor(
     private readonly maxFrameBytes: number,
@@ -143,7 +177,7 @@ export class FrameReader {
   push(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length) {
-      if (this.payload === undefined) {
+      if (this.data === undefined) {
         const take = Math.min(this.headNeed - this.headFill, chunk.length - at);
         this.head.set(chunk.subarray(at, at + take), this.headFill);
         this.headFill += take;
@@ -157,14 +191,16 @@ export class FrameReader {
           this.headNeed += this.head[9];
           if (this.headFill < this.headNeed) continue;
         }
-        this.payload = new Uint8Array(this.rest + 4 - this.headNeed);
-        this.payloadFill = 0;
+        const tagLength = this.head[9];
+        this.data = allocBytes(this.rest + 4 - FIXED_HEADER_BYTES, (8 - (tagLength & 7)) & 7);
+        this.data.set(this.head.subarray(FIXED_HEADER_BYTES, this.headNeed));
+        this.dataFill = tagLength;
       }
-      const take = Math.min(this.payload.length - this.payloadFill, chunk.length - at);
-      if (take > 0) this.payload.set(chunk.subarray(at, at + take), this.payloadFill);
-      this.payloadFill += take;
+      const take = Math.min(this.data.length - this.dataFill, chunk.length - at);
+      if (take > 0) this.data.set(chunk.subarray(at, at + take), this.dataFill);
+      this.dataFill += take;
       at += take;
-      if (this.payloadFill === this.payload.length) this.emit();
+      if (this.dataFill === this.data.length) this.emit();
     }
   }
 
@@ -172,15 +208,14 @@ export class FrameReader {
   finish(): void {
     if (this.headFill === 0) return;
     const expected = this.headFill >= FIXED_HEADER_BYTES ? `${this.rest + 4}` : `at least ${FIXED_HEADER_BYTES}`;
-    const got = this.headFill + this.payloadFill;
+    const got = this.data === undefined ? this.headFill : FIXED_HEADER_BYTES + this.dataFill;
     throw new FrameError("length", `truncated frame: stream ended after ${got} of ${expected} bytes`);
   }
 
   private emit(): void {
-    const payload = this.payload!;
-    const tag = this.head.slice(FIXED_HEADER_BYTES, this.headNeed);
-    const frame: Frame = { kind: this.head[4] as FrameKind, seq: u32(this.head, 5), tag, payload, wireBytes: this.rest + 4 };
-    this.payload = undefined;
+    const h = this.head;
+    const frame: Frame = { kind: h[4] as FrameKind, seq: u32(h, 5), data: this.data!, tagAt: 0, payloadAt: h[9], wireBytes: this.rest + 4 };
+    this.data = undefined;
     this.headFill = 0;
     this.headNeed = FIXED_HEADER_BYTES;
     this.onFrame(frame);
