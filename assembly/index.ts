@@ -4,3 +4,4 @@ export * from "./ring";
 export * from "./matmul";
 export * from "./bits";
 export * from "./aes";
+export * from "./prune";

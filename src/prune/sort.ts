@@ -13,6 +13,7 @@ import { drelu } from "../mpc/drelu.js";
 import { reveal } from "../mpc/share.js";
 import { ProtocolError } from "../net/errors.js";
 import { exchangeRows, gatherLane, sumShares } from "./exchange.js";
+import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { bitonicLayers } from "./schedules.js";
 import { aboveThresholds } from "./threshold.js";
@@ -32,12 +33,18 @@ export function sortKeys(p: Party, scores: BigUint64Array, ring: Ring): BigUint6
 }
 
 /** Bitonic sort of the table's rows by the key in lane `key`, largest first when `descending`. */
-async function sortRows(p: Party, table: BigUint64Array, n: number, w: number, key: number, descending: boolean, ring: Ring): Promise<void> {
-  for (const layer of bitonicLayers(n)) {
-    const lo = gatherLane(table, w, layer.lo, key);
-    const hi = gatherLane(table, w, layer.hi, key);
-    const swap = descending ? await lessThan(p, lo, hi, ring) : await greaterThan(p, lo, hi, ring);
-    await exchangeRows(p, table, w, layer, swap, ring);
+async function sortRows(p: Party, rows: BigUint64Array, n: number, w: number, key: number, descending: boolean, ring: Ring): Promise<void> {
+  const table = new KernelTable(rows);
+  try {
+    for (const layer of bitonicLayers(n)) {
+      const lo = gatherLane(table, w, layer.lo, key);
+      const hi = gatherLane(table, w, layer.hi, key);
+      const swap = descending ? await lessThan(p, lo, hi, ring) : await greaterThan(p, lo, hi, ring);
+      await exchangeRows(p, table, w, layer, swap, ring);
+    }
+    rows.set(table.view());
+  } finally {
+    table.release();
   }
 }
 

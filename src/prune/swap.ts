@@ -8,7 +8,8 @@ import { b2a } from "../mpc/b2a.js";
 import { packedLength, setBit } from "../mpc/bits.js";
 import { reveal } from "../mpc/share.js";
 import { ProtocolError } from "../net/errors.js";
-import { exchangeRows, sumShares } from "./exchange.js";
+import { exchangeRows, gatherLane, sumShares } from "./exchange.js";
+import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { bubbleLayers } from "./schedules.js";
 import { aboveThresholds } from "./threshold.js";
@@ -37,19 +38,23 @@ export async function swapPrune(
         table.set(rows.subarray(j * d, (j + 1) * d), j * w);
         table[j * w + d] = bound[j];
       }
-      for (const layer of bubbleLayers(n, n - kept)) {
-        // Swap where the lower token is pruned. Its bound lane is a {0,1} value, so the low bits of the two
-        // arithmetic shares are XOR shares of it: the bound bit is read without a comparison.
-        const swap = new Uint8Array(packedLength(layer.lo.length));
-        for (let i = 0; i < layer.lo.length; i++) {
-          const bit = Number(table[layer.lo[i] * w + d] & 1n);
-          setBit(swap, i, p.isServer ? bit ^ 1 : bit);
+      const kt = new KernelTable(table);
+      try {
+        for (const layer of bubbleLayers(n, n - kept)) {
+          // Swap where the lower token is pruned. Its bound lane is a {0,1} value, so the low bits of the two
+          // arithmetic shares are XOR shares of it: the bound bit is read without a comparison.
+          const lows = gatherLane(kt, w, layer.lo, d);
+          const swap = new Uint8Array(packedLength(layer.lo.length));
+          for (let i = 0; i < layer.lo.length; i++) setBit(swap, i, Number(lows[i] & 1n) ^ (p.isServer ? 1 : 0));
+          await exchangeRows(p, kt, w, layer, swap, ring);
         }
-        await exchangeRows(p, table, w, layer, swap, ring);
+        const view = kt.view();
+        const out = new BigUint64Array(kept * d);
+        for (let j = 0; j < kept; j++) out.set(view.subarray(j * w, j * w + d), j * d);
+        return { rows: out, kept };
+      } finally {
+        kt.release();
       }
-      const out = new BigUint64Array(kept * d);
-      for (let j = 0; j < kept; j++) out.set(table.subarray(j * w, j * w + d), j * d);
-      return { rows: out, kept };
     }),
   );
   return { ...value, d, counters };
