@@ -10,6 +10,9 @@ import { FrameReader } from "./frame.js";
 const COALESCE_FRAME_BYTES = 16 * 1024;
 const COALESCE_BATCH_BYTES = 256 * 1024;
 
+// A resolved promise's then() is a bare V8 microtask; Node's queueMicrotask adds an async resource per call.
+const resolved = Promise.resolve();
+
 class TcpChannel extends BaseChannel {
   private out: Uint8Array[] = [];
   private scheduled = false;
@@ -51,7 +54,7 @@ class TcpChannel extends BaseChannel {
     this.out.push(frame);
     if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.flush);
+      resolved.then(this.flush);
     }
   }
 
