@@ -1,0 +1,109 @@
+// Channel speed, side by side in one run: the in-memory pair, TCP loopback (both ends on this thread), and a bare
+// MessageChannel as the floor for in-process delivery. Round trip = one 16-byte ping and its echo; throughput = a
+// one-way stream of 1 MiB frames; small messages = a one-way burst of 16-byte frames received in order.
+// Usage: node dist/bench/channel.js [--json] [--rounds R]
+import { MessageChannel } from "node:worker_threads";
+import type { Channel } from "../src/net/channel.js";
+import { memoryPair } from "../src/net/memory.js";
+import { loopbackPair } from "../src/net/tcp.js";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
+  return v;
+}
+
+const json = process.argv.includes("--json");
+const rounds = arg("--rounds", 20_000);
+const MiB = 1 << 20;
+
+async function rttUs(a: Channel, b: Channel, n: number): Promise<number> {
+  const ping = new Uint8Array(16);
+  const echo = (async () => {
+    for (let i = 0; i < n; i++) b.send("pong", await b.recv("ping"));
+  })();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    a.send("ping", ping);
+    await a.recv("pong");
+  }
+  const us = ((performance.now() - t0) * 1000) / n;
+  await echo;
+  return us;
+}
+
+async function throughputMBps(a: Channel, b: Channel, frames: number): Promise<number> {
+  const payload = new Uint8Array(MiB).fill(7);
+  const t0 = performance.now();
+  for (let i = 0; i < frames; i++) a.send("bulk", payload);
+  for (let i = 0; i < frames; i++) await b.recv("bulk");
+  return (frames * MiB) / 1e6 / ((performance.now() - t0) / 1000);
+}
+
+async function smallPerSec(a: Channel, b: Channel, n: number): Promise<number> {
+  const payload = new Uint8Array(16);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) a.send("s", payload);
+  for (let i = 0; i < n; i++) await b.recv("s");
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function messageChannelRttUs(n: number): Promise<number> {
+  const { port1, port2 } = new MessageChannel();
+  port2.on("message", (m: Uint8Array) => port2.postMessage(m));
+  const ping = new Uint8Array(16);
+  let resolve!: () => void;
+  port1.on("message", () => resolve());
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const p = new Promise<void>((r) => (resolve = r));
+    port1.postMessage(ping);
+    await p;
+  }
+  const us = ((performance.now() - t0) * 1000) / n;
+  port1.close();
+  return us;
+}
+
+async function suite(name: string, make: () => Promise<[Channel, Channel]>) {
+  const [a, b] = await make();
+  console.error(`${name}: warm-up`);
+  await rttUs(a, b, 1000);
+  await throughputMBps(a, b, 8);
+  const rtt = await rttUs(a, b, rounds);
+  console.error(`${name}: round trip ${rtt.toFixed(2)} µs`);
+  const mbps = await throughputMBps(a, b, 200);
+  console.error(`${name}: ${mbps.toFixed(0)} MB/s`);
+  const small = await smallPerSec(a, b, 200_000);
+  console.error(`${name}: ${(small / 1e6).toFixed(2)} M small messages/s`);
+  a.close();
+  return { rtt, mbps, small };
+}
+
+const mem = await suite("memoryPair", async () => memoryPair());
+const tcp = await suite("tcp loopback", () => loopbackPair());
+await messageChannelRttUs(1000);
+const mc = await messageChannelRttUs(rounds);
+
+const table = [
+  ["transport", "round trip µs", "1 MiB frames MB/s", "16 B messages M/s"],
+  ["memoryPair", mem.rtt.toFixed(2), mem.mbps.toFixed(0), (mem.small / 1e6).toFixed(2)],
+  ["tcp loopback", tcp.rtt.toFixed(2), tcp.mbps.toFixed(0), (tcp.small / 1e6).toFixed(2)],
+  ["MessageChannel (bare)", mc.toFixed(2), "", ""],
+];
+const widths = table[0].map((_, j) => Math.max(...table.map((r) => r[j].length)));
+for (const r of table) console.log(r.map((c, j) => c.padStart(widths[j])).join("  "));
+if (json)
+  console.log(
+    JSON.stringify({
+      memoryRttUs: +mem.rtt.toFixed(3),
+      tcpRttUs: +tcp.rtt.toFixed(3),
+      messageChannelRttUs: +mc.toFixed(3),
+      memoryMBps: Math.round(mem.mbps),
+      tcpMBps: Math.round(tcp.mbps),
+      memorySmallPerSec: Math.round(mem.small),
+      tcpSmallPerSec: Math.round(tcp.small),
+    }),
+  );
