@@ -75,9 +75,14 @@ export class HeSession {
               pkSer.delete();
               const pk = s.PublicKey();
               pk.loadArray(pc.context, pkBytes);
-              const gkSer = kg.createGaloisKeysSerializable(Int32Array.from(steps[i]));
-              chunks.push(pkBytes, gkSer.saveArray(none));
-              gkSer.delete();
+              // An empty step list would make SEAL generate every power-of-two rotation: send no keys instead.
+              let gkBytes: Uint8Array = new Uint8Array(0);
+              if (steps[i].size > 0) {
+                const gkSer = kg.createGaloisKeysSerializable(Int32Array.from(steps[i]));
+                gkBytes = gkSer.saveArray(none);
+                gkSer.delete();
+              }
+              chunks.push(pkBytes, gkBytes);
               keys.secretKeys.push(sk);
               keys.encryptors.push(s.Encryptor(pc.context, pk, sk));
               keys.decryptors.push(s.Decryptor(pc.context, sk));
@@ -171,7 +176,7 @@ export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[
     const galois = s.GaloisKeys();
     try {
       pk.loadArray(pc.context, m.publicKeys[i]);
-      galois.loadArray(pc.context, m.galoisKeys[i]);
+      if (m.galoisKeys[i].length > 0) galois.loadArray(pc.context, m.galoisKeys[i]);
     } catch (e) {
       pk.delete();
       galois.delete();

@@ -1,0 +1,81 @@
+// A linear layer on shared activations: Y = X·W + b with W and b the server's. The server multiplies its own share
+// locally (WASM ring core); the client's share goes through the HE product (exact, see product.ts).
+//
+// Contract: X is shared in Z_2^l (any values); W holds ring elements whose signed values fit in `wBits` bits; b is in
+// Z_2^l. Both parties end with additive shares of X·W + b mod 2^l (X and W read as signed, i.e. the fixed-point
+// product at scale s_X + s_W). Revealed: nothing beyond the shapes (the client's view is 2^−σ-close to uniform).
+import { matmul } from "../core/kernels.js";
+import type { Ring } from "../core/ring.js";
+import type { Party } from "../mpc/party.js";
+import { heProducts, type ProductRunner } from "./product.js";
+import type { HePlan, HeSession } from "./session.js";
+
+export interface LinearShape {
+  /** Rows of X (tokens), input and output width. */
+  n: number;
+  k: number;
+  m: number;
+  /** Signed bit width of the weights (16 holds |w| < 8 at scale 12). */
+  wBits: number;
+}
+
+/** The session plan a linear layer of this shape needs. */
+export function linearPlan(shape: LinearShape, ring: Ring): HePlan {
+  return { n: shape.n, k: shape.k, m: shape.m, aBits: ring.bits, wBits: shape.wBits };
+}
+
+/** Server-side weights: W (k×m, row-major) and an optional bias (m), both in Z_2^l. */
+export interface LinearWeights {
+  w: BigUint64Array;
+  bias?: BigUint64Array;
+}
+
+/** Signed integers of ring elements, checked against a bit width. */
+export function signedWeights(ring: Ring, w: BigUint64Array, bits: number, field: string): BigInt64Array {
+  const lim = 1n << BigInt(bits - 1);
+  const out = new BigInt64Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const v = ring.signed(w[i] & ring.mask);
+    if (v < -lim || v >= lim) throw new RangeError(`${field}[${i}] = ${v} does not fit in ${bits} signed bits`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Shares of X·W + b; the server passes `weights`, the client passes none. */
+export async function linear(
+  p: Party,
+  he: HeSession,
+  ring: Ring,
+  x: BigUint64Array,
+  shape: LinearShape,
+  weights?: LinearWeights,
+  runner?: ProductRunner,
+): Promise<BigUint64Array> {
+  const { n, k, m } = shape;
+  if (!(x instanceof BigUint64Array) || x.length !== n * k) throw new RangeError(`linear: x must be a BigUint64Array of ${n}×${k} shares`);
+  const plan = linearPlan(shape, ring);
+  return p.scope("linear", async () => {
+    if (p.role === "client") {
+      if (weights) throw new TypeError("linear: the client holds no weights");
+      const [y] = await heProducts(p, he, ring, [{ plan, a: x }], runner);
+      return y;
+    }
+    if (!weights) throw new TypeError("linear: the server must pass the weights");
+    if (!(weights.w instanceof BigUint64Array) || weights.w.length !== k * m) throw new RangeError(`linear: W must be a BigUint64Array of ${k}×${m}`);
+    if (weights.bias && (!(weights.bias instanceof BigUint64Array) || weights.bias.length !== m)) {
+      throw new RangeError(`linear: bias must be a BigUint64Array of length ${m}`);
+    }
+    const w = signedWeights(ring, weights.w, shape.wBits, "linear: W");
+    const product = heProducts(p, he, ring, [{ plan, w }], runner);
+    const local = matmul(x, weights.w, n, k, m, ring.bits);
+    const [y] = await product;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        const e = i * m + j;
+        y[e] = (y[e] + local[e] + (weights.bias ? weights.bias[j] : 0n)) & ring.mask;
+      }
+    }
+    return y;
+  });
+}
