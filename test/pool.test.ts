@@ -62,6 +62,26 @@ describe("piscina pool", () => {
     }
   }, 20_000);
 
+  it("keeps using shared-memory views made before the memory grew, without copying", async () => {
+    const w = pool.wasm;
+    const [m, k, n] = [6, 10, 12];
+    const a = w.allocU64(m * k);
+    const b = w.allocU64(k * n);
+    const c = w.allocU64(m * n);
+    const big = w.alloc(1 << 24); // a fresh block at the top: the memory grows and gets a new buffer object
+    try {
+      expect(a.buffer).not.toBe(w.memory.buffer);
+      expect(w.owns(a)).toBe(true);
+      a.set(randomU64(m * k, 4));
+      b.set(randomU64(k * n, 5));
+      expect(await pool.matmul(a, b, m, k, n, 16, c)).toBe(c);
+      expect(Array.from(c)).toEqual(Array.from(matmul(a, b, m, k, n, 16)));
+    } finally {
+      for (const x of [a, b, c]) w.release(x);
+      w.free(big);
+    }
+  });
+
   it("rejects bad arguments before touching the workers", async () => {
     await expect(pool.matmul(new BigUint64Array(4), new BigUint64Array(3), 2, 2, 2)).rejects.toThrow(/b has length 3, expected 4/);
     await expect(createPool({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);

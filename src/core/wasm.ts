@@ -29,6 +29,8 @@ export class Wasm {
   private top: number;
   private readonly freeLists: number[][] = [];
   private readonly sizes = new Map<number, number>();
+  /** Earlier buffers of a shared memory: growing it yields a new buffer object, but old views stay valid. */
+  private readonly sharedBuffers = new WeakSet<ArrayBufferLike>();
 
   constructor(memory: WebAssembly.Memory, module: WebAssembly.Module) {
     this.memory = memory;
@@ -54,6 +56,7 @@ export class Wasm {
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`alloc: ${bytes} bytes exceed the 4 GiB WebAssembly memory`);
+      if (this.memory.buffer instanceof SharedArrayBuffer) this.sharedBuffers.add(this.memory.buffer);
       this.memory.grow(pages);
     }
     this.top = end;
@@ -92,7 +95,7 @@ export class Wasm {
 
   /** True when `a` lies in kernel memory, so its byteOffset is a valid pointer. */
   owns(a: ArrayBufferView): boolean {
-    return a.buffer === this.memory.buffer;
+    return a.buffer === this.memory.buffer || this.sharedBuffers.has(a.buffer);
   }
 
   /**
