@@ -32,7 +32,7 @@ function bit(v: Uint8Array, i: number): number {
 
 /**
  * Server side of triple generation: writes the 16 two-bit messages of each of the `tripleOts(m)` OTs into
- * `msgs32` (the low words of a BigUint64Array seen as Uint32Array, two entries per message) starting at OT `at`.
+ * `msgs32` (the low words of a zeroed BigUint64Array seen as Uint32Array, two entries per message) from OT `at`.
  */
 export function tripleSend(p: Party, m: number, msgs32: Uint32Array, at: number): BitTriples {
   const len = packedLength(m + 1);
@@ -41,21 +41,37 @@ export function tripleSend(p: Party, m: number, msgs32: Uint32Array, at: number)
   const r = p.prg.bytes(len);
   const c = new Uint8Array(len);
   for (let i = 0; i < len; i++) c[i] = (a[i] & b[i]) ^ r[i];
-  const ots = tripleOts(m);
-  for (let k = 0; k < ots; k++) {
-    const i0 = 2 * k;
-    const a0 = bit(a, i0), b0 = bit(b, i0), r0 = bit(r, i0);
-    const a1 = bit(a, i0 + 1), b1 = bit(b, i0 + 1), r1 = bit(r, i0 + 1);
-    let o = 2 * (at + k) * TRIPLE_N;
-    for (let j = 0; j < TRIPLE_N; j++, o += 2) {
-      const m0 = r0 ^ (a0 & (j >>> 1)) ^ (j & b0);
-      const m1 = r1 ^ (a1 & (j >>> 3)) ^ ((j >>> 2) & b1);
-      msgs32[o] = m0 | ((m1 & 1) << 1);
-      msgs32[o + 1] = 0;
-    }
-  }
+  tripleMessages(a, b, r, tripleOts(m), msgs32, 2 * at * TRIPLE_N);
   return trimTriples(a, b, c, m);
 }
+
+function tripleMessages(a: Uint8Array, b: Uint8Array, r: Uint8Array, ots: number, msgs32: Uint32Array, o: number): void {
+  for (let k = 0; k < ots; k++, o += 2 * TRIPLE_N) {
+    // Bits 2k and 2k+1 of a, b, r select one of 64 precomputed rows of 16 messages.
+    const sh = (2 * k) & 7;
+    const byte = k >>> 2;
+    const row = (((a[byte] >>> sh) & 3) | (((b[byte] >>> sh) & 3) << 2) | (((r[byte] >>> sh) & 3) << 4)) * TRIPLE_N;
+    for (let j = 0; j < TRIPLE_N; j++) msgs32[o + 2 * j] = TRIPLE_ROWS[row + j];
+  }
+}
+
+/**
+ * Message j of a triple OT for every combination of the server's bits: combo = a0 | a1<<1 | b0<<2 | b1<<3 |
+ * r0<<4 | r1<<5, and j = a_C0 | b_C0<<1 | a_C1<<2 | b_C1<<3 (the client's bits of triples 0 and 1).
+ */
+const TRIPLE_ROWS = ((): Uint8Array => {
+  const rows = new Uint8Array(64 * TRIPLE_N);
+  for (let combo = 0; combo < 64; combo++) {
+    const a0 = combo & 1, a1 = (combo >>> 1) & 1, b0 = (combo >>> 2) & 1, b1 = (combo >>> 3) & 1;
+    const r0 = (combo >>> 4) & 1, r1 = (combo >>> 5) & 1;
+    for (let j = 0; j < TRIPLE_N; j++) {
+      const m0 = r0 ^ (a0 & (j >>> 1) & 1) ^ (j & 1 & b0);
+      const m1 = r1 ^ (a1 & (j >>> 3) & 1) ^ ((j >>> 2) & 1 & b1);
+      rows[combo * TRIPLE_N + j] = m0 | (m1 << 1);
+    }
+  }
+  return rows;
+})();
 
 /** Client side, first half: draws its a, b and writes one choice byte per OT into `choices` from index `at`. */
 export function tripleChoose(p: Party, m: number, choices: Uint8Array, at: number): { a: Uint8Array; b: Uint8Array } {

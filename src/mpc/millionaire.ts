@@ -49,9 +49,19 @@ interface Op {
   needEq: boolean;
 }
 
-/** The shape of one comparison: its digits (position and width, least significant first) and its tree. */
+interface Digit {
+  pos: number;
+  width: number;
+  /** A one-bit top digit: its gt = x ∧ ¬y is an AND of the two private bits, its eq = 1 ⊕ x ⊕ y is local. */
+  private: boolean;
+}
+
+/** The shape of one comparison: its digits (least significant first), its tree and its AND count per element. */
 interface Plan {
-  digits: { pos: number; width: number }[];
+  digits: Digit[];
+  /** Digits that take a 1-of-16 OT. */
+  leaves: number[];
+  privates: number[];
   levels: Op[][];
   root: number;
   lowRoot: number;
@@ -59,16 +69,25 @@ interface Plan {
 }
 
 function planComparison(bits: number, split: number, equal: boolean): Plan {
-  const digits: { pos: number; width: number }[] = [];
+  const digits: Digit[] = [];
   const segments: number[][] = [];
-  for (const [from, to] of split > 0 ? [[0, split], [split, bits]] : [[0, bits]]) {
-    const seg: number[] = [];
+  const bounds = split > 0 ? [[0, split], [split, bits]] : [[0, bits]];
+  bounds.forEach(([from, to], k) => {
+    let seg: number[] = [];
     for (let pos = from; pos < to; pos += DIGIT) {
+      const width = Math.min(DIGIT, to - pos);
+      // A lone top bit of the most significant segment costs one AND instead of an OT and a tree level; it
+      // joins at the very top, where no eq is needed.
+      const alone = width === 1 && pos > from && k === bounds.length - 1 && !equal;
+      if (alone) {
+        segments.push(seg);
+        seg = [];
+      }
       seg.push(digits.length);
-      digits.push({ pos, width: Math.min(DIGIT, to - pos) });
+      digits.push({ pos, width, private: alone });
     }
     segments.push(seg);
-  }
+  });
   // A node on the least significant spine needs no eq: no parent ever reads it as a `hi` half.
   const spine = new Set<number>(equal ? [] : [0]);
   let next = digits.length;
@@ -100,8 +119,11 @@ function planComparison(bits: number, split: number, equal: boolean): Plan {
     roots = reduce(roots, level);
     levels.push(level);
   }
-  return { digits, levels, root: roots[0], lowRoot, ands };
+  const privates = digits.flatMap((d, i) => (d.private ? [i] : []));
+  const leaves = digits.flatMap((d, i) => (d.private ? [] : [i]));
+  return { digits, leaves, privates, levels, root: roots[0], lowRoot, ands: ands + privates.length };
 }
+
 
 function checkInput(input: BigUint64Array, bits: number, n: number, field: string): void {
   if (!(input instanceof BigUint64Array)) throw new TypeError(`${field}: input must be a BigUint64Array`);
@@ -144,7 +166,7 @@ export async function compareBatch(p: Party, n: number, specs: ComparisonSpec[])
     if (!Number.isInteger(split) || split < 0 || split >= s.bits) throw new RangeError(`${field}: split must be an integer in [0, bits), got ${split}`);
     return planComparison(s.bits, split, s.equal ?? false);
   });
-  const otsPerElement = plans.reduce((t, pl) => t + pl.digits.length + pl.ands / 2, 0);
+  const otsPerElement = plans.reduce((t, pl) => t + pl.leaves.length + pl.ands / 2, 0);
   const chunk = Math.max(8, Math.floor(MAX_OTS / Math.max(1, otsPerElement)) & ~7);
   if (n <= chunk) return compareChunk(p, n, specs, plans, 0);
   const parts: ComparisonResult[][] = [];
@@ -165,98 +187,149 @@ function joinBits(parts: Uint8Array[], chunk: number, n: number): Uint8Array {
   return out;
 }
 
+/** Message j of a digit OT for server digit v and masks rg, re: row (v | rg<<4 | re<<5), entry j. */
+const LEAF_ROWS = ((): Uint8Array => {
+  const rows = new Uint8Array(64 * TRIPLE_N);
+  for (let combo = 0; combo < 64; combo++) {
+    const v = combo & 15, rg = (combo >>> 4) & 1, re = combo >>> 5;
+    for (let j = 0; j < TRIPLE_N; j++) rows[combo * TRIPLE_N + j] = (rg ^ (v > j ? 1 : 0)) | ((re ^ (v === j ? 1 : 0)) << 1);
+  }
+  return rows;
+})();
+
+/** Digit `d` of elements from..from+n of `w` (32-bit words of the inputs), zero up to npad. */
+function digitsOf(w: Uint32Array, from: number, n: number, npad: number, d: Digit): Uint8Array {
+  const out = new Uint8Array(npad);
+  for (let e = 0; e < n; e++) out[e] = digitOf(w[2 * (from + e)], w[2 * (from + e) + 1], d.pos, d.width);
+  return out;
+}
+
+/** The server's 16 messages for each element of one digit (v), masked by its shares gt and eq. */
+function leafMessages(m32: Uint32Array, o: number, v: Uint8Array, gt: Uint8Array, eq: Uint8Array): void {
+  for (let e = 0; e < v.length; e++, o += 2 * TRIPLE_N) {
+    const sh = e & 7;
+    const row = (v[e] | (((gt[e >>> 3] >>> sh) & 1) << 4) | (((eq[e >>> 3] >>> sh) & 1) << 5)) * TRIPLE_N;
+    for (let j = 0; j < TRIPLE_N; j++) m32[o + 2 * j] = LEAF_ROWS[row + j];
+  }
+}
+
+/** The client's shares of one digit: bit 0 (gt) and bit 1 (eq) of each received message. */
+function leafShares(r32: Uint32Array, o: number, bytes: number): NodeShares {
+  const gt = new Uint8Array(bytes);
+  const eq = new Uint8Array(bytes);
+  for (let e = 0; e < bytes * 8; e++, o += 2) {
+    const msg = r32[o];
+    gt[e >>> 3] |= (msg & 1) << (e & 7);
+    eq[e >>> 3] |= ((msg >>> 1) & 1) << (e & 7);
+  }
+  return { gt, eq };
+}
+
+/** One block of ANDs in a tree level: `blocks` vectors of x and y, and what to do with the results. */
+interface Pending {
+  x: Uint8Array[];
+  y: Uint8Array[];
+  apply: (z: Uint8Array) => void;
+}
+
 async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans: Plan[], from: number): Promise<ComparisonResult[]> {
   const bytes = packedLength(n);
   const npad = bytes * 8;
-  const leafCount = plans.reduce((t, pl) => t + pl.digits.length, 0);
+  const leafOts = plans.reduce((t, pl) => t + pl.leaves.length, 0) * npad;
   const andBits = plans.reduce((t, pl) => t + pl.ands, 0) * npad;
-  const leafOts = leafCount * npad;
   const ots = leafOts + tripleOts(andBits);
+  const server = p.isServer;
   const nodes: NodeShares[][] = plans.map(() => []);
+  // This party's bit of each private digit, packed: the server's x, the client's ¬y.
+  const privateBits: Uint8Array[][] = plans.map(() => []);
+  for (let k = 0; k < plans.length; k++) {
+    const w = words(specs[k].input);
+    for (const i of plans[k].privates) {
+      const v = digitsOf(w, from, n, npad, plans[k].digits[i]);
+      const mine = new Uint8Array(bytes);
+      const eq = new Uint8Array(bytes);
+      for (let e = 0; e < npad; e++) {
+        mine[e >>> 3] |= (server ? v[e] : v[e] ^ 1) << (e & 7);
+        eq[e >>> 3] |= (server ? v[e] ^ 1 : v[e]) << (e & 7);
+      }
+      privateBits[k][i] = mine;
+      nodes[k][i] = { gt: new Uint8Array(bytes), eq };
+    }
+  }
   let triples: BitTriples;
-  if (p.isServer) {
+  if (server) {
     const msgs = new BigUint64Array(ots * TRIPLE_N);
     const m32 = new Uint32Array(msgs.buffer);
-    let ot = 0;
-    specs.forEach((s, k) => {
-      const w = words(s.input);
-      for (const d of plans[k].digits) {
+    let o = 0;
+    for (let k = 0; k < plans.length; k++) {
+      const w = words(specs[k].input);
+      for (const i of plans[k].leaves) {
+        const v = digitsOf(w, from, n, npad, plans[k].digits[i]);
         const gt = p.prg.bytes(bytes);
         const eq = p.prg.bytes(bytes);
-        for (let e = 0; e < npad; e++, ot++) {
-          const v = e < n ? digitOf(w[2 * (from + e)], w[2 * (from + e) + 1], d.pos, d.width) : 0;
-          const rg = (gt[e >>> 3] >>> (e & 7)) & 1;
-          const re = (eq[e >>> 3] >>> (e & 7)) & 1;
-          let o = 2 * ot * TRIPLE_N;
-          for (let j = 0; j < TRIPLE_N; j++, o += 2) m32[o] = (rg ^ (v > j ? 1 : 0)) | ((re ^ (v === j ? 1 : 0)) << 1);
-        }
-        nodes[k].push({ gt, eq });
+        leafMessages(m32, o, v, gt, eq);
+        o += 2 * TRIPLE_N * npad;
+        nodes[k][i] = { gt, eq };
       }
-    });
+    }
     triples = tripleSend(p, andBits, m32, leafOts);
     if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
   } else {
     const choices = new Uint8Array(ots);
-    let ot = 0;
-    specs.forEach((s, k) => {
-      const w = words(s.input);
-      for (const d of plans[k].digits) {
-        for (let e = 0; e < npad; e++, ot++) choices[ot] = e < n ? digitOf(w[2 * (from + e)], w[2 * (from + e) + 1], d.pos, d.width) : 0;
+    let o = 0;
+    for (let k = 0; k < plans.length; k++) {
+      const w = words(specs[k].input);
+      for (const i of plans[k].leaves) {
+        choices.set(digitsOf(w, from, n, npad, plans[k].digits[i]), o);
+        o += npad;
       }
-    });
+    }
     const ab = tripleChoose(p, andBits, choices, leafOts);
     const recv = ots > 0 ? await p.ot.otNRecv(choices, TRIPLE_N, TRIPLE_BITS) : new BigUint64Array(0);
     const r32 = words(recv);
-    ot = 0;
-    plans.forEach((pl, k) => {
-      for (let d = 0; d < pl.digits.length; d++) {
-        const gt = new Uint8Array(bytes);
-        const eq = new Uint8Array(bytes);
-        for (let e = 0; e < npad; e++, ot++) {
-          const msg = r32[2 * ot];
-          gt[e >>> 3] |= (msg & 1) << (e & 7);
-          eq[e >>> 3] |= ((msg >>> 1) & 1) << (e & 7);
-        }
-        nodes[k].push({ gt, eq });
+    o = 0;
+    for (let k = 0; k < plans.length; k++) {
+      for (const i of plans[k].leaves) {
+        nodes[k][i] = leafShares(r32, o, bytes);
+        o += 2 * npad;
       }
-    });
+    }
     triples = tripleFinish(ab, andBits, r32, leafOts);
   }
   const pool = new TriplePool(triples);
   const depth = Math.max(0, ...plans.map((pl) => pl.levels.length));
+  const zero = new Uint8Array(bytes);
   for (let L = 0; L < depth; L++) {
-    const ops: { k: number; op: Op }[] = [];
+    const pending: Pending[] = [];
     plans.forEach((pl, k) => {
-      for (const op of pl.levels[L] ?? []) ops.push({ k, op });
+      const ns = nodes[k];
+      // Private digits: x ∧ ¬y as the AND of (x, 0) and (0, ¬y), in the first exchange.
+      if (L === 0) {
+        for (const i of pl.privates) {
+          const mine = privateBits[k][i];
+          pending.push({ x: [server ? mine : zero], y: [server ? zero : mine], apply: (z) => ns[i].gt.set(z) });
+        }
+      }
+      for (const op of pl.levels[L] ?? []) {
+        const hi = ns[op.hi], lo = ns[op.lo];
+        pending.push({
+          x: op.needEq ? [hi.eq!, hi.eq!] : [hi.eq!],
+          y: op.needEq ? [lo.gt, lo.eq!] : [lo.gt],
+          apply: (z) => {
+            const gt = new Uint8Array(bytes);
+            for (let i = 0; i < bytes; i++) gt[i] = hi.gt[i] ^ z[i];
+            ns[op.out] = { gt, eq: op.needEq ? z.slice(bytes) : undefined };
+          },
+        });
+      }
     });
-    const width = ops.reduce((t, { op }) => t + (op.needEq ? 2 : 1), 0) * bytes;
-    const x = new Uint8Array(width);
-    const y = new Uint8Array(width);
+    const x = pending.flatMap((q) => q.x);
+    const z = await andWithTriples(p, pool.take(x.length * bytes), concat(x), concat(pending.flatMap((q) => q.y)));
     let at = 0;
-    for (const { k, op } of ops) {
-      const hi = nodes[k][op.hi], lo = nodes[k][op.lo];
-      x.set(hi.eq!, at);
-      y.set(lo.gt, at);
-      at += bytes;
-      if (op.needEq) {
-        x.set(hi.eq!, at);
-        y.set(lo.eq!, at);
-        at += bytes;
-      }
-    }
-    const z = await andWithTriples(p, pool.take(width), x, y);
-    at = 0;
-    for (const { k, op } of ops) {
-      const hiGt = nodes[k][op.hi].gt;
-      const gt = new Uint8Array(bytes);
-      for (let i = 0; i < bytes; i++) gt[i] = hiGt[i] ^ z[at + i];
-      at += bytes;
-      let eq: Uint8Array | undefined;
-      if (op.needEq) {
-        eq = z.slice(at, at + bytes);
-        at += bytes;
-      }
-      nodes[k][op.out] = { gt, eq };
+    for (const q of pending) {
+      const len = q.x.length * bytes;
+      q.apply(z.subarray(at, at + len));
+      at += len;
     }
   }
   const finish = (v: Uint8Array): Uint8Array => {
@@ -271,6 +344,16 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
     if (specs[k].split) r.low = finish(nodes[k][pl.lowRoot].gt);
     return r;
   });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((t, v) => t + v.length, 0));
+  let at = 0;
+  for (const v of parts) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
 }
 
 /**
