@@ -35,82 +35,122 @@
 }
 
 /**
- * dst (cols × rows bits) = transpose of src (rows × cols bits), with rows a multiple of 16 and cols a multiple of 128.
- * Column blocks are the outer loop so that the output rows of one block are completed while they are in cache.
- * dst must not overlap src.
+ * Transposes one 16-row × 128-column block: 16 rows of 16 bytes at p (row stride ss) into 128 rows of 2 bytes at q
+ * (row stride `stride`).
  */
-export function bitTranspose(dst: usize, src: usize, rows: i32, cols: i32): void {
+// @ts-ignore: decorator
+@inline function block(p: usize, ss: usize, q: usize, stride: usize): void {
+  const v0 = v128.load(p);
+  const v1 = v128.load(p + ss);
+  const v2 = v128.load(p + 2 * ss);
+  const v3 = v128.load(p + 3 * ss);
+  const v4 = v128.load(p + 4 * ss);
+  const v5 = v128.load(p + 5 * ss);
+  const v6 = v128.load(p + 6 * ss);
+  const v7 = v128.load(p + 7 * ss);
+  const v8 = v128.load(p + 8 * ss);
+  const v9 = v128.load(p + 9 * ss);
+  const v10 = v128.load(p + 10 * ss);
+  const v11 = v128.load(p + 11 * ss);
+  const v12 = v128.load(p + 12 * ss);
+  const v13 = v128.load(p + 13 * ss);
+  const v14 = v128.load(p + 14 * ss);
+  const v15 = v128.load(p + 15 * ss);
+  // After the four rounds d_j holds byte j of each of the 16 rows.
+  const a0 = lo(v0, v8), a8 = hi(v0, v8);
+  const a1 = lo(v1, v9), a9 = hi(v1, v9);
+  const a2 = lo(v2, v10), a10 = hi(v2, v10);
+  const a3 = lo(v3, v11), a11 = hi(v3, v11);
+  const a4 = lo(v4, v12), a12 = hi(v4, v12);
+  const a5 = lo(v5, v13), a13 = hi(v5, v13);
+  const a6 = lo(v6, v14), a14 = hi(v6, v14);
+  const a7 = lo(v7, v15), a15 = hi(v7, v15);
+  const b0 = lo(a0, a4), b4 = hi(a0, a4);
+  const b1 = lo(a1, a5), b5 = hi(a1, a5);
+  const b2 = lo(a2, a6), b6 = hi(a2, a6);
+  const b3 = lo(a3, a7), b7 = hi(a3, a7);
+  const b8 = lo(a8, a12), b12 = hi(a8, a12);
+  const b9 = lo(a9, a13), b13 = hi(a9, a13);
+  const b10 = lo(a10, a14), b14 = hi(a10, a14);
+  const b11 = lo(a11, a15), b15 = hi(a11, a15);
+  const c0 = lo(b0, b2), c2 = hi(b0, b2);
+  const c1 = lo(b1, b3), c3 = hi(b1, b3);
+  const c4 = lo(b4, b6), c6 = hi(b4, b6);
+  const c5 = lo(b5, b7), c7 = hi(b5, b7);
+  const c8 = lo(b8, b10), c10 = hi(b8, b10);
+  const c9 = lo(b9, b11), c11 = hi(b9, b11);
+  const c12 = lo(b12, b14), c14 = hi(b12, b14);
+  const c13 = lo(b13, b15), c15 = hi(b13, b15);
+  const d0 = lo(c0, c1), d1 = hi(c0, c1);
+  const d2 = lo(c2, c3), d3 = hi(c2, c3);
+  const d4 = lo(c4, c5), d5 = hi(c4, c5);
+  const d6 = lo(c6, c7), d7 = hi(c6, c7);
+  const d8 = lo(c8, c9), d9 = hi(c8, c9);
+  const d10 = lo(c10, c11), d11 = hi(c10, c11);
+  const d12 = lo(c12, c13), d13 = hi(c12, c13);
+  const d14 = lo(c14, c15), d15 = hi(c14, c15);
+  emit(d0, q, stride);
+  emit(d1, q + 8 * stride, stride);
+  emit(d2, q + 16 * stride, stride);
+  emit(d3, q + 24 * stride, stride);
+  emit(d4, q + 32 * stride, stride);
+  emit(d5, q + 40 * stride, stride);
+  emit(d6, q + 48 * stride, stride);
+  emit(d7, q + 56 * stride, stride);
+  emit(d8, q + 64 * stride, stride);
+  emit(d9, q + 72 * stride, stride);
+  emit(d10, q + 80 * stride, stride);
+  emit(d11, q + 88 * stride, stride);
+  emit(d12, q + 96 * stride, stride);
+  emit(d13, q + 104 * stride, stride);
+  emit(d14, q + 112 * stride, stride);
+  emit(d15, q + 120 * stride, stride);
+}
+
+/** Rows and columns of one tile: 512 × 512 bits, so a tile's output (32 KiB at most) stays in L1. */
+const TILE: i32 = 512;
+
+/** Bytes of the scratch area `bitTranspose` needs. */
+export function bitTransposeScratchBytes(): i32 {
+  return (TILE * TILE) >> 3;
+}
+
+/**
+ * dst (cols × rows bits) = transpose of src (rows × cols bits), with rows a multiple of 16 and cols a multiple of
+ * 128; dst must not overlap src. Works tile by tile so that every source line is used while in L1. When a tile's
+ * output rows are whole dst rows (rows ≤ 512, the 128 × n case) they are written in place; otherwise (n × 128)
+ * they are assembled in tmp (bitTransposeScratchBytes() bytes) and copied out, because 2-byte stores to hundreds of
+ * rows whose stride is a multiple of 4 KiB all land in one cache set.
+ */
+export function bitTranspose(dst: usize, src: usize, rows: i32, cols: i32, tmp: usize): void {
   const srcStride = <usize>cols >> 3;
   const dstStride = <usize>rows >> 3;
-  for (let cb: usize = 0; cb < srcStride; cb += 16) {
-    for (let rb: usize = 0; rb < <usize>rows; rb += 16) {
-      const p = src + rb * srcStride + cb;
-      const v0 = v128.load(p);
-      const v1 = v128.load(p + srcStride);
-      const v2 = v128.load(p + 2 * srcStride);
-      const v3 = v128.load(p + 3 * srcStride);
-      const v4 = v128.load(p + 4 * srcStride);
-      const v5 = v128.load(p + 5 * srcStride);
-      const v6 = v128.load(p + 6 * srcStride);
-      const v7 = v128.load(p + 7 * srcStride);
-      const v8 = v128.load(p + 8 * srcStride);
-      const v9 = v128.load(p + 9 * srcStride);
-      const v10 = v128.load(p + 10 * srcStride);
-      const v11 = v128.load(p + 11 * srcStride);
-      const v12 = v128.load(p + 12 * srcStride);
-      const v13 = v128.load(p + 13 * srcStride);
-      const v14 = v128.load(p + 14 * srcStride);
-      const v15 = v128.load(p + 15 * srcStride);
-      // After the four rounds d_j holds byte j of each of the 16 rows.
-      const a0 = lo(v0, v8), a8 = hi(v0, v8);
-      const a1 = lo(v1, v9), a9 = hi(v1, v9);
-      const a2 = lo(v2, v10), a10 = hi(v2, v10);
-      const a3 = lo(v3, v11), a11 = hi(v3, v11);
-      const a4 = lo(v4, v12), a12 = hi(v4, v12);
-      const a5 = lo(v5, v13), a13 = hi(v5, v13);
-      const a6 = lo(v6, v14), a14 = hi(v6, v14);
-      const a7 = lo(v7, v15), a15 = hi(v7, v15);
-      const b0 = lo(a0, a4), b4 = hi(a0, a4);
-      const b1 = lo(a1, a5), b5 = hi(a1, a5);
-      const b2 = lo(a2, a6), b6 = hi(a2, a6);
-      const b3 = lo(a3, a7), b7 = hi(a3, a7);
-      const b8 = lo(a8, a12), b12 = hi(a8, a12);
-      const b9 = lo(a9, a13), b13 = hi(a9, a13);
-      const b10 = lo(a10, a14), b14 = hi(a10, a14);
-      const b11 = lo(a11, a15), b15 = hi(a11, a15);
-      const c0 = lo(b0, b2), c2 = hi(b0, b2);
-      const c1 = lo(b1, b3), c3 = hi(b1, b3);
-      const c4 = lo(b4, b6), c6 = hi(b4, b6);
-      const c5 = lo(b5, b7), c7 = hi(b5, b7);
-      const c8 = lo(b8, b10), c10 = hi(b8, b10);
-      const c9 = lo(b9, b11), c11 = hi(b9, b11);
-      const c12 = lo(b12, b14), c14 = hi(b12, b14);
-      const c13 = lo(b13, b15), c15 = hi(b13, b15);
-      const d0 = lo(c0, c1), d1 = hi(c0, c1);
-      const d2 = lo(c2, c3), d3 = hi(c2, c3);
-      const d4 = lo(c4, c5), d5 = hi(c4, c5);
-      const d6 = lo(c6, c7), d7 = hi(c6, c7);
-      const d8 = lo(c8, c9), d9 = hi(c8, c9);
-      const d10 = lo(c10, c11), d11 = hi(c10, c11);
-      const d12 = lo(c12, c13), d13 = hi(c12, c13);
-      const d14 = lo(c14, c15), d15 = hi(c14, c15);
-      const q = dst + (cb << 3) * dstStride + (rb >> 3);
-      emit(d0, q, dstStride);
-      emit(d1, q + 8 * dstStride, dstStride);
-      emit(d2, q + 16 * dstStride, dstStride);
-      emit(d3, q + 24 * dstStride, dstStride);
-      emit(d4, q + 32 * dstStride, dstStride);
-      emit(d5, q + 40 * dstStride, dstStride);
-      emit(d6, q + 48 * dstStride, dstStride);
-      emit(d7, q + 56 * dstStride, dstStride);
-      emit(d8, q + 64 * dstStride, dstStride);
-      emit(d9, q + 72 * dstStride, dstStride);
-      emit(d10, q + 80 * dstStride, dstStride);
-      emit(d11, q + 88 * dstStride, dstStride);
-      emit(d12, q + 96 * dstStride, dstStride);
-      emit(d13, q + 104 * dstStride, dstStride);
-      emit(d14, q + 112 * dstStride, dstStride);
-      emit(d15, q + 120 * dstStride, dstStride);
+  for (let c0 = 0; c0 < cols; c0 += TILE) {
+    const tc = min(TILE, cols - c0);
+    for (let r0 = 0; r0 < rows; r0 += TILE) {
+      const tr = min(TILE, rows - r0);
+      const direct = tr == rows;
+      const out = direct ? dst + <usize>c0 * dstStride : tmp;
+      const outStride = direct ? dstStride : <usize>tr >> 3;
+      const base = src + <usize>r0 * srcStride + (<usize>c0 >> 3);
+      for (let rb: usize = 0; rb < <usize>tr; rb += 16) {
+        for (let cb: usize = 0; cb < (<usize>tc >> 3); cb += 16) {
+          block(base + rb * srcStride + cb, srcStride, out + (cb << 3) * outStride + (rb >> 3), outStride);
+        }
+      }
+      if (!direct) {
+        const to = dst + <usize>c0 * dstStride + (<usize>r0 >> 3);
+        for (let c: usize = 0; c < <usize>tc; c++) memory.copy(to + c * dstStride, tmp + c * outStride, outStride);
+      }
     }
   }
+}
+
+/** dst = a ⊕ b over n bytes; dst may equal a or b. */
+export function xorBytes(dst: usize, a: usize, b: usize, n: i32): void {
+  const end = <usize>n;
+  const vend = end & ~(<usize>15);
+  let o: usize = 0;
+  for (; o < vend; o += 16) v128.store(dst + o, v128.xor(v128.load(a + o), v128.load(b + o)));
+  for (; o < end; o++) store<u8>(dst + o, load<u8>(a + o) ^ load<u8>(b + o));
 }

@@ -97,9 +97,10 @@ export class Prg {
     out.set(this.buf.subarray(this.pos, this.pos + o));
     this.pos += o;
     if (o === out.length) return out;
-    // The buffer is exhausted: whole blocks go straight into out, the tail through a fresh buffer.
-    const direct = (out.length - o) & ~(BLOCK_BYTES - 1);
-    if (direct > 0) {
+    // The buffer is exhausted. Large requests take their whole blocks straight from the stream; the rest comes
+    // through a fresh buffer.
+    if (out.length - o >= CHUNK_BYTES) {
+      const direct = (out.length - o) & ~(BLOCK_BYTES - 1);
       this.stream.next(out.subarray(o, o + direct));
       o += direct;
     }

@@ -27,10 +27,13 @@ function restride(src: Uint8Array, rows: number, from: number, to: number): Uint
   return out;
 }
 
+// Allocated when the module loads: growing the memory during a call would detach views the caller holds.
+const scratch = wasm().alloc(wasm().k.bitTransposeScratchBytes() as number);
+
 /** Runs the kernel on a (rows × cols bits) matrix, both multiples of the block size, into dst. */
 function kernel(dst: Uint8Array, src: Uint8Array, rows: number, cols: number): void {
   const w = wasm();
-  w.lend([dst, src], [dst], (d, s) => w.k.bitTranspose(d, s, rows, cols));
+  w.lend([dst, src], [dst], (d, s) => w.k.bitTranspose(d, s, rows, cols, scratch));
 }
 
 /**
