@@ -14,10 +14,10 @@ export function fixedKeyAes(): Promise<Aes> {
 }
 
 /** dst[i] = H(a[i], b[i]) for 32-byte inputs split into two 16-byte halves; `a` is overwritten. */
-export function hashPairs(aes: Aes, a: Uint8Array, b: Uint8Array, dst: Uint8Array): void {
+export function hashPairs(aes: Aes, a: Uint8Array, b: Uint8Array, dst: Uint32Array): void {
   aes.hashBlocks(a, a);
   const x = new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
   const y = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
   for (let w = 0; w < x.length; w++) x[w] ^= y[w];
-  aes.hashBlocks(a, dst);
+  aes.hashBlocks(a, new Uint8Array(dst.buffer, dst.byteOffset, a.length));
 }

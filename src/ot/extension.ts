@@ -38,7 +38,7 @@ export class ExtensionReceiver {
 
   /**
    * One batch of m OTs carrying n ≤ m real ones. `column(j)` is d_j, m/8 bytes. Writes u (width rows of n bits)
-   * into `wire` (zero-filled) from byte `at` and returns the transposed t: width/128 arrays of m rows of 16 bytes.
+   * into `wire` from byte `at` and returns the transposed t: width/128 arrays of m rows of 16 bytes.
    */
   expand(m: number, n: number, column: (j: number) => Uint32Array, wire: Uint8Array, at: number): Uint8Array[] {
     const rowBytes = m >>> 3;
@@ -100,23 +100,32 @@ export class ExtensionSender {
   }
 }
 
-/** dst bits [bit, bit + n) |= src bits [0, n); dst is zero there beforehand. */
+/**
+ * dst bits [bit, bit + n) = src bits [0, n). The bits below `bit` in its byte are kept and the rest of the last
+ * byte written is cleared, so rows written in order need no zeroed buffer.
+ */
 function writeBits(dst: Uint8Array, bit: number, src: Uint8Array, n: number): void {
   const at = bit >>> 3;
   const full = n >>> 3;
+  const tail = n & 7 ? src[full] & ((1 << (n & 7)) - 1) : -1;
   const shift = bit & 7;
   if (shift === 0) {
     dst.set(src.subarray(0, full), at);
-    if (n & 7) dst[at + full] |= src[full] & ((1 << (n & 7)) - 1);
+    if (tail >= 0) dst[at + full] = tail;
     return;
   }
-  const bytes = (n + 7) >>> 3;
-  for (let k = 0; k < bytes; k++) {
-    const v = k < full ? src[k] : src[k] & ((1 << (n & 7)) - 1);
-    dst[at + k] |= v << shift;
-    const hi = v >>> (8 - shift);
-    if (hi) dst[at + k + 1] |= hi;
+  let carry = dst[at] & ((1 << shift) - 1);
+  for (let k = 0; k < full; k++) {
+    const v = src[k];
+    dst[at + k] = carry | (v << shift);
+    carry = v >>> (8 - shift);
   }
+  let end = at + full;
+  if (tail >= 0) {
+    dst[end++] = carry | (tail << shift);
+    carry = tail >>> (8 - shift);
+  }
+  if (end < dst.length) dst[end] = carry;
 }
 
 /** dst bytes [0, ⌈n/8⌉) = src bits [bit, bit + n), the bits past n cleared. */

@@ -1,5 +1,5 @@
 // Reusable byte buffers for the extension's hot loops: one allocation, grown on demand, 8-byte aligned so that
-// u32 and u64 views need no copy. `KernelScratch` lives in WebAssembly memory, so kernels read it in place.
+// word views need no copy. `KernelScratch` lives in WebAssembly memory, so kernels read it in place.
 import { wasm } from "../core/wasm.js";
 
 export class Scratch {
@@ -37,9 +37,4 @@ export class KernelScratch {
 /** The u32 words of a 4-byte-aligned byte range. */
 export function words(a: Uint8Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
-}
-
-/** The u64 lanes of an 8-byte-aligned byte range. */
-export function lanes(a: Uint8Array): BigUint64Array {
-  return new BigUint64Array(a.buffer, a.byteOffset, a.length >>> 3);
 }
