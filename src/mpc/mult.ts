@@ -4,6 +4,7 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { ProtocolError } from "../net/errors.js";
+import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
 
 const TWO32 = 4294967296;
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
@@ -24,77 +25,90 @@ function blockWords(b: Uint8Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
 }
 
-function lowMask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+/**
+ * Position i of a cross term over n lanes: its shift 2^(shift+i) and its width l − shift − i. Each position's
+ * values are packed on their own (byte-aligned) so that the shared lane packer serves them.
+ */
+function positions(n: number, ring: Ring, shift: number): { shift: number; width: number; offset: number; bytes: number }[] {
+  const out = [];
+  for (let i = 0, offset = 0; i < ring.bits - shift; i++) {
+    const width = ring.bits - shift - i;
+    const bytes = lanesBytes(n, width);
+    out.push({ shift: shift + i, width, offset, bytes });
+    offset += bytes;
+  }
+  return out;
 }
 
-/** Values of varying bit widths (≤ 32 per call) packed back to back, least significant bit first. */
-class BitStream {
-  pos = 0;
-  constructor(readonly buf: Uint32Array) {}
-
-  write(v: number, bits: number): void {
-    const word = this.pos >>> 5;
-    const off = this.pos & 31;
-    this.buf[word] |= v << off;
-    if (off + bits > 32) this.buf[word + 1] |= v >>> (32 - off);
-    this.pos += bits;
-  }
-
-  read(bits: number): number {
-    const word = this.pos >>> 5;
-    const off = this.pos & 31;
-    let v = this.buf[word] >>> off;
-    if (off + bits > 32) v |= this.buf[word + 1] << (32 - off);
-    this.pos += bits;
-    return (v & lowMask(bits)) >>> 0;
+/**
+ * acc += v << shift mod 2^64 per lane, for v given as u32 pairs: lane e of v is (lo[4e + at], lo[4e + at + 1]) with
+ * `stride` words per lane. The halves are summed in float lanes: exact for up to 2^21 terms of < 2^32.
+ */
+function accumulate(accLo: Float64Array, accHi: Float64Array, v: Uint32Array, at: number, stride: number, shift: number): void {
+  const big = shift >= 32;
+  const s = shift & 31;
+  for (let e = 0, q = at; e < accLo.length; e++, q += stride) {
+    const lo = v[q];
+    accLo[e] += big ? 0 : (lo << s) >>> 0;
+    accHi[e] += (big ? lo << s : (v[q + 1] << s) | ((lo >>> (31 - s)) >>> 1)) >>> 0;
   }
 }
 
-/** Accumulates ±(value << shift) mod 2^64 per lane in two float halves (exact: at most 64 terms of < 2^32 each). */
-class Accumulator {
-  readonly lo: Float64Array;
-  readonly hi: Float64Array;
-  constructor(n: number) {
-    this.lo = new Float64Array(n);
-    this.hi = new Float64Array(n);
+/** The lanes sign·(hi·2^32 + lo) reduced mod 2^l. */
+function toRing(accLo: Float64Array, accHi: Float64Array, sign: number, ring: Ring): BigUint64Array {
+  const n = accLo.length;
+  const out = new BigUint64Array(n);
+  const w = words(out);
+  for (let e = 0; e < n; e++) {
+    const lo = sign * accLo[e];
+    const carry = Math.floor(lo / TWO32);
+    w[2 * e] = lo - carry * TWO32;
+    w[2 * e + 1] = ((sign * accHi[e] + carry) % TWO32) + TWO32;
   }
+  return ring.reduceArray(out);
+}
 
-  add(e: number, lo: number, hi: number, shift: number, sign: number): void {
-    let l: number;
-    let h: number;
-    if (shift === 0) {
-      l = lo;
-      h = hi;
-    } else if (shift < 32) {
-      l = (lo << shift) >>> 0;
-      h = ((hi << shift) | (lo >>> (32 - shift))) >>> 0;
-    } else {
-      l = 0;
-      h = (lo << (shift - 32)) >>> 0;
-    }
-    this.lo[e] += sign * l;
-    this.hi[e] += sign * h;
-  }
-
-  /** The lanes reduced mod 2^l. */
-  toRing(ring: Ring): BigUint64Array {
-    const n = this.lo.length;
-    const out = new BigUint64Array(n);
-    const w = words(out);
+/** Bit i·n + e = bit i of lane e of x (as u32 pairs), for i < count: position-major OT choices, packed. */
+function choiceBits(xw: Uint32Array, n: number, count: number): Uint8Array {
+  const out = new Uint32Array(Math.ceil((n * count) / 32));
+  let acc = 0;
+  let fill = 0;
+  let w = 0;
+  for (let i = 0; i < count; i++) {
+    const word = i >>> 5;
+    const bit = i & 31;
     for (let e = 0; e < n; e++) {
-      const carry = Math.floor(this.lo[e] / TWO32);
-      w[2 * e] = this.lo[e] - carry * TWO32;
-      w[2 * e + 1] = ((this.hi[e] + carry) % TWO32) + TWO32;
+      acc |= ((xw[2 * e + word] >>> bit) & 1) << fill;
+      if (++fill === 32) {
+        out[w++] = acc;
+        acc = 0;
+        fill = 0;
+      }
     }
-    return ring.reduceArray(out);
+  }
+  if (fill > 0) out[w] = acc;
+  return new Uint8Array(out.buffer, 0, Math.ceil((n * count) / 8));
+}
+
+/** tw[e] = m0 + y − m1 (mod 2^64, as u32 pairs) for the n random OTs from word q0 of m0 (a) and m1 (b). */
+function senderPads(a: Uint32Array, b: Uint32Array, d: Uint32Array, tw: Uint32Array, q0: number, n: number): void {
+  for (let e = 0, q = q0; e < n; e++, q += 4) {
+    const sum = a[q] + d[2 * e] - b[q];
+    const lo = sum >>> 0;
+    tw[2 * e] = lo;
+    tw[2 * e + 1] = a[q + 1] + d[2 * e + 1] - b[q + 1] + (sum - lo) / TWO32;
   }
 }
 
-/** Bit positions and total payload bits of a cross term over n lanes; position i carries l − shift − i bits. */
-function layout(n: number, ring: Ring, shift: number): { positions: number; bits: number } {
-  const positions = ring.bits - shift;
-  return { positions, bits: (n * positions * (positions + 1)) / 2 };
+/** tw[e] = m_c + c·t (mod 2^64) for choice bits c from bit k0 on: m0 for c = 0, t + m1 = m0 + y mod 2^width for c = 1. */
+function receiverValues(mb: Uint32Array, choices: Uint8Array, tw: Uint32Array, q0: number, k0: number, n: number): void {
+  for (let e = 0, q = q0, k = k0; e < n; e++, q += 4, k++) {
+    const c = (choices[k >>> 3] >>> (k & 7)) & 1;
+    const sum = mb[q] + c * tw[2 * e];
+    const lo = sum >>> 0;
+    tw[2 * e] = lo;
+    tw[2 * e + 1] = mb[q + 1] + c * tw[2 * e + 1] + (sum - lo) / TWO32;
+  }
 }
 
 /** Lanes per OT call so that one call stays within MAX_OTS random OTs. */
@@ -104,73 +118,52 @@ function chunkLanes(ring: Ring): number {
 
 /**
  * Sender side of a cross term: returns this party's share of 2^shift · x_peer · y, where the peer holds x_peer and
- * chooses with its bits. Per random OT (m0, m1) it sends t = m0 + y − m1 mod 2^w and keeps −m0·2^(i+shift).
+ * chooses with its bits. Per random OT (m0, m1) at position i it sends t = m0 + y − m1 mod 2^w and keeps −m0·2^(i+shift).
  */
 async function crossSend(p: Party, y: BigUint64Array, ring: Ring, shift: number, tag: string): Promise<BigUint64Array> {
   const n = y.length;
-  const { positions, bits } = layout(n, ring, shift);
-  if (n * positions === 0) return new BigUint64Array(n);
-  const { m0, m1 } = await p.ot.rotSend(n * positions);
+  const pos = positions(n, ring, shift);
+  if (n * pos.length === 0) return new BigUint64Array(n);
+  const { m0, m1 } = await p.ot.rotSend(n * pos.length);
   const a = blockWords(m0);
   const b = blockWords(m1);
   const d = words(y);
-  const stream = new BitStream(new Uint32Array(Math.ceil(bits / 32) + 1));
-  const acc = new Accumulator(n);
-  for (let i = 0; i < positions; i++) {
-    const width = positions - i;
-    const wLo = Math.min(width, 32);
-    const wHi = width - wLo;
-    const mLo = lowMask(wLo);
-    const mHi = lowMask(wHi);
-    for (let e = 0, k = i * n * 4; e < n; e++, k += 4) {
-      const sum = a[k] + d[2 * e] - b[k];
-      const lo = sum >>> 0;
-      stream.write(lo & mLo, wLo);
-      if (wHi > 0) stream.write((a[k + 1] + d[2 * e + 1] - b[k + 1] + (sum - lo) / TWO32) & mHi, wHi);
-      acc.add(e, a[k], a[k + 1], i + shift, -1);
-    }
+  const last = pos[pos.length - 1];
+  const payload = new Uint8Array(last.offset + last.bytes);
+  const t = new BigUint64Array(n);
+  const tw = words(t);
+  const accLo = new Float64Array(n);
+  const accHi = new Float64Array(n);
+  for (let i = 0; i < pos.length; i++) {
+    senderPads(a, b, d, tw, 4 * i * n, n);
+    payload.set(packLanes(t, n, pos[i].width), pos[i].offset);
+    accumulate(accLo, accHi, a, 4 * i * n, 4, pos[i].shift);
   }
-  p.ch.send(tag, new Uint8Array(stream.buf.buffer, 0, Math.ceil(bits / 8)));
-  return acc.toRing(ring);
+  p.ch.send(tag, payload);
+  return toRing(accLo, accHi, -1, ring);
 }
 
 /** Receiver side of a cross term: chooses with the bits of x and returns its share of 2^shift · x · y_peer. */
 async function crossRecv(p: Party, x: BigUint64Array, ring: Ring, shift: number, tag: string): Promise<BigUint64Array> {
   const n = x.length;
-  const { positions, bits } = layout(n, ring, shift);
-  if (n * positions === 0) return new BigUint64Array(n);
-  const xw = words(x);
-  const choices = new Uint8Array(Math.ceil((n * positions) / 8));
-  for (let i = 0, k = 0; i < positions; i++) {
-    const word = i >>> 5;
-    const bit = i & 31;
-    for (let e = 0; e < n; e++, k++) choices[k >>> 3] |= ((xw[2 * e + word] >>> bit) & 1) << (k & 7);
-  }
-  const mb = blockWords(await p.ot.rotRecv(choices, n * positions));
+  const pos = positions(n, ring, shift);
+  if (n * pos.length === 0) return new BigUint64Array(n);
+  const choices = choiceBits(words(x), n, pos.length);
+  const mb = blockWords(await p.ot.rotRecv(choices, n * pos.length));
   const payload = await p.ch.recv(tag);
-  const bytes = Math.ceil(bits / 8);
-  if (payload.length !== bytes) throw new ProtocolError(`${tag}: expected ${bytes} bytes, got ${payload.length}`);
-  const padded = new Uint8Array(Math.ceil(bits / 32) * 4 + 4);
-  padded.set(payload);
-  const stream = new BitStream(new Uint32Array(padded.buffer));
-  const acc = new Accumulator(n);
-  for (let i = 0, k = 0; i < positions; i++) {
-    const width = positions - i;
-    const wLo = Math.min(width, 32);
-    const wHi = width - wLo;
-    for (let e = 0; e < n; e++, k++) {
-      const tLo = stream.read(wLo);
-      const tHi = wHi > 0 ? stream.read(wHi) : 0;
-      const q = 4 * k;
-      if ((choices[k >>> 3] >>> (k & 7)) & 1) {
-        const sum = tLo + mb[q];
-        acc.add(e, sum >>> 0, (tHi + mb[q + 1] + (sum >= TWO32 ? 1 : 0)) >>> 0, i + shift, 1);
-      } else {
-        acc.add(e, mb[q], mb[q + 1], i + shift, 1);
-      }
-    }
+  const last = pos[pos.length - 1];
+  if (payload.length !== last.offset + last.bytes) throw new ProtocolError(`${tag}: expected ${last.offset + last.bytes} bytes, got ${payload.length}`);
+  const t = new BigUint64Array(n);
+  const tw = words(t);
+  const accLo = new Float64Array(n);
+  const accHi = new Float64Array(n);
+  for (let i = 0; i < pos.length; i++) {
+    const { offset, bytes } = pos[i];
+    unpackLanes(payload.subarray(offset, offset + bytes), n, pos[i].width, t);
+    receiverValues(mb, choices, tw, 4 * i * n, i * n, n);
+    accumulate(accLo, accHi, tw, 0, 2, pos[i].shift);
   }
-  return acc.toRing(ring);
+  return toRing(accLo, accHi, 1, ring);
 }
 
 /** Runs `fn` on consecutive slices of at most `size` lanes of the given arrays and concatenates the results. */
