@@ -70,60 +70,50 @@ interface Plan {
 
 function planComparison(bits: number, split: number, equal: boolean): Plan {
   const digits: Digit[] = [];
-  const segments: number[][] = [];
-  const bounds = split > 0 ? [[0, split], [split, bits]] : [[0, bits]];
-  bounds.forEach(([from, to], k) => {
-    let seg: number[] = [];
+  const low = split > 0 ? split : bits;
+  for (const [from, to] of split > 0 ? [[0, split], [split, bits]] : [[0, bits]]) {
     for (let pos = from; pos < to; pos += DIGIT) {
       const width = Math.min(DIGIT, to - pos);
-      // A lone top bit of the most significant segment costs one AND instead of an OT and a tree level; it
-      // joins at the very top, where no eq is needed.
-      const alone = width === 1 && pos > from && k === bounds.length - 1 && !equal;
-      if (alone) {
-        segments.push(seg);
-        seg = [];
-      }
-      seg.push(digits.length);
-      digits.push({ pos, width, private: alone });
+      // A lone top bit costs one AND (and joins last, where no eq is needed) instead of a 1-of-16 OT.
+      digits.push({ pos, width, private: width === 1 && pos > from && to === bits && !equal });
     }
-    segments.push(seg);
-  });
-  // A node on the least significant spine needs no eq: no parent ever reads it as a `hi` half.
-  const spine = new Set<number>(equal ? [] : [0]);
-  let next = digits.length;
-  const levels: Op[][] = [];
-  let ands = 0;
-  const reduce = (list: number[], level: Op[]): number[] => {
-    const out: number[] = [];
-    for (let i = 0; i + 1 < list.length; i += 2) {
-      const id = next++;
-      if (spine.has(list[i])) spine.add(id);
-      const needEq = !spine.has(id);
-      level.push({ out: id, hi: list[i + 1], lo: list[i], needEq });
-      ands += needEq ? 2 : 1;
-      out.push(id);
-    }
-    if (list.length & 1) out.push(list[list.length - 1]);
-    return out;
-  };
-  let segs = segments;
-  while (segs.some((s) => s.length > 1)) {
-    const level: Op[] = [];
-    segs = segs.map((s) => reduce(s, level));
-    levels.push(level);
   }
-  const lowRoot = segs[0][0];
-  let roots = segs.map((s) => s[0]);
-  while (roots.length > 1) {
-    const level: Op[] = [];
-    roots = reduce(roots, level);
-    levels.push(level);
+  const lowCount = digits.filter((d) => d.pos < low).length;
+  const levels: Op[][] = [];
+  let next = digits.length;
+  let ands = 0;
+  const add = (level: number, hi: number, lo: number, needEq: boolean): number => {
+    (levels[level] ??= []).push({ out: next, hi, lo, needEq });
+    ands += needEq ? 2 : 1;
+    return next++;
+  };
+  // The result is a spine from the least significant digit up: after T levels it covers up to 2^T digits, and
+  // each step joins it (as `lo`) with a chunk of up to 2^T higher digits merged in parallel meanwhile. Spine
+  // nodes need no eq (unless asked for); chunk nodes do. Chunks stop at the split, so the spine passes through
+  // a node for exactly the low part.
+  let spine = 0;
+  let T = 0;
+  let lowRoot = 0;
+  for (let i = 1; i < digits.length; ) {
+    const end = Math.min(i + 2 ** T, i < lowCount ? lowCount : digits.length, digits[digits.length - 1].private && i < digits.length - 1 ? digits.length - 1 : digits.length);
+    let chunk = Array.from({ length: end - i }, (_, k) => i + k);
+    for (let level = 0; chunk.length > 1; level++) {
+      const merged: number[] = [];
+      for (let k = 0; k + 1 < chunk.length; k += 2) merged.push(add(level, chunk[k + 1], chunk[k], true));
+      if (chunk.length & 1) merged.push(chunk[chunk.length - 1]);
+      chunk = merged;
+    }
+    // A private digit's gt comes out of the first exchange, so it can join from level 1 on.
+    if (digits[i].private) T = Math.max(T, 1);
+    spine = add(T++, chunk[0], spine, equal);
+    i = end;
+    if (i === lowCount) lowRoot = spine;
   }
   const privates = digits.flatMap((d, i) => (d.private ? [i] : []));
   const leaves = digits.flatMap((d, i) => (d.private ? [] : [i]));
-  return { digits, leaves, privates, levels, root: roots[0], lowRoot, ands: ands + privates.length };
+  for (let L = 0; L < levels.length; L++) levels[L] ??= [];
+  return { digits, leaves, privates, levels, root: spine, lowRoot, ands: ands + privates.length };
 }
-
 
 function checkInput(input: BigUint64Array, bits: number, n: number, field: string): void {
   if (!(input instanceof BigUint64Array)) throw new TypeError(`${field}: input must be a BigUint64Array`);
