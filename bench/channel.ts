@@ -1,11 +1,11 @@
-// Channel speed, side by side in one run: the in-memory pair, TCP loopback (both ends on this thread), and a bare
-// MessageChannel as the floor for in-process delivery. Round trip = one 16-byte ping and its echo; throughput = a
+// Channel speed, side by side in one run: the in-memory pair, TCP loopback and the MessagePort channel (both ends on
+// this thread), and a bare MessageChannel as a reference for in-process delivery. Round trip = one 16-byte ping and its echo; throughput = a
 // one-way stream of 1 MiB frames (a window of 4 in flight); small messages = a one-way burst of 16-byte frames
 // received in order.
 // Usage: node dist/bench/channel.js [--json] [--rounds R]
-import { MessageChannel } from "node:worker_threads";
 import type { Channel } from "../src/net/channel.js";
 import { memoryPair } from "../src/net/memory.js";
+import { portChannel } from "../src/net/port.js";
 import { loopbackPair } from "../src/net/tcp.js";
 
 function arg(name: string, fallback: number): number {
@@ -59,10 +59,10 @@ async function smallPerSec(a: Channel, b: Channel, n: number): Promise<number> {
 
 async function messageChannelRttUs(n: number): Promise<number> {
   const { port1, port2 } = new MessageChannel();
-  port2.on("message", (m: Uint8Array) => port2.postMessage(m));
+  port2.onmessage = (ev) => port2.postMessage(ev.data);
   const ping = new Uint8Array(16);
   let resolve!: () => void;
-  port1.on("message", () => resolve());
+  port1.onmessage = () => resolve();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const p = new Promise<void>((r) => (resolve = r));
@@ -91,6 +91,10 @@ async function suite(name: string, make: () => Promise<[Channel, Channel]>) {
 
 const mem = await suite("memoryPair", async () => memoryPair());
 const tcp = await suite("tcp loopback", () => loopbackPair());
+const port = await suite("MessagePort channel", async () => {
+  const { port1, port2 } = new MessageChannel();
+  return [portChannel(port1), portChannel(port2)];
+});
 await messageChannelRttUs(1000);
 const mc = await messageChannelRttUs(rounds);
 
@@ -98,6 +102,7 @@ const table = [
   ["transport", "round trip µs", "1 MiB frames MB/s", "16 B messages M/s"],
   ["memoryPair", mem.rtt.toFixed(2), mem.mbps.toFixed(0), (mem.small / 1e6).toFixed(2)],
   ["tcp loopback", tcp.rtt.toFixed(2), tcp.mbps.toFixed(0), (tcp.small / 1e6).toFixed(2)],
+  ["MessagePort channel", port.rtt.toFixed(2), port.mbps.toFixed(0), (port.small / 1e6).toFixed(2)],
   ["MessageChannel (bare)", mc.toFixed(2), "", ""],
 ];
 const widths = table[0].map((_, j) => Math.max(...table.map((r) => r[j].length)));
@@ -107,10 +112,13 @@ if (json)
     JSON.stringify({
       memoryRttUs: +mem.rtt.toFixed(3),
       tcpRttUs: +tcp.rtt.toFixed(3),
+      portRttUs: +port.rtt.toFixed(3),
       messageChannelRttUs: +mc.toFixed(3),
       memoryMBps: Math.round(mem.mbps),
       tcpMBps: Math.round(tcp.mbps),
+      portMBps: Math.round(port.mbps),
       memorySmallPerSec: Math.round(mem.small),
       tcpSmallPerSec: Math.round(tcp.small),
+      portSmallPerSec: Math.round(port.small),
     }),
   );

@@ -52,7 +52,8 @@ export function tagString(bytes: Uint8Array): string {
 // and garbage collection than everything else on the hot path. Each region starts 8-byte aligned and is never
 // reused, so a view stays valid and private to its holder (who must honour its byteOffset).
 const SLAB_BYTES = 64 * 1024;
-const SLAB_MAX_ALLOC = 2048;
+/** Regions up to this size come from a slab; larger ones own their ArrayBuffer. */
+export const SLAB_MAX_ALLOC = 2048;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabAt = 0;
 
