@@ -41,28 +41,24 @@ export function checkHeParams(p: HeParams): void {
   if (!Number.isInteger(sigma) || sigma < 20 || sigma > 128) throw new RangeError(`HeParams.sigma must be an integer in [20, 128], got ${sigma}`);
 }
 
-/** The HE entries of the session's parameter list, by field name. */
-export function heParamEntries(p: HeParams, plainModuli: readonly bigint[]): [string, string][] {
-  return [
-    ["he.polyDegree", String(p.polyDegree)],
-    ["he.coeffBits", p.coeffBits.join(",")],
-    ["he.plainModuli", plainModuli.join(",")],
-    ["he.sigma", String(p.sigma)],
-  ];
+/**
+ * The HE fields of the session's parameter list (also fit for the session handshake's parameter record), so that a
+ * mismatch names the field.
+ */
+export function heHandshakeParams(p: HeParams, plainModuli: readonly bigint[]): Record<string, string> {
+  return {
+    "he.polyDegree": String(p.polyDegree),
+    "he.coeffBits": p.coeffBits.join(","),
+    "he.plainModuli": plainModuli.join(","),
+    "he.sigma": String(p.sigma),
+  };
 }
 
-/** Throws a ParameterMismatchError naming the first field whose value differs between the two lists. */
-export function compareParamEntries(mine: [string, string][], theirs: [string, string][]): void {
-  const other = new Map(theirs);
-  for (const [field, value] of mine) {
-    const v = other.get(field);
-    if (v !== value) {
-      throw new ParameterMismatchError(field, `HE parameter ${field} differs: ours ${value}, peer's ${v ?? "(missing)"}`);
-    }
-  }
-  if (theirs.length !== mine.length) {
-    const extra = theirs.find(([f]) => !mine.some(([g]) => g === f));
-    throw new ParameterMismatchError(extra?.[0] ?? "he", `HE parameter ${extra?.[0]} is not ours`);
+/** Throws a ParameterMismatchError naming the first field whose value differs between the two records. */
+export function compareHeParams(mine: Record<string, string>, theirs: Record<string, string>): void {
+  for (const field of new Set([...Object.keys(mine), ...Object.keys(theirs)])) {
+    const [a, b] = [mine[field], theirs[field]];
+    if (a !== b) throw new ParameterMismatchError(field, `HE parameter ${field} differs: ours ${a ?? "(missing)"}, peer's ${b ?? "(missing)"}`);
   }
 }
 

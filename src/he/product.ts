@@ -80,7 +80,7 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
     });
     p.ch.send("he.product.in", packChunks(chunks));
     const expected = planned.reduce((n, pp) => n + pp.primes * pp.layout.outCts, 0);
-    const outs = unpackChunks(await p.ch.recv("he.product.out"), expected, "he.product.out");
+    const outs = unpackChunks(await p.ch.recv("he.product.out", { timeoutMs: productDeadlineMs(planned) }), expected, "he.product.out");
     let at = 0;
     return planned.map((pp) => {
       const { layout: l, plan } = pp;
@@ -169,6 +169,16 @@ async function serverSide(
   const outs = await runner.run(tasks);
   p.ch.send("he.product.out", packChunks(outs.flat()));
   return shares;
+}
+
+/**
+ * The client's deadline for the server's answer: the channel's usual minute plus 20 ms per ciphertext × plaintext
+ * product (about 1.2 ms each on one idle core), so that large layers on a busy machine do not time out.
+ */
+function productDeadlineMs(planned: PlannedProduct[]): number {
+  let products = 0;
+  for (const pp of planned) products += pp.primes * pp.layout.inCts * pp.layout.outCts * 2 * pp.layout.g;
+  return 60_000 + 20 * products;
 }
 
 /** Calls fn(entry index i·m + j, output ciphertext, slot) for every entry of the n×m result. */

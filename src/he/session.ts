@@ -6,7 +6,7 @@ import { packChunks, unpackChunks } from "./chunks.js";
 import { HeContext } from "./context.js";
 import type { ServerPrime } from "./evaluate.js";
 import { layoutFor, rotationSteps, type Layout } from "./layout.js";
-import { compareParamEntries, DEFAULT_HE, heParamEntries, primesNeeded, productBoundBits, type HeParams } from "./params.js";
+import { compareHeParams, DEFAULT_HE, heHandshakeParams, primesNeeded, productBoundBits, type HeParams } from "./params.js";
 import type { Decryptor, Encryptor, SecretKey } from "./seal.js";
 
 /** A product shape the session must support: X (n×k, entries of aBits signed bits) times W (k×m, wBits). */
@@ -190,17 +190,17 @@ export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[
 }
 
 async function checkPeerParams(p: Party, ctx: HeContext): Promise<void> {
-  const mine = heParamEntries(ctx.params, ctx.plainModuli);
+  const mine = heHandshakeParams(ctx.params, ctx.plainModuli);
   p.ch.send("he.params", new TextEncoder().encode(JSON.stringify(mine)));
   const raw = await p.ch.recv("he.params");
-  let theirs: [string, string][];
+  let theirs: Record<string, string>;
   try {
-    theirs = JSON.parse(new TextDecoder().decode(raw)) as [string, string][];
-    if (!Array.isArray(theirs) || !theirs.every((e) => Array.isArray(e) && e.length === 2)) throw new Error("not a list of pairs");
+    theirs = JSON.parse(new TextDecoder().decode(raw)) as Record<string, string>;
+    if (typeof theirs !== "object" || theirs === null || Array.isArray(theirs)) throw new Error("not a record");
   } catch (e) {
     throw new ProtocolError(`he.params: the peer's parameter list is malformed (${errorText(e)})`);
   }
-  compareParamEntries(mine, theirs);
+  compareHeParams(mine, theirs);
 }
 
 /** SEAL throws numbers (pointers to C++ exceptions) as well as Errors. */
