@@ -51,6 +51,47 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** A FIFO whose shift is O(1) amortised: consumed slots are dropped in bulk. */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(x: T): void {
+    this.items.push(x);
+  }
+
+  /** Removes and returns the oldest item; the queue must not be empty. */
+  shift(): T {
+    const x = this.items[this.head] as T;
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+
+  /** The items in order, without removing them. */
+  peekAll(): T[] {
+    return this.items.slice(this.head) as T[];
+  }
+
+  /** Empties the queue, returning what it held in order. */
+  drain(): T[] {
+    const rest = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return rest;
+  }
+}
+
 function checkTimeout(ms: unknown, field: string): number {
   if (typeof ms !== "number" || !(ms > 0) || ms > 2_147_483_647) throw new RangeError(`${field} must be a positive number of ms up to 2^31-1, got ${String(ms)}`);
   return ms;
@@ -61,11 +102,9 @@ export abstract class BaseChannel implements Channel {
   protected readonly maxFrameBytes: number;
   private sendSeq = 0;
   private recvSeq = 0;
-  // Frames that arrived before their receive; `inHead` avoids O(n) shifts.
-  private inbox: Frame[] = [];
-  private inHead = 0;
-  private waiters: Waiter[] = [];
-  private waitHead = 0;
+  // Frames that arrived before their receive, and receives waiting for a frame; one of the two is always empty.
+  private readonly inbox = new Queue<Frame>();
+  private readonly waiters = new Queue<Waiter>();
   private failure: Error | undefined;
   private closedHere = false;
   private closedByPeer = false;
@@ -143,8 +182,7 @@ export abstract class BaseChannel implements Channel {
     this.closedHere = true;
     if (!this.closedByPeer) this.transmitControl(FrameKind.Close, EMPTY);
     this.rejectWaiters(new ChannelClosedError("channel closed"));
-    this.inbox = [];
-    this.inHead = 0;
+    this.inbox.drain();
     this.stopTimer();
     this.shutdown();
   }
@@ -178,14 +216,9 @@ export abstract class BaseChannel implements Channel {
       this.fail(new FrameError("kind", `${kindName(frame.kind)} frame seq ${frame.seq} after the peer's close`), true);
       return;
     }
-    if (this.waitHead < this.waiters.length) {
-      const w = this.waiters[this.waitHead];
-      this.waiters[this.waitHead++] = undefined as unknown as Waiter;
-      if (this.waitHead === this.waiters.length) {
-        this.waiters.length = 0;
-        this.waitHead = 0;
-        this.refTimer(false);
-      }
+    if (this.waiters.size > 0) {
+      const w = this.waiters.shift();
+      if (this.waiters.size === 0) this.refTimer(false);
       const r = this.take(w.kind, w.tag, w.tagBytes, frame);
       if (r instanceof Uint8Array) w.resolve(r);
       else w.reject(r);
@@ -229,14 +262,8 @@ export abstract class BaseChannel implements Channel {
   private recvKind(kind: FrameKind, tag: string, opts?: RecvOptions): Promise<Uint8Array> {
     const tb = tagBytes(tag);
     const timeoutMs = opts?.timeoutMs === undefined ? this.defaultTimeoutMs : checkTimeout(opts.timeoutMs, "timeoutMs");
-    if (this.inHead < this.inbox.length) {
-      const frame = this.inbox[this.inHead];
-      this.inbox[this.inHead++] = undefined as unknown as Frame;
-      if (this.inHead === this.inbox.length) {
-        this.inbox.length = 0;
-        this.inHead = 0;
-      }
-      const r = this.take(kind, tag, tb, frame);
+    if (this.inbox.size > 0) {
+      const r = this.take(kind, tag, tb, this.inbox.shift());
       return r instanceof Uint8Array ? Promise.resolve(r) : Promise.reject(r);
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
@@ -281,8 +308,7 @@ export abstract class BaseChannel implements Channel {
       this.transmitControl(FrameKind.Abort, textEncoder.encode(msg.length > ABORT_MESSAGE_LIMIT ? msg.slice(0, ABORT_MESSAGE_LIMIT) : msg));
     }
     this.rejectWaiters(err);
-    this.inbox = [];
-    this.inHead = 0;
+    this.inbox.drain();
     this.stopTimer();
     this.shutdown();
   }
@@ -298,11 +324,7 @@ export abstract class BaseChannel implements Channel {
   }
 
   private rejectWaiters(err: Error): void {
-    const ws = this.waiters;
-    const head = this.waitHead;
-    this.waiters = [];
-    this.waitHead = 0;
-    for (let i = head; i < ws.length; i++) ws[i].reject(err);
+    for (const w of this.waiters.drain()) w.reject(err);
   }
 
   // One timer serves every pending receive: it is armed for the earliest deadline and, when it fires early because
@@ -336,11 +358,10 @@ export abstract class BaseChannel implements Channel {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    if (this.waitHead >= this.waiters.length) return;
+    if (this.waiters.size === 0) return;
     const now = performance.now();
     let next = Infinity;
-    for (let i = this.waitHead; i < this.waiters.length; i++) {
-      const w = this.waiters[i];
+    for (const w of this.waiters.peekAll()) {
       // 1 ms slack: timers may fire a fraction early.
       if (w.deadline <= now + 1) {
         this.fail(new TimeoutError(w.tag, w.timeoutMs), true);
