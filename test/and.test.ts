@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 const xorBit = (a: Uint8Array, b: Uint8Array, i: number) => getBit(a, i) ^ getBit(b, i);
 
-describe("bit triples", () => {
+describe("bit triples", { timeout: 30_000 }, () => {
   for (const m of [1, 2, 9, 4096 + 101]) {
     it(`gives ${m} triples with c = a ∧ b`, async () => {
       const [s, c] = await pair.both((p) => bitTriples(p, m));
@@ -26,7 +26,7 @@ describe("bit triples", () => {
   }
 });
 
-describe("and", () => {
+describe("and", { timeout: 30_000 }, () => {
   it("covers every combination of the four input shares", async () => {
     const combos = Array.from({ length: 16 }, (_, k) => k);
     const pick = (bit: number) => packBits(combos.map((k) => (k >> bit) & 1));

@@ -25,7 +25,7 @@ function inputs(n: number, bits: number): [BigUint64Array, BigUint64Array] {
   return [x, y];
 }
 
-describe("millionaire", () => {
+describe("millionaire", { timeout: 30_000 }, () => {
   for (const bits of [1, 4, 5, 16, 32, 37, 63, 64]) {
     it(`compares private ${bits}-bit values (gt and eq)`, async () => {
       const n = bits === 37 ? 256 + 101 : 133;
@@ -55,6 +55,15 @@ describe("millionaire", () => {
     expect(opened([s[0].eq!, c[0].eq!], n)).toEqual(Array.from(x, (a, i) => (a === y[i] ? 1 : 0)));
     expect(opened([s[0].low!, c[0].low!], n)).toEqual(Array.from(x, (a, i) => (low(a) > low(y[i]) ? 1 : 0)));
     expect(opened([s[1].gt, c[1].gt], n)).toEqual(Array.from(u, (a, i) => (a > v[i] ? 1 : 0)));
+  });
+
+  it("gives the same results when a batch runs in chunks", async () => {
+    const n = 203;
+    const [x, y] = inputs(n, 37);
+    // 16 OTs per element at 37 bits, so 256 OTs make chunks of 16 elements.
+    const [s, c] = await pair.both((p) => compareBatch(p, n, [{ input: p.isServer ? x : y, bits: 37, split: 12 }], 256));
+    expect(opened([s[0].gt, c[0].gt], n)).toEqual(Array.from(x, (a, i) => (a > y[i] ? 1 : 0)));
+    expect(opened([s[0].low!, c[0].low!], n)).toEqual(Array.from(x, (a, i) => ((a & 0xfffn) > (y[i] & 0xfffn) ? 1 : 0)));
   });
 
   it("handles an empty batch and rejects bad inputs", async () => {
@@ -123,7 +132,7 @@ function popcount(b: number): number {
   return c;
 }
 
-describe("comparisons of shared values", () => {
+describe("comparisons of shared values", { timeout: 30_000 }, () => {
   for (const bits of [16, 32, 37, 64]) {
     it(`lessThan, greaterThan and the public variants at ℓ = ${bits}`, async () => {
       const ring = new Ring(bits);

@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 const opened = ([a, b]: [Uint8Array, Uint8Array], n: number) => Array.from({ length: n }, (_, i) => getBit(a, i) ^ getBit(b, i));
 
-describe("drelu, msb and relu", () => {
+describe("drelu, msb and relu", { timeout: 30_000 }, () => {
   for (const bits of [2, 3, 16, 32, 37, 64]) {
     it(`are exact at ℓ = ${bits}, edge values included`, async () => {
       const ring = new Ring(bits);

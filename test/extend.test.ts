@@ -8,7 +8,7 @@ beforeAll(async () => {
   pair = await makePair();
 }, 30_000);
 
-describe("extend and reduce", () => {
+describe("extend and reduce", { timeout: 30_000 }, () => {
   for (const [f, t] of [[2, 3], [16, 37], [20, 37], [32, 64], [37, 64], [63, 64], [16, 16]]) {
     it(`extends ${f} → ${t} bits exactly, signed and unsigned`, async () => {
       const from = new Ring(f), to = new Ring(t);

@@ -11,7 +11,7 @@ beforeAll(async () => {
 /** floor(x / 2^s) of the signed reading, back in the ring. */
 const shifted = (ring: Ring, v: bigint, s: number) => ring.reduce(ring.signed(v) >> BigInt(s));
 
-describe("truncate", () => {
+describe("truncate", { timeout: 30_000 }, () => {
   for (const bits of [16, 32, 37, 64]) {
     for (const s of [1, 12, bits - 1]) {
       it(`floor(x / 2^${s}) at ℓ = ${bits}, every sign variant`, async () => {

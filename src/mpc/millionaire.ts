@@ -14,8 +14,8 @@ import { andWithTriples, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, triple
 import type { BitTriples } from "./and.js";
 
 const DIGIT = 4;
-/** Upper bound on OTs per batch: larger batches are cut into chunks (memory, not correctness). */
-const MAX_OTS = 1 << 21;
+/** OTs per batch (the sender's messages take 128 bytes each): larger batches run in chunks. */
+const MAX_OTS = 1 << 20;
 
 export interface MillionaireOptions {
   /** Also return shares of [x = y]. */
@@ -146,8 +146,9 @@ interface NodeShares {
 /**
  * Runs several comparisons over the same `n` elements together: one OT batch for all digits and triples, and
  * their tree levels side by side, one exchange per level. Each spec's inputs are this party's private values.
+ * Batches needing more than `maxOts` OTs run in chunks, one after the other.
  */
-export async function compareBatch(p: Party, n: number, specs: ComparisonSpec[]): Promise<ComparisonResult[]> {
+export async function compareBatch(p: Party, n: number, specs: ComparisonSpec[], maxOts = MAX_OTS): Promise<ComparisonResult[]> {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`compareBatch: n must be a non-negative integer, got ${n}`);
   const plans = specs.map((s, i) => {
     const field = `compareBatch: specs[${i}]`;
@@ -157,7 +158,7 @@ export async function compareBatch(p: Party, n: number, specs: ComparisonSpec[])
     return planComparison(s.bits, split, s.equal ?? false);
   });
   const otsPerElement = plans.reduce((t, pl) => t + pl.leaves.length + pl.ands / 2, 0);
-  const chunk = Math.max(8, Math.floor(MAX_OTS / Math.max(1, otsPerElement)) & ~7);
+  const chunk = Math.max(8, Math.floor(maxOts / Math.max(1, otsPerElement)) & ~7);
   if (n <= chunk) return compareChunk(p, n, specs, plans, 0);
   const parts: ComparisonResult[][] = [];
   for (let from = 0; from < n; from += chunk) parts.push(await compareChunk(p, Math.min(chunk, n - from), specs, plans, from));

@@ -73,19 +73,20 @@ async function truncateUnknown(p: Party, x: BigUint64Array, s: number, ring: Rin
 async function truncateKnown(p: Party, x: BigUint64Array, s: number, ring: Ring, negative: boolean): Promise<BigUint64Array> {
   const n = x.length;
   const l = ring.bits;
-  const c = await b2a(p, await lowWrap(p, x, s), n, ring);
+  const low = await lowWrap(p, x, s);
   // The high wrap is maj(a, b, carry into the top bit) with a, b the shares' top bits; a known top bit m turns
-  // it into a ∧ b (m = 1) or a ∨ b (m = 0). Only w mod 2^s matters, as it is scaled by 2^(l−s).
+  // it into a ∧ b (m = 1) or a ∨ b (m = 0). Only w mod 2^s matters, as it is scaled by 2^(l−s). The product
+  // a·b is a correlated OT sent by the client, so it runs beside the server-sent B2A of the low wrap.
   const top = bitOf(x, l - 1);
-  let ab: BigUint64Array;
-  if (p.isServer) {
+  const abShare = async (): Promise<BigUint64Array> => {
+    if (p.isServer) return p.ot.cotRecv(top, n, s);
     const delta = new BigUint64Array(n);
     for (let i = 0; i < n; i++) delta[i] = BigInt(getBit(top, i));
-    ab = await p.ot.cotSend(delta, s);
-    for (let i = 0; i < n; i++) ab[i] = -ab[i];
-  } else {
-    ab = await p.ot.cotRecv(top, n, s);
-  }
+    const x0 = await p.ot.cotSend(delta, s);
+    for (let i = 0; i < n; i++) x0[i] = -x0[i];
+    return x0;
+  };
+  const [c, ab] = await Promise.all([b2a(p, low, n, ring), abShare()]);
   const sh = BigInt(s);
   const hi = BigInt(l - s);
   const extra = negative && p.isServer ? 1n : 0n;
