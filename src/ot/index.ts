@@ -11,7 +11,7 @@ import { BaseOtSender, baseOtReceive, KEY_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { fixedKeyAes, hashPairs } from "./crhash.js";
 import { lanesBytes, packLanes, unpackLanes } from "./lanes.js";
-import { Scratch, words } from "./scratch.js";
+import { KernelScratch, Scratch, words } from "./scratch.js";
 
 const IKNP_WIDTH = 128;
 const KKOT_WIDTH = 256;
@@ -79,8 +79,10 @@ export class OtPack {
   private receiver: ExtensionReceiver | undefined;
   private nSender: ExtensionSender | undefined;
   private nReceiver: ExtensionReceiver | undefined;
-  private readonly hashOut = new Scratch();
-  private readonly hashIn = new Scratch();
+  // Hash inputs and outputs live in kernel memory beside the transposed matrices, where the hash runs in place.
+  // Each batch reserves them before the extension step takes its views (growth would detach those).
+  private readonly hashOut = new KernelScratch();
+  private readonly hashIn = new KernelScratch();
   private readonly choiceBatch = new Scratch();
   private readonly columns = new Scratch();
   private readonly wire = new Scratch();
@@ -232,11 +234,13 @@ export class OtPack {
     const wire = checkLength(await this.ch.recv("ot.otn.u"), (KKOT_WIDTH / 8) * n, "ot.otn.u");
     for (let from = 0, at = 0; from < n; from += batch) {
       const count = Math.min(batch, n - from);
+      const bytes = 16 * count * N;
+      this.hashIn.reserve(2 * bytes);
+      this.hashOut.reserve(bytes);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
       // Pads H(q^i ⊕ (C(x) ∧ s)) for every x: the one for the receiver's choice is its H(t^i).
-      const bytes = 16 * count * N;
-      const ab = this.hashIn.get(2 * bytes);
+      const ab = this.hashIn.view(2 * bytes);
       const aw = words(ab.subarray(0, bytes));
       const bw = words(ab.subarray(bytes));
       const qaw = words(qa);
@@ -255,7 +259,7 @@ export class OtPack {
           bw[o + 3] = b3 ^ code[c + 7];
         }
       }
-      const h = words(this.hashOut.get(bytes));
+      const h = words(this.hashOut.view(bytes));
       hashPairs(aes, ab.subarray(0, bytes), ab.subarray(bytes), h);
       for (let j = 0, k = 2 * from * N; j < count * N; j++, k += 2) {
         ew[k] = mw[k] ^ h[4 * j];
@@ -282,9 +286,10 @@ export class OtPack {
       const m = padded(count);
       const cols = this.codeColumns(choices.subarray(from, from + count), m, k);
       const colWords = m >>> 5;
+      this.hashOut.reserve(16 * count);
       const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colWords, ((j & (N - 1)) + 1) * colWords), wire, at);
       at += (KKOT_WIDTH / 8) * count;
-      const h = words(this.hashOut.get(16 * count));
+      const h = words(this.hashOut.view(16 * count));
       hashPairs(aes, ta.subarray(0, 16 * count), tb, h);
       this.takeLow(h, o, from, count);
     }
@@ -352,6 +357,7 @@ export class OtPack {
       r.set(choices.subarray(from >>> 3, (from + count + 7) >>> 3));
       if (count & 7) r[count >>> 3] &= (1 << (count & 7)) - 1;
       const rw = words(r);
+      this.hashOut.reserve(16 * count);
       const [t] = receiver.expand(m, count, () => rw, wire, at);
       at += (IKNP_WIDTH / 8) * count;
       use(t, from, count);
@@ -366,6 +372,7 @@ export class OtPack {
     const wire = checkLength(await this.ch.recv(tag), (IKNP_WIDTH / 8) * n, tag);
     for (let from = 0, at = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
+      this.hashOut.reserve(16 * count);
       const [q] = sender.expand(padded(count), count, wire, at);
       at += (IKNP_WIDTH / 8) * count;
       use(q, from, count);
@@ -379,7 +386,7 @@ export class OtPack {
   private hashRows(q: Uint8Array, count: number, flip: boolean): Uint32Array {
     const rows = q.subarray(0, 16 * count);
     if (flip) this.xorS(rows);
-    const out = this.hashOut.get(16 * count);
+    const out = this.hashOut.view(16 * count);
     this.aes!.hashBlocks(rows, out);
     return words(out);
   }

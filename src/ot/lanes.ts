@@ -68,29 +68,35 @@ export function unpackLanes(bytes: Uint8Array, n: number, l: number, out: BigUin
   }
   const lo = Math.min(l, 32);
   const hi = l - lo;
-  let acc = 0; // unread bits, at the bottom
-  let avail = 0;
+  const loMask = lo === 32 ? 0xffffffff : (1 << lo) - 1;
+  const hiMask = (1 << hi) - 1;
+  // `cur` is the word being read and `used` its bits already consumed (< 32).
   let r = 0;
+  let cur = src[0] ?? 0;
+  let used = 0;
   for (let i = 0; i < n; i++) {
-    d[2 * i] = take(lo);
-    d[2 * i + 1] = hi > 0 ? take(hi) : 0;
+    let v = cur >>> used;
+    used += lo;
+    if (used >= 32) {
+      used -= 32;
+      cur = src[++r] ?? 0;
+      if (used > 0) v |= cur << (lo - used);
+    }
+    d[2 * i] = v & loMask;
+    if (hi > 0) {
+      let w = cur >>> used;
+      used += hi;
+      if (used >= 32) {
+        used -= 32;
+        cur = src[++r] ?? 0;
+        if (used > 0) w |= cur << (hi - used);
+      }
+      d[2 * i + 1] = w & hiMask;
+    } else {
+      d[2 * i + 1] = 0;
+    }
   }
   return out;
-
-  function take(k: number): number {
-    const mask = k === 32 ? 0xffffffff : (1 << k) - 1;
-    if (avail >= k) {
-      const v = acc & mask;
-      acc = k === 32 ? 0 : acc >>> k;
-      avail -= k;
-      return v >>> 0;
-    }
-    const next = src[r++];
-    const v = (avail === 0 ? next : acc | (next << avail)) & mask;
-    acc = avail === 0 ? (k === 32 ? 0 : next >>> k) : next >>> (k - avail);
-    avail += 32 - k;
-    return v >>> 0;
-  }
 }
 
 function copyWords(bytes: Uint8Array, need: number, words: number): Uint32Array {
