@@ -173,7 +173,7 @@ describe("bubble layers", () => {
     const rng = testBytes(11);
     for (const n of [1, 2, 3, 10, 37, 128]) {
       for (let t = 0; t < 5; t++) {
-        const pruned = Array.from(rng.bytes(n), (b, i) => (i > 0 && b < 150 ? 1 : 0));
+        const pruned: number[] = Array.from(rng.bytes(n), (b, i) => (i > 0 && b < 150 ? 1 : 0));
         const m = pruned.reduce((a, b) => a + b, 0);
         const ids = Array.from({ length: n }, (_, i) => i);
         const seq = [...ids];

@@ -55,20 +55,24 @@ function randomScores(n: number, seed: number, spread = 64n): bigint[] {
   return Array.from({ length: n }, () => (next() % (2n * spread)) - spread);
 }
 
-async function runAll(c: Case, seed: number) {
+/** Runs every method on fresh shares of each case, all in one two-party session. */
+async function runAll(cases: Case[], seed: number) {
   const next = lcg(seed * 31 + 7);
-  const rowMask = c.rows.map(() => next() & ring.mask);
-  const scoreMask = c.scores.map(() => next() & ring.mask);
+  const masks = cases.map((c) => ({ rows: c.rows.map(() => next() & ring.mask), scores: c.scores.map(() => next() & ring.mask) }));
   return withParties(async (p) => {
-    const x = shareOf(p, c.rows, rowMask);
-    const s = shareOf(p, c.scores, scoreMask);
-    return {
-      compact: await compactPrune(p, x, s, c.n, c.d, c.theta, ring),
-      reveal: await revealPrune(p, x, s, c.n, c.d, c.theta, ring),
-      swap: await swapPrune(p, x, s, c.n, c.d, c.theta, ring),
-      sort: await sortPrune(p, x, s, c.n, c.d, c.theta, ring),
-      bitonic: await bitonicPrune(p, x, s, c.n, c.d, ring),
-    };
+    const out = [];
+    for (const [i, c] of cases.entries()) {
+      const x = shareOf(p, c.rows, masks[i].rows);
+      const s = shareOf(p, c.scores, masks[i].scores);
+      out.push({
+        compact: await compactPrune(p, x, s, c.n, c.d, c.theta, ring),
+        reveal: await revealPrune(p, x, s, c.n, c.d, c.theta, ring),
+        swap: await swapPrune(p, x, s, c.n, c.d, c.theta, ring),
+        sort: await sortPrune(p, x, s, c.n, c.d, c.theta, ring),
+        bitonic: await bitonicPrune(p, x, s, c.n, c.d, ring),
+      });
+    }
+    return out;
   });
 }
 
@@ -86,45 +90,45 @@ function topK(c: Case, k: number): Uint8Array {
   return keep;
 }
 
-async function checkCase(c: Case, seed: number) {
-  const { server, client } = await runAll(c, seed);
-  const keep = keepPlain(ring, c.scores, c.theta);
-  const want = compactPlain(c.rows, c.d, keep);
-  const kept = want.length / c.d;
-  for (const m of ["compact", "reveal", "swap"] as const) {
-    expect(server[m].kept, m).toBe(kept);
-    expect(client[m].kept, m).toBe(kept);
-    expect(open(server[m].rows, client[m].rows), m).toEqual(want);
-  }
-  const sorted = open(server.sort.rows, client.sort.rows);
-  expect(server.sort.kept).toBe(kept);
-  expect(rowMultiset(sorted, c.d)).toEqual(rowMultiset(want, c.d));
-  expect(sorted.subarray(0, c.d)).toEqual(c.rows.subarray(0, c.d));
-  const half = Math.ceil(c.n / 2);
-  expect(server.bitonic.kept).toBe(half);
-  expect(open(server.bitonic.rows, client.bitonic.rows)).toEqual(compactPlain(c.rows, c.d, topK(c, half)));
+async function checkCases(cases: Case[], seed: number) {
+  const run = await runAll(cases, seed);
+  cases.forEach((c, i) => {
+    const server = run.server[i];
+    const client = run.client[i];
+    const keep = keepPlain(ring, c.scores, c.theta);
+    const want = compactPlain(c.rows, c.d, keep);
+    const kept = want.length / c.d;
+    for (const m of ["compact", "reveal", "swap"] as const) {
+      expect(server[m].kept, m).toBe(kept);
+      expect(client[m].kept, m).toBe(kept);
+      expect(open(server[m].rows, client[m].rows), m).toEqual(want);
+    }
+    const sorted = open(server.sort.rows, client.sort.rows);
+    expect(server.sort.kept).toBe(kept);
+    expect(rowMultiset(sorted, c.d)).toEqual(rowMultiset(want, c.d));
+    expect(sorted.subarray(0, c.d)).toEqual(c.rows.subarray(0, c.d));
+    const half = Math.ceil(c.n / 2);
+    expect(server.bitonic.kept).toBe(half);
+    expect(open(server.bitonic.rows, client.bitonic.rows)).toEqual(compactPlain(c.rows, c.d, topK(c, half)));
+  });
 }
 
 describe("pruning methods against the plaintext twin", () => {
-  it("random scores, n not a power of two, rows with edge values", { timeout: 60_000 }, async () => {
-    await checkCase(makeCase(37, 3, randomScores(37, 1), 5n, 2), 3);
-  });
-
-  it("ties at the threshold and among scores", { timeout: 60_000 }, async () => {
-    const scores = [0n, 5n, 5n, 4n, 6n, 5n, 6n, 6n, -1n, 5n, 7n];
-    await checkCase(makeCase(scores.length, 2, scores, 5n, 4), 5);
-  });
-
-  it("all kept, only [CLS] kept, one more kept", { timeout: 60_000 }, async () => {
-    await checkCase(makeCase(9, 2, randomScores(9, 6).map((s) => s + 1000n), 0n, 7), 8);
-    await checkCase(makeCase(9, 2, randomScores(9, 9), 1000n, 10), 11);
+  it("random scores (n not a power of two, rows with edge values), ties, all kept, only [CLS], one more, n = 1, 2", { timeout: 90_000 }, async () => {
+    const ties = [0n, 5n, 5n, 4n, 6n, 5n, 6n, 6n, -1n, 5n, 7n];
     const one = Array.from({ length: 9 }, (_, j) => (j === 6 ? 50n : -50n));
-    await checkCase(makeCase(9, 2, one, 0n, 12), 13);
-  });
-
-  it("n = 1 and n = 2", { timeout: 60_000 }, async () => {
-    await checkCase(makeCase(1, 2, [3n], 0n, 14), 15);
-    await checkCase(makeCase(2, 2, [3n, 2n], 0n, 16), 17);
+    await checkCases(
+      [
+        makeCase(37, 3, randomScores(37, 1), 5n, 2),
+        makeCase(ties.length, 2, ties, 5n, 4),
+        makeCase(9, 2, randomScores(9, 6).map((s) => s + 1000n), 0n, 7),
+        makeCase(9, 2, randomScores(9, 9), 1000n, 10),
+        makeCase(9, 2, one, 0n, 12),
+        makeCase(1, 2, [3n], 0n, 14),
+        makeCase(2, 2, [3n, 2n], 0n, 16),
+      ],
+      3,
+    );
   });
 });
 
@@ -173,18 +177,20 @@ describe("score and reduction mask", () => {
   });
 
   it("groups kept tokens into high then low degree, revealing only the counts", { timeout: 60_000 }, async () => {
-    for (const [n, seed] of [
-      [23, 41],
-      [2, 42],
-    ]) {
-      const c = makeCase(n, 2, randomScores(n, seed), -10n, seed);
-      const beta = 20n;
-      const next = lcg(seed);
-      const rowMask = c.rows.map(() => next() & ring.mask);
-      const scoreMask = c.scores.map(() => next() & ring.mask);
-      const { server, client } = await withParties(async (p) =>
-        reductionMask(p, shareOf(p, c.rows, rowMask), shareOf(p, c.scores, scoreMask), c.n, c.d, c.theta, beta, ring),
-      );
+    const cases = [makeCase(23, 2, randomScores(23, 41), -10n, 41), makeCase(2, 2, randomScores(2, 42), -10n, 42)];
+    const beta = 20n;
+    const next = lcg(43);
+    const masks = cases.map((c) => ({ rows: c.rows.map(() => next() & ring.mask), scores: c.scores.map(() => next() & ring.mask) }));
+    const run = await withParties(async (p) => {
+      const out = [];
+      for (const [i, c] of cases.entries()) {
+        out.push(await reductionMask(p, shareOf(p, c.rows, masks[i].rows), shareOf(p, c.scores, masks[i].scores), c.n, c.d, c.theta, beta, ring));
+      }
+      return out;
+    });
+    for (const [i, c] of cases.entries()) {
+      const server = run.server[i];
+      const client = run.client[i];
       const g = groupsPlain(ring, c.scores, c.theta, beta);
       const high = compactPlain(c.rows, c.d, g.map((x) => (x === 2 ? 1 : 0)));
       const low = compactPlain(c.rows, c.d, g.map((x) => (x === 1 ? 1 : 0)));

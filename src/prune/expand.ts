@@ -18,33 +18,43 @@ export async function expandKeys(keys: Uint8Array, count: number, w: number, bit
   const h = await (aes ??= createAes(EXPAND_KEY));
   const perKey = Math.ceil(w / 2);
   const out = new BigUint64Array(count * w);
-  const mask = (1n << BigInt(bits)) - 1n;
+  const out32 = new Uint32Array(out.buffer);
+  // Lanes are reduced on 32-bit halves: the low word whole (bits ≥ 32) or masked, the high word masked.
+  const loMask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
+  const hiMask = bits >= 64 ? 0xffffffff : bits > 32 ? 2 ** (bits - 32) - 1 : 0;
   const src = new Uint8Array(CHUNK_BLOCKS * 16);
   const src32 = new Uint32Array(src.buffer);
   const dst = new Uint8Array(CHUNK_BLOCKS * 16);
-  const lanes = new BigUint64Array(dst.buffer);
+  const dst32 = new Uint32Array(dst.buffer);
   const key32 = new Uint32Array(keys.slice().buffer);
-  let block = 0; // global block index: key block / perKey, counter block % perKey
   const total = count * perKey;
-  while (block < total) {
+  let k = 0; // key of the next block
+  let j = 0; // its counter within the key
+  for (let block = 0; block < total; ) {
     const nb = Math.min(CHUNK_BLOCKS, total - block);
-    for (let b = 0; b < nb; b++) {
-      const g = block + b;
-      const k = (g / perKey) | 0;
-      const j = g - k * perKey;
-      src32[4 * b] = key32[4 * k] ^ j;
-      src32[4 * b + 1] = key32[4 * k + 1];
-      src32[4 * b + 2] = key32[4 * k + 2];
-      src32[4 * b + 3] = key32[4 * k + 3];
+    for (let b = 0, kk = k, jj = j; b < nb; b++) {
+      src32[4 * b] = key32[4 * kk] ^ jj;
+      src32[4 * b + 1] = key32[4 * kk + 1];
+      src32[4 * b + 2] = key32[4 * kk + 2];
+      src32[4 * b + 3] = key32[4 * kk + 3];
+      if (++jj === perKey) {
+        jj = 0;
+        kk++;
+      }
     }
     h.hashBlocks(src.subarray(0, nb * 16), dst.subarray(0, nb * 16));
     for (let b = 0; b < nb; b++) {
-      const g = block + b;
-      const k = (g / perKey) | 0;
-      const t = 2 * (g - k * perKey);
-      const o = k * w + t;
-      out[o] = lanes[2 * b] & mask;
-      if (t + 1 < w) out[o + 1] = lanes[2 * b + 1] & mask;
+      const lane = k * w + 2 * j; // first of the block's two lanes
+      out32[2 * lane] = dst32[4 * b] & loMask;
+      out32[2 * lane + 1] = dst32[4 * b + 1] & hiMask;
+      if (2 * j + 1 < w) {
+        out32[2 * lane + 2] = dst32[4 * b + 2] & loMask;
+        out32[2 * lane + 3] = dst32[4 * b + 3] & hiMask;
+      }
+      if (++j === perKey) {
+        j = 0;
+        k++;
+      }
     }
     block += nb;
   }
