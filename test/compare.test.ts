@@ -85,6 +85,14 @@ describe("millionaire", { timeout: 30_000 }, () => {
     });
   }
 
+  it("tests equality alone with one AND per tree node", async () => {
+    const n = 4096;
+    const [x, y] = inputs(n, 37);
+    const { traffic } = await pair.measured((p) => equal(p, p.isServer ? x : y, 37));
+    // 10 digit OTs of 288 bits and 9 ANDs of 148 bits.
+    expect((traffic.bytes * 8) / n).toBeLessThanOrEqual((10 * 288 + 9 * 148) * 1.005);
+  });
+
   it("shows each party a view that does not depend on the other's input", { timeout: 20_000 }, async () => {
     const n = 2048;
     const bits = 37;

@@ -34,6 +34,8 @@ export interface ComparisonSpec {
   input: BigUint64Array;
   bits: number;
   equal?: boolean;
+  /** Skip gt (only with `equal`; the result's gt is then empty): each tree node costs one AND. */
+  eqOnly?: boolean;
   split?: number;
 }
 
@@ -46,6 +48,7 @@ interface Op {
   out: number;
   hi: number;
   lo: number;
+  needGt: boolean;
   needEq: boolean;
 }
 
@@ -68,7 +71,7 @@ interface Plan {
   ands: number;
 }
 
-function planComparison(bits: number, split: number, equal: boolean): Plan {
+function planComparison(bits: number, split: number, equal: boolean, needGt: boolean): Plan {
   const digits: Digit[] = [];
   const low = split > 0 ? split : bits;
   for (const [from, to] of split > 0 ? [[0, split], [split, bits]] : [[0, bits]]) {
@@ -83,8 +86,8 @@ function planComparison(bits: number, split: number, equal: boolean): Plan {
   let next = digits.length;
   let ands = 0;
   const add = (level: number, hi: number, lo: number, needEq: boolean): number => {
-    (levels[level] ??= []).push({ out: next, hi, lo, needEq });
-    ands += needEq ? 2 : 1;
+    (levels[level] ??= []).push({ out: next, hi, lo, needGt, needEq });
+    ands += (needGt ? 1 : 0) + (needEq ? 1 : 0);
     return next++;
   };
   // The result is a spine from the least significant digit up: after T levels it covers up to 2^T digits, and
@@ -155,7 +158,8 @@ export async function compareBatch(p: Party, n: number, specs: ComparisonSpec[],
     checkInput(s.input, s.bits, n, field);
     const split = s.split ?? 0;
     if (!Number.isInteger(split) || split < 0 || split >= s.bits) throw new RangeError(`${field}: split must be an integer in [0, bits), got ${split}`);
-    return planComparison(s.bits, split, s.equal ?? false);
+    if (s.eqOnly && !s.equal) throw new RangeError(`${field}: eqOnly needs equal`);
+    return planComparison(s.bits, split, s.equal ?? false, !s.eqOnly);
   });
   const otsPerElement = plans.reduce((t, pl) => t + pl.leaves.length + pl.ands / 2, 0);
   const chunk = Math.max(8, Math.floor(maxOts / Math.max(1, otsPerElement)) & ~7);
@@ -164,7 +168,7 @@ export async function compareBatch(p: Party, n: number, specs: ComparisonSpec[],
   for (let from = 0; from < n; from += chunk) parts.push(await compareChunk(p, Math.min(chunk, n - from), specs, plans, from));
   return specs.map((s, i) => {
     const join = (pick: (r: ComparisonResult) => Uint8Array): Uint8Array => joinBits(parts.map((rs) => pick(rs[i])), chunk, n);
-    const r: ComparisonResult = { gt: join((r) => r.gt) };
+    const r: ComparisonResult = { gt: s.eqOnly ? new Uint8Array(0) : join((r) => r.gt) };
     if (s.equal) r.eq = join((r) => r.eq!);
     if (s.split) r.low = join((r) => r.low!);
     return r;
@@ -304,12 +308,12 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
       for (const op of pl.levels[L] ?? []) {
         const hi = ns[op.hi], lo = ns[op.lo];
         pending.push({
-          x: op.needEq ? [hi.eq!, hi.eq!] : [hi.eq!],
-          y: op.needEq ? [lo.gt, lo.eq!] : [lo.gt],
+          x: [...(op.needGt ? [hi.eq!] : []), ...(op.needEq ? [hi.eq!] : [])],
+          y: [...(op.needGt ? [lo.gt] : []), ...(op.needEq ? [lo.eq!] : [])],
           apply: (z) => {
             const gt = new Uint8Array(bytes);
-            for (let i = 0; i < bytes; i++) gt[i] = hi.gt[i] ^ z[i];
-            ns[op.out] = { gt, eq: op.needEq ? z.slice(bytes) : undefined };
+            if (op.needGt) for (let i = 0; i < bytes; i++) gt[i] = hi.gt[i] ^ z[i];
+            ns[op.out] = { gt, eq: op.needEq ? z.slice(op.needGt ? bytes : 0) : undefined };
           },
         });
       }
@@ -330,7 +334,7 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
   };
   return plans.map((pl, k) => {
     const root = nodes[k][pl.root];
-    const r: ComparisonResult = { gt: finish(root.gt) };
+    const r: ComparisonResult = { gt: specs[k].eqOnly ? new Uint8Array(0) : finish(root.gt) };
     if (specs[k].equal) r.eq = finish(root.eq!);
     if (specs[k].split) r.low = finish(nodes[k][pl.lowRoot].gt);
     return r;
@@ -366,5 +370,6 @@ export async function greaterThan(p: Party, input: BigUint64Array, bits: number)
 
 /** XOR shares of [x_server = x_client] for private inputs. */
 export async function equal(p: Party, input: BigUint64Array, bits: number): Promise<Uint8Array> {
-  return (await millionaire(p, input, bits, { equal: true })).eq!;
+  if (!(input instanceof BigUint64Array)) throw new TypeError("equal: input must be a BigUint64Array");
+  return p.scope("equal", async () => (await compareBatch(p, input.length, [{ input, bits, equal: true, eqOnly: true }]))[0].eq!);
 }
