@@ -136,33 +136,36 @@ describe("random OT", () => {
 });
 
 describe("what the receiver learns", () => {
-  /** Runs a chosen OT on fresh seeded packs; returns the client's (receiver's) outputs and transcript. */
-  async function run(m1: BigUint64Array, m0: BigUint64Array, choices: Uint8Array, n: number, l: number) {
-    const q = await makePacks([31, 32]);
-    const [, got] = await Promise.all([q.server.otSend(m0, m1, l), q.client.otRecv(choices, n, l)]);
-    return { got, log: q.clientLog.map((f) => ({ ...f })) };
-  }
-
-  it("chosen OT: outputs and sent frames do not depend on the unchosen message, which hides under a uniform pad", async () => {
+  // Two pairs with the same seeds run the same calls; only the messages the receiver did not choose differ.
+  it("its outputs and sent frames do not depend on unchosen messages, which hide under uniform pads", async () => {
     const n = 4096;
     const l = 64;
     const choices = await seededBytes(n / 8, 40);
     const m0 = await values(n, l, 41);
     const m1 = await values(n, l, 42);
-    // Replace only the messages the receiver did not choose.
     const m0b = m0.slice();
     const m1b = m1.slice();
     for (let i = 0; i < n; i++) {
       if (getBit(choices, i)) m0b[i] = ~m0[i] & (big(l) - 1n);
       else m1b[i] = 0n;
     }
-    const a = await run(m1, m0, choices, n, l);
-    const b = await run(m1b, m0b, choices, n, l);
-    expect(Array.from(b.got)).toEqual(Array.from(a.got));
-    expect(a.log.map((f) => `${f.dir}:${f.tag}`)).toEqual(["sent:ot.ot.u", "received:ot.ot.e"]);
-    expect(Array.from(b.log[0].payload)).toEqual(Array.from(a.log[0].payload));
-    const ea = new BigUint64Array(a.log[1].payload.buffer.slice(0));
-    const eb = new BigUint64Array(b.log[1].payload.buffer.slice(0));
+    const d1 = await values(n, 37, 51);
+    const d2 = d1.slice();
+    for (let i = 0; i < n; i++) if (!getBit(choices, i)) d2[i] = (d1[i] + 12345n) % big(37);
+    const runs = [];
+    for (const [a, b, d] of [[m0, m1, d1], [m0b, m1b, d2]] as const) {
+      const q = await makePacks([31, 32]);
+      const [, got] = await Promise.all([q.server.otSend(a, b, l), q.client.otRecv(choices, n, l)]);
+      const [, cot] = await Promise.all([q.server.cotSend(d, 37), q.client.cotRecv(choices, n, 37)]);
+      runs.push({ got, cot, log: q.clientLog });
+    }
+    const [A, B] = runs;
+    expect(A.log.map((f) => `${f.dir}:${f.tag}`)).toEqual(["sent:ot.ot.u", "received:ot.ot.e", "sent:ot.cot.u", "received:ot.cot.y"]);
+    expect(Array.from(B.got)).toEqual(Array.from(A.got));
+    expect(Array.from(B.cot)).toEqual(Array.from(A.cot));
+    for (const k of [0, 2]) expect(Array.from(B.log[k].payload)).toEqual(Array.from(A.log[k].payload));
+    const ea = new BigUint64Array(A.log[1].payload.buffer.slice(0));
+    const eb = new BigUint64Array(B.log[1].payload.buffer.slice(0));
     let ones = 0;
     for (let i = 0; i < n; i++) {
       const c = getBit(choices, i);
@@ -172,29 +175,12 @@ describe("what the receiver learns", () => {
       expect(ea[2 * i + 1 - c] ^ eb[2 * i + 1 - c]).toBe(um[0] ^ um[1]);
       // The pad on the unchosen message is not the receiver's own pad.
       const padOther = ea[2 * i + 1 - c] ^ um[0];
-      const padOwn = ea[2 * i + c] ^ a.got[i];
+      const padOwn = ea[2 * i + c] ^ A.got[i];
       expect(padOther).not.toBe(padOwn);
       ones += popcount(padOther);
     }
-    // Uniform pads: the count of ones is Binomial(n·64, 1/2); 6σ ≈ 6 · 256.
-    expect(Math.abs(ones - (n * 64) / 2)).toBeLessThan(6 * Math.sqrt(n * 64) / 2);
-  }, 30_000);
-
-  it("COT: the receiver's outputs and sent frames do not depend on delta where it chose 0", async () => {
-    const n = 1024;
-    const l = 37;
-    const choices = await seededBytes(n / 8, 50);
-    const d1 = await values(n, l, 51);
-    const d2 = d1.slice();
-    for (let i = 0; i < n; i++) if (!getBit(choices, i)) d2[i] = (d1[i] + 12345n) % big(l);
-    const runs = [];
-    for (const d of [d1, d2]) {
-      const q = await makePacks([33, 34]);
-      const [, got] = await Promise.all([q.server.cotSend(d, l), q.client.cotRecv(choices, n, l)]);
-      runs.push({ got, log: q.clientLog });
-    }
-    expect(Array.from(runs[1].got)).toEqual(Array.from(runs[0].got));
-    expect(Array.from(runs[1].log[0].payload)).toEqual(Array.from(runs[0].log[0].payload));
+    // Uniform pads: the count of ones is Binomial(n·64, 1/2); allow 6σ.
+    expect(Math.abs(ones - (n * 64) / 2)).toBeLessThan((6 * Math.sqrt(n * 64)) / 2);
   }, 30_000);
 });
 
