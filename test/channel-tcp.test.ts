@@ -102,6 +102,16 @@ describe("TCP channel", () => {
     expect(e2.message).toContain('recv "slow" got no frame within 50 ms');
   });
 
+  it("a deadline passing while the event loop is blocked still takes the frame that arrived meanwhile", async () => {
+    const [s, c] = await pair();
+    const pending = s.recv("x", { timeoutMs: 30 });
+    c.send("x", bytes(8));
+    await Promise.resolve(); // the send is flushed to the socket, not yet read by the other end
+    const until = performance.now() + 150;
+    while (performance.now() < until); // blocks timers and I/O alike
+    expect(await pending).toEqual(bytes(8));
+  });
+
   it("a wrong tag fails on both sides", async () => {
     const [s, c] = await pair();
     c.send("u", bytes(1));

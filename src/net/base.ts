@@ -19,6 +19,9 @@ export interface ChannelOptions {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const ABORT_MESSAGE_LIMIT = 4096;
+// A deadline timer firing this late means the event loop was blocked (long synchronous compute); frames may be
+// waiting in I/O that has not been read yet, so the check is repeated once after the loop's I/O phase.
+const LATE_TIMER_MS = 20;
 const EMPTY = new Uint8Array(0);
 const textEncoder = new TextEncoder();
 
@@ -110,6 +113,7 @@ export abstract class BaseChannel implements Channel {
   private closedByPeer = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = 0;
+  private rechecking = false;
   private readonly root = new ScopeNode("", undefined);
   private current = this.root;
   private readonly scopeOrder: ScopeNode[] = [];
@@ -360,6 +364,13 @@ export abstract class BaseChannel implements Channel {
     this.timer = undefined;
     if (this.waiters.size === 0) return;
     const now = performance.now();
+    if (!this.rechecking && now - this.timerAt > LATE_TIMER_MS) {
+      this.rechecking = true;
+      this.timerAt = now;
+      this.timer = setTimeout(this.onTimer, 0);
+      return;
+    }
+    this.rechecking = false;
     let next = Infinity;
     for (const w of this.waiters.peekAll()) {
       // 1 ms slack: timers may fire a fraction early.
