@@ -162,6 +162,24 @@ describe("shuffle", () => {
     expect(open(server.mixed, client.mixed)).toEqual(apply(apply(rows, sa!), sb!));
     expect(client.dest[0]).toBeUndefined(); // the helper never learns the permuter's permutation
   });
+
+  it("compactPrune takes a shuffle prepared in advance, once, and of the right size", { timeout: 30_000 }, async () => {
+    const c = makeCase(5, 1, [0n, 9n, -9n, 9n, -9n], 0n, 51);
+    const next = lcg(52);
+    const rowMask = c.rows.map(() => next() & ring.mask);
+    const scoreMask = c.scores.map(() => next() & ring.mask);
+    const { server, client } = await withParties(async (p) => {
+      const x = shareOf(p, c.rows, rowMask);
+      const s = shareOf(p, c.scores, scoreMask);
+      await expect(compactPrune(p, x, s, 5, 1, 0n, ring, await setupShuffle(p, 5))).rejects.toThrow(/setup is for 5 rows, need n − 1 = 4/);
+      const pre = await setupShuffle(p, 4);
+      const r = await compactPrune(p, x, s, 5, 1, 0n, ring, pre);
+      await expect(compactPrune(p, x, s, 5, 1, 0n, ring, pre)).rejects.toThrow(/already used/);
+      return r;
+    });
+    expect(server.kept).toBe(3);
+    expect(open(server.rows, client.rows)).toEqual(compactPlain(c.rows, 1, keepPlain(ring, c.scores, 0n)));
+  });
 });
 
 describe("score and reduction mask", () => {
