@@ -32,31 +32,39 @@ export const CHUNK_BYTES = 16384;
 
 const NODE_CRYPTO = "node:crypto";
 let nodeCryptoLoad: Promise<typeof NodeCrypto | undefined> | undefined;
+/** Set once the load has succeeded, so that keyed objects can then be made synchronously. */
+let nodeCrypto: typeof NodeCrypto | undefined;
 
 /**
  * node:crypto when the runtime has it with the AES modes used here, else undefined. The specifier is a variable so
  * that browser bundlers do not try to resolve it.
  */
-export function loadNodeCrypto(): Promise<typeof NodeCrypto | undefined> {
+function loadNodeCrypto(): Promise<typeof NodeCrypto | undefined> {
   return (nodeCryptoLoad ??= import(/* @vite-ignore */ NODE_CRYPTO).then(
     (m: typeof NodeCrypto) => {
       const ciphers = m.getCiphers();
-      return ciphers.includes("aes-128-ecb") && ciphers.includes("aes-128-ctr") ? m : undefined;
+      if (ciphers.includes("aes-128-ecb") && ciphers.includes("aes-128-ctr")) nodeCrypto = m;
+      return nodeCrypto;
     },
     () => undefined,
   ));
 }
 
-/** The backend "auto" resolves to in this runtime. */
+/** The backend "auto" resolves to in this runtime; after it returns, that backend can be used synchronously. */
 export async function resolveBackend(backend: AesOptions["backend"] = "auto"): Promise<AesBackend> {
   if (backend !== "auto" && backend !== "node" && backend !== "wasm") {
     throw new RangeError(`AES backend must be "auto", "node" or "wasm", got ${String(backend)}`);
   }
   if (backend === "wasm") return "wasm";
-  const nc = await loadNodeCrypto();
-  if (nc) return "node";
-  if (backend === "node") throw new Error("AES backend \"node\" requested but node:crypto is not available");
+  if (await loadNodeCrypto()) return "node";
+  if (backend === "node") throw new Error('AES backend "node" requested but node:crypto is not available');
   return "wasm";
+}
+
+/** node:crypto, which `resolveBackend` has loaded before any "node" backend object is made. */
+function loadedNodeCrypto(): typeof NodeCrypto {
+  if (!nodeCrypto) throw new Error('AES backend "node" used before resolveBackend() loaded node:crypto');
+  return nodeCrypto;
 }
 
 export function checkKey(key: Uint8Array, field: string): void {
@@ -88,8 +96,8 @@ class NodeAes implements Aes {
   private readonly w = wasm();
   private readonly scratch: [number, number];
 
-  constructor(nc: typeof NodeCrypto, key: Uint8Array) {
-    this.cipher = nc.createCipheriv("aes-128-ecb", key, null);
+  constructor(key: Uint8Array) {
+    this.cipher = loadedNodeCrypto().createCipheriv("aes-128-ecb", key, null);
     this.cipher.setAutoPadding(false);
     this.scratch = xorScratch ??= [this.w.alloc(CHUNK_BYTES), this.w.alloc(CHUNK_BYTES)];
   }
@@ -145,7 +153,7 @@ function wasmAesState(): WasmAesState {
 const RK_BYTES = 176;
 
 /** AES on the WASM kernel. Each instance keeps its round keys and loads them into the shared context when needed. */
-export class WasmAes implements Aes {
+class WasmAes implements Aes {
   readonly backend = "wasm";
   private readonly roundKeys: Uint8Array;
 
@@ -178,10 +186,7 @@ export class WasmAes implements Aes {
     return out;
   }
 
-  /**
-   * Writes n keystream blocks for the big-endian counters ctr, ctr + 1, … into dst (a multiple of 16 bytes).
-   * Used by the PRG; ctr + n must stay below 2^53.
-   */
+  /** Writes the keystream blocks for the big-endian counters ctr, ctr + 1, … into dst (a multiple of 16 bytes). */
   ctrBlocks(dst: Uint8Array, ctr: number): void {
     const s = this.context();
     const k = s.w.k;
@@ -219,6 +224,50 @@ export class WasmAes implements Aes {
 export async function createAes(key: Uint8Array, opts: AesOptions = {}): Promise<Aes> {
   checkKey(key, "createAes: key");
   const backend = await resolveBackend(opts.backend);
-  if (backend === "node") return new NodeAes((await loadNodeCrypto())!, key);
-  return new WasmAes(key);
+  return backend === "node" ? new NodeAes(key) : new WasmAes(key);
+}
+
+/** The AES-128-CTR keystream of a key with a zero IV (big-endian block counter from 0). */
+export interface CtrKeystream {
+  /** Writes the next dst.length bytes (a multiple of 16) of the keystream into dst. */
+  next(dst: Uint8Array): void;
+}
+
+const ZEROS = new Uint8Array(CHUNK_BYTES);
+
+class NodeCtr implements CtrKeystream {
+  private readonly cipher: NodeCrypto.Cipher;
+
+  constructor(key: Uint8Array) {
+    this.cipher = loadedNodeCrypto().createCipheriv("aes-128-ctr", key, ZEROS.subarray(0, 16));
+  }
+
+  next(dst: Uint8Array): void {
+    for (let o = 0; o < dst.length; o += CHUNK_BYTES) {
+      dst.set(this.cipher.update(ZEROS.subarray(0, Math.min(CHUNK_BYTES, dst.length - o))), o);
+    }
+  }
+}
+
+class WasmCtr implements CtrKeystream {
+  private readonly aes: WasmAes;
+  private ctr = 0;
+
+  constructor(key: Uint8Array) {
+    this.aes = new WasmAes(key);
+  }
+
+  next(dst: Uint8Array): void {
+    this.aes.ctrBlocks(dst, this.ctr);
+    this.ctr += dst.length / BLOCK_BYTES;
+  }
+}
+
+/**
+ * The CTR keystream of `key` on a backend that `resolveBackend` has returned (synchronous, so that PRGs can be
+ * derived from seeds on the fly). Both backends give the same bytes.
+ */
+export function ctrKeystream(key: Uint8Array, backend: AesBackend): CtrKeystream {
+  checkKey(key, "ctrKeystream: key");
+  return backend === "node" ? new NodeCtr(key) : new WasmCtr(key);
 }

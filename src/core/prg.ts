@@ -4,62 +4,22 @@
 // The stream is consumed in order and does not depend on how requests are split: small requests are served from a
 // buffered chunk, large ones are written straight into the caller's array.
 // Creation is async (node:crypto is loaded by dynamic import); everything after it is synchronous.
-import type * as NodeCrypto from "node:crypto";
-import { BLOCK_BYTES, CHUNK_BYTES, WasmAes, checkKey, loadNodeCrypto, resolveBackend, type AesBackend, type AesOptions } from "./aes.js";
+import { BLOCK_BYTES, CHUNK_BYTES, checkKey, ctrKeystream, resolveBackend, type AesBackend, type AesOptions, type CtrKeystream } from "./aes.js";
 
 export const SEED_BYTES = 16;
 
-/** Writes the next dst.length bytes (a multiple of 16) of a keystream. */
-interface Keystream {
-  next(dst: Uint8Array): void;
-}
-
-const ZEROS = new Uint8Array(CHUNK_BYTES);
-
-class NodeKeystream implements Keystream {
-  private readonly cipher: NodeCrypto.Cipher;
-
-  constructor(nc: typeof NodeCrypto, seed: Uint8Array) {
-    this.cipher = nc.createCipheriv("aes-128-ctr", seed, new Uint8Array(16));
-  }
-
-  next(dst: Uint8Array): void {
-    for (let o = 0; o < dst.length; o += CHUNK_BYTES) {
-      dst.set(this.cipher.update(ZEROS.subarray(0, Math.min(CHUNK_BYTES, dst.length - o))), o);
-    }
-  }
-}
-
-class WasmKeystream implements Keystream {
-  private readonly aes: WasmAes;
-  private ctr = 0;
-
-  constructor(seed: Uint8Array) {
-    this.aes = new WasmAes(seed);
-  }
-
-  next(dst: Uint8Array): void {
-    this.aes.ctrBlocks(dst, this.ctr);
-    this.ctr += dst.length / BLOCK_BYTES;
-  }
-}
-
-function checkCount(n: number, fn: string, field = "n"): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${fn}: ${field} must be a non-negative integer, got ${n}`);
+function checkCount(n: number, fn: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${fn}: n must be a non-negative integer, got ${n}`);
 }
 
 export class Prg {
-  private readonly stream: Keystream;
+  private readonly stream: CtrKeystream;
   private readonly buf = new Uint8Array(CHUNK_BYTES);
   /** Bytes of buf already handed out; buf.length when empty. */
   private pos = CHUNK_BYTES;
 
-  private constructor(
-    readonly backend: AesBackend,
-    private readonly nc: typeof NodeCrypto | undefined,
-    seed: Uint8Array,
-  ) {
-    this.stream = nc ? new NodeKeystream(nc, seed) : new WasmKeystream(seed);
+  private constructor(readonly backend: AesBackend, seed: Uint8Array) {
+    this.stream = ctrKeystream(seed, backend);
   }
 
   /** A PRG seeded from the operating system (crypto.getRandomValues). */
@@ -70,14 +30,13 @@ export class Prg {
   /** The deterministic stream of a 16-byte seed (tests, and streams both parties derive from an agreed seed). */
   static async fromSeed(seed: Uint8Array, opts: AesOptions = {}): Promise<Prg> {
     checkKey(seed, "Prg.fromSeed: seed");
-    const backend = await resolveBackend(opts.backend);
-    return new Prg(backend, backend === "node" ? await loadNodeCrypto() : undefined, seed);
+    return new Prg(await resolveBackend(opts.backend), seed);
   }
 
   /** Another PRG on the same backend, synchronously: the stream of `seed`. */
   withSeed(seed: Uint8Array): Prg {
     checkKey(seed, "Prg.withSeed: seed");
-    return new Prg(this.backend, this.nc, seed);
+    return new Prg(this.backend, seed);
   }
 
   /** A child PRG seeded from this stream. */
