@@ -176,6 +176,25 @@ describe("memoryPair: counters", () => {
     expect(s.traffic.flightsSent).toBe(1);
   });
 
+  it("scopes that overlap in time leave no stale scope open afterwards", async () => {
+    const [s, c] = memoryPair();
+    let releaseA!: () => void;
+    const a = s.scope("a", () => new Promise<void>((r) => (releaseA = r)));
+    let releaseB!: () => void;
+    const b = s.scope("b", () => new Promise<void>((r) => (releaseB = r)));
+    releaseA();
+    await a;
+    releaseB();
+    await b;
+    s.send("after", bytes(1));
+    await c.recv("after");
+    expect(s.scopes().map((x) => [x.name, x.messagesSent])).toEqual([
+      ["a", 0],
+      ["a/b", 0],
+    ]);
+    expect(s.traffic.messagesSent).toBe(1);
+  });
+
   it("measurePair counts rounds from a fresh start and both-at-once sends as two rounds", async () => {
     const [s, c] = memoryPair();
     s.send("pre", bytes(1));

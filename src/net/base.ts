@@ -116,6 +116,8 @@ export abstract class BaseChannel implements Channel {
   private rechecking = false;
   private readonly root = new ScopeNode("", undefined);
   private current = this.root;
+  // Scopes entered and not yet left, innermost last; `current` is its top (or the root).
+  private readonly active: ScopeNode[] = [];
   private readonly scopeOrder: ScopeNode[] = [];
 
   constructor(opts: ChannelOptions = {}) {
@@ -161,14 +163,17 @@ export abstract class BaseChannel implements Channel {
       this.scopeOrder.push(node);
     }
     node.lastDir = NONE;
+    this.active.push(node);
     this.current = node;
     const start = performance.now();
     try {
       return await fn();
     } finally {
       node.ms += performance.now() - start;
-      // Scopes on one channel must nest; restoring the parent keeps later counts right even if one did not.
-      this.current = parent;
+      // Remove this entry wherever it is: if scopes overlapped in time (which they should not), later counts
+      // still go to a scope that is open rather than to one already left.
+      this.active.splice(this.active.lastIndexOf(node), 1);
+      this.current = this.active.length > 0 ? this.active[this.active.length - 1] : this.root;
     }
   }
 
