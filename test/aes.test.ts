@@ -1,6 +1,6 @@
 import { ecb } from "@noble/ciphers/aes.js";
 import { hexToBytes } from "@noble/ciphers/utils.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createAes, type Aes, type AesBackend } from "../src/core/aes.js";
 import { wasm } from "../src/core/wasm.js";
 
@@ -131,5 +131,23 @@ describe("createAes", () => {
 
   it("rejects an unknown backend", async () => {
     await expect(createAes(new Uint8Array(16), { backend: "gpu" as never })).rejects.toThrow(/AES backend must be/);
+  });
+
+  it("falls back to the WASM kernel where node:crypto cannot be loaded (browsers)", async () => {
+    vi.resetModules();
+    vi.doMock("node:crypto", () => {
+      throw new Error("no node:crypto here");
+    });
+    try {
+      const fresh = await import("../src/core/aes.js");
+      const key = hexToBytes(VECTORS[1].key);
+      const aes = await fresh.createAes(key);
+      expect(aes.backend).toBe("wasm");
+      expect(aes.encryptBlocks(hexToBytes(VECTORS[1].pt))).toEqual(hexToBytes(VECTORS[1].ct));
+      await expect(fresh.createAes(key, { backend: "node" })).rejects.toThrow(/node:crypto is not available/);
+    } finally {
+      vi.doUnmock("node:crypto");
+      vi.resetModules();
+    }
   });
 });
