@@ -207,7 +207,22 @@ describe("TCP faults from a raw peer", () => {
     const e = await rejection(connect("127.0.0.1", port));
     expect(e).toBeInstanceOf(ProtocolError);
     expect(e.message).toContain(`cannot connect to 127.0.0.1:${port}`);
-    expect(() => connect("127.0.0.1", 70000)).toThrow(RangeError);
+    await expect(connect("127.0.0.1", 70000)).rejects.toThrow(RangeError);
+  });
+
+  it("connect with retryMs waits for a listener that starts later", async () => {
+    const probe = await listen(0);
+    const port = probe.port;
+    probe.close();
+    const client = connect("127.0.0.1", port, { retryMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 250));
+    const listener = await listen(port);
+    const [c, s] = await Promise.all([client, listener.accept()]);
+    listener.close();
+    open.push(c, s);
+    c.send("hi", bytes(2));
+    expect(await s.recv("hi")).toEqual(bytes(2));
+    await expect(connect("127.0.0.1", port, { retryMs: -1 })).rejects.toThrow(RangeError);
   });
 
   it("the frames decode the same from the stream and whole", () => {

@@ -100,6 +100,16 @@ function checkTimeout(ms: unknown, field: string): number {
   return ms;
 }
 
+/** Validates channel options (transports call it before opening anything) and fills in the defaults. */
+export function checkChannelOptions(opts: ChannelOptions): Required<ChannelOptions> {
+  if (typeof opts !== "object" || opts === null) throw new TypeError("channel options must be an object");
+  const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(opts.timeoutMs, "timeoutMs");
+  const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 16 || maxFrameBytes > 0xffffffff)
+    throw new RangeError(`maxFrameBytes must be an integer in [16, 2^32-1], got ${maxFrameBytes}`);
+  return { timeoutMs, maxFrameBytes };
+}
+
 export abstract class BaseChannel implements Channel {
   private readonly defaultTimeoutMs: number;
   protected readonly maxFrameBytes: number;
@@ -121,10 +131,9 @@ export abstract class BaseChannel implements Channel {
   private readonly scopeOrder: ScopeNode[] = [];
 
   constructor(opts: ChannelOptions = {}) {
-    this.defaultTimeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(opts.timeoutMs, "timeoutMs");
-    const max = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (!Number.isInteger(max) || max < 16 || max > 0xffffffff) throw new RangeError(`maxFrameBytes must be an integer in [16, 2^32-1], got ${max}`);
-    this.maxFrameBytes = max;
+    const o = checkChannelOptions(opts);
+    this.defaultTimeoutMs = o.timeoutMs;
+    this.maxFrameBytes = o.maxFrameBytes;
   }
 
   /** Puts one encoded frame on the wire; frames must reach the peer's `receive` in the order given. */

@@ -2,7 +2,7 @@
 // chunks are reassembled into frames whatever their split.
 import * as net from "node:net";
 import type { Channel } from "./channel.js";
-import { BaseChannel, DEFAULT_TIMEOUT_MS, type ChannelOptions } from "./base.js";
+import { BaseChannel, checkChannelOptions, DEFAULT_TIMEOUT_MS, type ChannelOptions } from "./base.js";
 import { ProtocolError } from "./errors.js";
 import { FrameReader } from "./frame.js";
 
@@ -116,8 +116,10 @@ function checkPort(port: unknown, field: string): number {
   return port as number;
 }
 
+/** Listens on host:port; the default host takes loopback connections only (pass "0.0.0.0" to serve a network). */
 export async function listen(port: number, host = "127.0.0.1", opts: TcpOptions = {}): Promise<TcpListener> {
   checkPort(port, "port");
+  checkChannelOptions(opts);
   const server = net.createServer();
   const ready: Channel[] = [];
   const waiting: { resolve: (c: Channel) => void; reject: (e: Error) => void }[] = [];
@@ -154,33 +156,51 @@ export async function listen(port: number, host = "127.0.0.1", opts: TcpOptions 
   };
 }
 
-/** Connects to a listening peer; fails after the channel's deadline if the peer does not answer. */
-export function connect(host: string, port: number, opts: TcpOptions = {}): Promise<Channel> {
-  if (typeof host !== "string" || host === "") throw new TypeError("host must be a non-empty string");
-  checkPort(port, "port");
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+export interface ConnectOptions extends TcpOptions {
+  /** Keeps retrying a refused connection for this many ms (a peer that is still starting); default 0. */
+  retryMs?: number;
+}
+
+const RETRY_INTERVAL_MS = 100;
+
+function connectOnce(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ProtocolError(`cannot connect to ${host}:${port}: no answer within ${timeoutMs} ms`));
+      reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
     const onError = (err: Error) => {
       clearTimeout(timer);
-      reject(new ProtocolError(`cannot connect to ${host}:${port}: ${err.message}`));
+      reject(err);
     };
     socket.once("error", onError);
     socket.once("connect", () => {
       clearTimeout(timer);
       socket.off("error", onError);
-      try {
-        resolve(new TcpChannel(socket, opts));
-      } catch (err) {
-        socket.destroy();
-        reject(err);
-      }
+      resolve(socket);
     });
   });
+}
+
+/** Connects to a listening peer (one attempt, or retries while refused if `retryMs` is set). */
+export async function connect(host: string, port: number, opts: ConnectOptions = {}): Promise<Channel> {
+  if (typeof host !== "string" || host === "") throw new TypeError("host must be a non-empty string");
+  checkPort(port, "port");
+  const { retryMs = 0, ...channelOpts } = opts;
+  if (typeof retryMs !== "number" || !(retryMs >= 0) || !Number.isFinite(retryMs)) throw new RangeError(`retryMs must be a finite number ≥ 0, got ${String(retryMs)}`);
+  checkChannelOptions(channelOpts);
+  const giveUp = performance.now() + retryMs;
+  for (;;) {
+    try {
+      return new TcpChannel(await connectOnce(host, port, channelOpts.timeoutMs ?? DEFAULT_TIMEOUT_MS), channelOpts);
+    } catch (err) {
+      const refused = (err as { code?: string }).code === "ECONNREFUSED";
+      if (!refused || performance.now() + RETRY_INTERVAL_MS > giveUp)
+        throw new ProtocolError(`cannot connect to ${host}:${port}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, RETRY_INTERVAL_MS));
+    }
+  }
 }
 
 /** Both ends of a loopback TCP connection in this process: [server end, client end]. */
