@@ -3,6 +3,7 @@
 // the in-memory channel. Bytes count both directions (frames included) and everything the method needs after the
 // session's base OTs, including the shuffle's random OTs; rounds are flights of the transcript; ms is wall time
 // (both parties on one thread). LAN/WAN times come from the cost model (3 Gbps / 0.8 ms RTT, 200 Mbps / 40 ms RTT).
+// reductionMask prunes and splits the kept tokens into high- and low-degree groups in the same single shuffle.
 // Usage: node dist/bench/protocols.js [--json] [--n 32,64,128,256,512] [--d 768] [--keep 0.4296875]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Ring } from "../src/core/ring.js";
@@ -11,6 +12,7 @@ import { memoryPair, measurePair } from "../src/net/memory.js";
 import { Party } from "../src/mpc/party.js";
 import { compactPrune } from "../src/prune/compact.js";
 import type { PruneResult } from "../src/prune/result.js";
+import { reductionMask } from "../src/prune/reduction.js";
 import { revealPrune } from "../src/prune/reveal.js";
 import { bitonicPrune, sortPrune } from "../src/prune/sort.js";
 import { swapPrune } from "../src/prune/swap.js";
@@ -18,6 +20,8 @@ import { lineChart, type Series } from "./chart.js";
 
 const ring = new Ring(37, 12);
 const THETA = 0n;
+// Kept tokens score in [0.5, 0.75): about half of them fall above β and take the high-degree path.
+const BETA = ring.encode(0.625);
 
 interface Row {
   method: string;
@@ -35,6 +39,7 @@ type Method = (p: Party, rows: BigUint64Array, scores: BigUint64Array, n: number
 
 const METHODS: [string, Method][] = [
   ["compactPrune", (p, x, s, n, d) => compactPrune(p, x, s, n, d, THETA, ring)],
+  ["reductionMask", (p, x, s, n, d) => reductionMask(p, x, s, n, d, THETA, BETA, ring)],
   ["swapPrune", (p, x, s, n, d) => swapPrune(p, x, s, n, d, THETA, ring)],
   ["bitonicPrune", (p, x, s, n, d) => bitonicPrune(p, x, s, n, d, ring)],
   ["sortPrune", (p, x, s, n, d) => sortPrune(p, x, s, n, d, THETA, ring)],
@@ -116,13 +121,30 @@ function table(rows: Row[]): string {
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
+/** Both parties of a fresh session (base OTs done, not counted). */
+async function session() {
+  const [a, b] = memoryPair({ timeoutMs: 600_000 });
+  const [ps, pc] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
+  return { a, b, ps, pc };
+}
+
+/** Runs every method once on a small input so that the timed runs do not pay for compilation. */
+async function warmUp(): Promise<void> {
+  const { a, b, ps, pc } = await session();
+  const input = inputs(16, 16, 7);
+  for (const [, run] of METHODS) await Promise.all([run(ps, input.server.rows, input.server.scores, 16, 16), run(pc, input.client.rows, input.client.scores, 16, 16)]);
+  a.close();
+  b.close();
+}
+
 async function main(): Promise<void> {
   const { ns, d, keep, json } = parseArgs();
   const results: Row[] = [];
+  process.stderr.write("warming up …\n");
+  await warmUp();
   for (const n of ns) {
     const kept = Math.max(1, Math.round(keep * n));
-    const [a, b] = memoryPair({ timeoutMs: 600_000 });
-    const [ps, pc] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
+    const { a, b, ps, pc } = await session();
     const input = inputs(n, d, kept);
     for (const [name, run] of METHODS) {
       process.stderr.write(`n = ${n}: ${name} …`);
