@@ -1,5 +1,8 @@
 // The contract every transport implements. Protocols speak only through this interface.
-// Implementations: memoryPair (memory.ts), listen/connect (tcp.ts), all built on BaseChannel (base.ts).
+// Transports: memoryPair (memory.ts), listen/connect (tcp.ts), portChannel (port.ts), all on BaseChannel (base.ts).
+
+/** The two ends of a session: the server holds the model, the client the input. */
+export type Role = "server" | "client";
 
 /**
  * Byte and round counts, both directions, as seen by one endpoint, in its own program order: a frame is counted

@@ -3,13 +3,12 @@
 // the same message naming the field and both values, and the failing side also sends it as an abort.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
-import type { Channel, RecvOptions } from "./channel.js";
+import type { Channel, RecvOptions, Role } from "./channel.js";
 import { BaseChannel } from "./base.js";
 import { ParameterMismatchError, ProtocolError } from "./errors.js";
 
 export const PROTOCOL_VERSION = 1;
 
-export type Role = "server" | "client";
 export type ParamValue = string | number | boolean;
 export type HandshakeParams = Record<string, ParamValue>;
 

@@ -1,17 +1,15 @@
 // Both ends of a channel in one process. Frames are encoded and decoded exactly as on TCP (so byte counts are
 // identical) and delivered in a microtask: the payload is copied once, into the frame, and the receiver gets a view.
-import type { Channel } from "./channel.js";
+import type { Channel, Role } from "./channel.js";
 import { BaseChannel, type ChannelOptions } from "./base.js";
 import { decodeFrame, FrameKind } from "./frame.js";
-
-export type End = "server" | "client";
 
 export interface MemoryPairOptions extends ChannelOptions {
   /**
    * Fault injection: sees every frame in transit (data and control) and returns the bytes the peer receives.
    * Lets tests truncate or corrupt frames on the wire.
    */
-  tamper?: (frame: Uint8Array, from: End) => Uint8Array;
+  tamper?: (frame: Uint8Array, from: Role) => Uint8Array;
 }
 
 /**
@@ -33,9 +31,9 @@ const resolved = Promise.resolve();
 
 class PairMeter {
   readonly t: PairTraffic = { bytes: 0, bytesServerToClient: 0, bytesClientToServer: 0, messages: 0, rounds: 0 };
-  private lastFrom: End | undefined;
+  private lastFrom: Role | undefined;
 
-  add(from: End, n: number): void {
+  add(from: Role, n: number): void {
     const t = this.t;
     t.bytes += n;
     if (from === "server") t.bytesServerToClient += n;
@@ -59,7 +57,7 @@ class MemoryChannel extends BaseChannel {
   private scheduled = false;
 
   constructor(
-    readonly end: End,
+    readonly end: Role,
     readonly log: PairLog,
     private readonly tamper: MemoryPairOptions["tamper"],
     opts: ChannelOptions,
