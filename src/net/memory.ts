@@ -15,8 +15,8 @@ export interface MemoryPairOptions extends ChannelOptions {
 /**
  * Traffic of both ends together. A round is one flight: a maximal run of consecutive messages in one direction, in the
  * order they were sent (the first message opens round 1; each change of direction opens the next). Both parties
- * sending "at once" (each sends, then each receives) thus counts 2 rounds, as SCI's counter does. Only data and
- * handshake frames count; abort and close frames do not.
+ * sending "at once" (each sends, then each receives) thus counts 2 rounds, though one one-way latency would do;
+ * SCI's counter also counts direction switches. Only data and handshake frames count; abort and close do not.
  */
 export interface PairTraffic {
   bytes: number;
