@@ -45,16 +45,19 @@ export class ExtensionReceiver {
     this.out.reserve(this.width * rowBytes);
     this.matrix.reserve(this.width * rowBytes);
     const mat = this.matrix.view(this.width * rowBytes);
-    const pad = this.pad.get(rowBytes);
-    const p = words(pad);
+    // A full batch writes u_j straight into the wire; a partial one packs its rows through `pad`.
+    const direct = n === m && ((wire.byteOffset + at) & 3) === 0;
+    const scratch = this.pad.get(rowBytes);
     for (let j = 0; j < this.width; j++) {
       const row = mat.subarray(j * rowBytes, (j + 1) * rowBytes);
+      const pad = direct ? wire.subarray(at + j * rowBytes, at + (j + 1) * rowBytes) : scratch;
       this.g0[j].fill(row);
       this.g1[j].fill(pad);
+      const p = words(pad);
       const t = words(row);
       const d = column(j);
       for (let w = 0; w < p.length; w++) p[w] ^= t[w] ^ d[w];
-      writeBits(wire, 8 * at + j * n, pad, n);
+      if (!direct) writeBits(wire, 8 * at + j * n, pad, n);
     }
     return transposeBlocks(this.matrix.view(this.width * rowBytes), this.out.view(this.width * rowBytes), this.width, m);
   }
@@ -84,14 +87,16 @@ export class ExtensionSender {
     this.out.reserve(this.width * rowBytes);
     this.matrix.reserve(this.width * rowBytes);
     const mat = this.matrix.view(this.width * rowBytes);
+    // A full batch reads u_j in place from the wire; a partial one unpacks it into `u`.
+    const direct = n === m && ((wire.byteOffset + at) & 3) === 0;
     const u = this.row.get(rowBytes);
     u.fill(0);
-    const uw = words(u);
     for (let j = 0; j < this.width; j++) {
       const row = mat.subarray(j * rowBytes, (j + 1) * rowBytes);
       this.g[j].fill(row);
       if ((this.s[j >>> 3] >>> (j & 7)) & 1) {
-        readBits(wire, 8 * at + j * n, u, n);
+        if (!direct) readBits(wire, 8 * at + j * n, u, n);
+        const uw = words(direct ? wire.subarray(at + j * rowBytes, at + (j + 1) * rowBytes) : u);
         const q = words(row);
         for (let w = 0; w < uw.length; w++) q[w] ^= uw[w];
       }
