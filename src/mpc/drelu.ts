@@ -4,6 +4,7 @@ import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { compareBatch } from "./millionaire.js";
 import { bitOf, checkRing, checkShares, lowBits } from "./extend.js";
+import { xorBits } from "./bits.js";
 
 /** XOR shares of MSB(x) = [x < 0] for x shared mod 2^ring.bits (ring.bits ≥ 2). */
 export async function msb(p: Party, x: BigUint64Array, ring: Ring): Promise<Uint8Array> {
@@ -15,9 +16,7 @@ export async function msb(p: Party, x: BigUint64Array, ring: Ring): Promise<Uint
     const b = ring.bits - 1;
     const input = lowBits(x, b, !p.isServer);
     const [{ gt: carry }] = await compareBatch(p, n, [{ input, bits: b }]);
-    const top = bitOf(x, b);
-    for (let i = 0; i < carry.length; i++) carry[i] ^= top[i];
-    return carry;
+    return xorBits(carry, bitOf(x, b));
   });
 }
 

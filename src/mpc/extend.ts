@@ -44,6 +44,14 @@ export function bitOf(x: BigUint64Array, pos: number): Uint8Array {
   return out;
 }
 
+/** x_i − (w_i << shift) + k mod 2^l (the loop outside the async function, where V8 optimises it at once). */
+function lifted(x: BigUint64Array, w: BigUint64Array | undefined, shift: bigint, k: bigint, mask: bigint): BigUint64Array {
+  const out = new BigUint64Array(x.length);
+  if (!w) for (let i = 0; i < x.length; i++) out[i] = (x[i] + k) & mask;
+  else for (let i = 0; i < x.length; i++) out[i] = (x[i] - (w[i] << shift) + k) & mask;
+  return out;
+}
+
 /** Shares mod 2^to.bits of a value shared mod 2^from.bits: local, exact mod 2^to.bits. */
 export function reduce(x: BigUint64Array, from: Ring, to: Ring): BigUint64Array {
   checkShares(x, "reduce: x");
@@ -73,18 +81,12 @@ export async function extend(p: Party, x: BigUint64Array, from: Ring, to: Ring, 
   const signed = opts.signed ?? true;
   return p.scope("extend", async () => {
     const n = x.length;
+    if (to.bits === l) return x.slice();
     const bias = signed && p.isServer ? from.half : 0n;
-    const mine = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) mine[i] = (x[i] + bias) & from.mask;
-    if (to.bits === l) {
-      for (let i = 0; i < n; i++) mine[i] = (mine[i] - bias) & from.mask;
-      return mine;
-    }
+    const mine = lifted(x, undefined, 0n, bias, from.mask);
     const input = p.isServer ? mine : lowBits(mine, l, true);
     const [{ gt: wrap }] = await compareBatch(p, n, [{ input, bits: l }]);
     const w = await b2a(p, wrap, n, new Ring(to.bits - l));
-    const shift = BigInt(l);
-    for (let i = 0; i < n; i++) mine[i] = (mine[i] - (w[i] << shift) - bias) & to.mask;
-    return mine;
+    return lifted(mine, w, BigInt(l), -bias, to.mask);
   });
 }

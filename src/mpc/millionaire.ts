@@ -3,13 +3,14 @@
 //
 // Inputs are cut into 4-bit digits. For every digit, one 1-of-16 OT (server sends) hands the client the bits
 // [x_d > j] and [x_d = j] for its own digit j, each masked by a server random bit, which is the server's share.
-// Digits are then merged up a tree, lower half `lo`, upper half `hi`:
+// Digits are then merged, lower half `lo`, upper half `hi`:
 //   gt = gt_hi ⊕ (eq_hi ∧ gt_lo),  eq = eq_hi ∧ eq_lo,
-// one level per round. Nodes that hold the least significant digit never need eq (unless it is asked for), so
-// they cost one AND instead of two. The bit triples for the whole tree come from the same OT batch as the
-// digits, so the protocol is one OT batch plus ⌈log2 q⌉ exchanges for q digits.
+// one tree level per exchange. Nodes holding the least significant digit (the spine) never need eq, so they
+// cost one AND instead of two; a lone top bit needs no OT at all (gt = x ∧ ¬y is one AND). The bit triples
+// for the whole tree come from the same OT batch as the digits: one OT batch plus about ⌈log2 q⌉ + 1
+// exchanges for q digits. At 37 bits this is 9 digit OTs and 14 ANDs: 4,664 bits against SCI's 4,952.
 import type { Party } from "./party.js";
-import { packedLength } from "./bits.js";
+import { packBits, packedLength } from "./bits.js";
 import { andWithTriples, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, tripleFinish, tripleOts, tripleSend } from "./and.js";
 import type { BitTriples } from "./and.js";
 
@@ -241,14 +242,9 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
     const w = words(specs[k].input);
     for (const i of plans[k].privates) {
       const v = digitsOf(w, from, n, npad, plans[k].digits[i]);
-      const mine = new Uint8Array(bytes);
-      const eq = new Uint8Array(bytes);
-      for (let e = 0; e < npad; e++) {
-        mine[e >>> 3] |= (server ? v[e] : v[e] ^ 1) << (e & 7);
-        eq[e >>> 3] |= (server ? v[e] ^ 1 : v[e]) << (e & 7);
-      }
-      privateBits[k][i] = mine;
-      nodes[k][i] = { gt: new Uint8Array(bytes), eq };
+      // The server's bit is x, the client's ¬y; eq = 1 ⊕ x ⊕ y is the server's ¬x and the client's y.
+      privateBits[k][i] = packBits(server ? v : v.map((b) => b ^ 1));
+      nodes[k][i] = { gt: new Uint8Array(bytes), eq: packBits(server ? v.map((b) => b ^ 1) : v) };
     }
   }
   let triples: BitTriples;

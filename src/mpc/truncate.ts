@@ -57,17 +57,41 @@ export async function truncate(p: Party, x: BigUint64Array, s: number, ring: Rin
 async function truncateUnknown(p: Party, x: BigUint64Array, s: number, ring: Ring): Promise<BigUint64Array> {
   const n = x.length;
   const l = ring.bits;
-  const bias = p.isServer ? ring.half : 0n;
-  const mine = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) mine[i] = (x[i] + bias) & ring.mask;
+  const mine = addConstant(x, p.isServer ? ring.half : 0n, ring.mask);
   const input = p.isServer ? mine : lowBits(mine, l, true);
   const [{ gt: w, low: c }] = await compareBatch(p, n, [{ input, bits: l, split: s }]);
   const a = await b2a(p, concatBits(c!, w, n), 2 * n, ring);
+  return shifted(mine, s, a, a.subarray(n), BigInt(l - s), p.isServer ? 1n << BigInt(l - 1 - s) : 0n, ring.mask);
+}
+
+// The loops live in plain functions: V8 optimises them at once, unlike loops inside async functions.
+
+function addConstant(x: BigUint64Array, c: bigint, mask: bigint): BigUint64Array {
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] + c) & mask;
+  return out;
+}
+
+/** (x_i >> s) + c_i − (w_i << wShift) − k mod 2^l: a share of the shifted value with its wrap corrections. */
+function shifted(x: BigUint64Array, s: number, c: BigUint64Array, w: BigUint64Array | undefined, wShift: bigint, k: bigint, mask: bigint): BigUint64Array {
+  const out = new BigUint64Array(x.length);
   const sh = BigInt(s);
-  const hi = BigInt(l - s);
-  const unbias = p.isServer ? 1n << BigInt(l - 1 - s) : 0n;
-  for (let i = 0; i < n; i++) mine[i] = ((mine[i] >> sh) + a[i] - (a[n + i] << hi) - unbias) & ring.mask;
-  return mine;
+  if (!w) for (let i = 0; i < x.length; i++) out[i] = ((x[i] >> sh) + c[i] - k) & mask;
+  else for (let i = 0; i < x.length; i++) out[i] = ((x[i] >> sh) + c[i] - (w[i] << wShift) - k) & mask;
+  return out;
+}
+
+/** a ∨ b = a + b − a·b per lane, from this party's bit and its share of a·b (in place). */
+function orShares(bits: Uint8Array, ab: BigUint64Array): BigUint64Array {
+  for (let i = 0; i < ab.length; i++) ab[i] = BigInt(getBit(bits, i)) - ab[i];
+  return ab;
+}
+
+/** Lanes of 0/1 from packed bits, times `sign`. */
+function bitLanes(bits: Uint8Array, n: number, sign: bigint): BigUint64Array {
+  const out = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) if (getBit(bits, i)) out[i] = sign;
+  return out;
 }
 
 async function truncateKnown(p: Party, x: BigUint64Array, s: number, ring: Ring, negative: boolean): Promise<BigUint64Array> {
@@ -80,22 +104,19 @@ async function truncateKnown(p: Party, x: BigUint64Array, s: number, ring: Ring,
   const top = bitOf(x, l - 1);
   const abShare = async (): Promise<BigUint64Array> => {
     if (p.isServer) return p.ot.cotRecv(top, n, s);
-    const delta = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) delta[i] = BigInt(getBit(top, i));
-    const x0 = await p.ot.cotSend(delta, s);
-    for (let i = 0; i < n; i++) x0[i] = -x0[i];
-    return x0;
+    const x0 = await p.ot.cotSend(bitLanes(top, n, 1n), s);
+    return negate(x0);
   };
   const [c, ab] = await Promise.all([b2a(p, low, n, ring), abShare()]);
-  const sh = BigInt(s);
+  // w = ab (top bit 1) or a + b − ab (top bit 0); a negative value also subtracts 2^(l−s) once (server).
   const hi = BigInt(l - s);
-  const extra = negative && p.isServer ? 1n : 0n;
-  const out = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) {
-    const w = negative ? ab[i] : BigInt(getBit(top, i)) - ab[i];
-    out[i] = ((x[i] >> sh) + c[i] - ((w + extra) << hi)) & ring.mask;
-  }
-  return out;
+  const extra = negative && p.isServer ? 1n << hi : 0n;
+  return shifted(x, s, c, negative ? ab : orShares(top, ab), hi, extra, ring.mask);
+}
+
+function negate(x: BigUint64Array): BigUint64Array {
+  for (let i = 0; i < x.length; i++) x[i] = -x[i];
+  return x;
 }
 
 /**
@@ -110,9 +131,6 @@ export async function truncateReduce(p: Party, x: BigUint64Array, s: number, rin
   return p.scope("truncateReduce", async () => {
     const n = x.length;
     const c = await b2a(p, await lowWrap(p, x, s), n, out);
-    const sh = BigInt(s);
-    const y = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) y[i] = ((x[i] >> sh) + c[i]) & out.mask;
-    return { ring: out, x: y };
+    return { ring: out, x: shifted(x, s, c, undefined, 0n, 0n, out.mask) };
   });
 }
