@@ -99,6 +99,27 @@ describe("matmulShares", () => {
     }
   });
 
+  it("costs m·k·l OTs plus m·k·n·l(l+1)/2 bits per cross term, and splits tall products into row chunks", { timeout: 20_000 }, async () => {
+    const ring = new Ring(16);
+    // 64·16·1024 pad values per row reach the per-call bound: one row per chunk, two chunks.
+    for (const [m, k, n] of [[4, 6, 5], [2, 64, 1024]]) {
+      const A = randomRing(m * k, ring);
+      const B = randomRing(k * n, ring);
+      const [as, ac] = share(A, ring);
+      const [bs, bc] = share(B, ring);
+      const { result, traffic } = await pair.measured((p) => (p.isServer ? matmulShares(p, as, bs, m, k, n, ring) : matmulShares(p, ac, bc, m, k, n, ring)));
+      const v = open(result, ring);
+      for (const [r, c] of [[0, 0], [m - 1, n - 1], [1, 3]]) {
+        let s = 0n;
+        for (let t = 0; t < k; t++) s += A[r * k + t] * B[t * n + c];
+        expect(v[r * n + c]).toBe(s & ring.mask);
+      }
+      const ideal = 2 * (m * k * 16 * 128 + (m * k * n * 16 * 17) / 2);
+      expect(traffic.bytes * 8).toBeGreaterThanOrEqual(ideal);
+      expect(traffic.bytes * 8).toBeLessThan(ideal * 1.01 + 4096);
+    }
+  });
+
   it("rejects a matrix of the wrong size", async () => {
     await expect(matmulShares(pair.server, new BigUint64Array(5), new BigUint64Array(6), 2, 3, 2, new Ring(16))).rejects.toThrow(/A has 5/);
   });

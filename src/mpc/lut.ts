@@ -21,18 +21,27 @@ export async function lut(p: Party, table: BigUint64Array, x: BigUint64Array, m:
   return p.scope("lut", async () => {
     if (n === 0) return new BigUint64Array(0);
     if (p.isServer) {
-      const mask = outRing.mask;
       const r = p.prg.u64(n, outRing.bits);
-      const msgs = new BigUint64Array(n * size);
-      for (let e = 0; e < n; e++) {
-        const shift = Number(x[e] & BigInt(low));
-        for (let j = 0; j < size; j++) msgs[e * size + j] = (table[(j + shift) & low] - r[e]) & mask;
-      }
-      await p.ot.otNSend(msgs, size, outRing.bits);
+      await p.ot.otNSend(maskedRotations(table, lowDigits(x, low), r, outRing.mask), size, outRing.bits);
       return r;
     }
-    const choices = new Uint8Array(n);
-    for (let e = 0; e < n; e++) choices[e] = Number(x[e] & BigInt(low));
-    return p.ot.otNRecv(choices, size, outRing.bits);
+    return p.ot.otNRecv(lowDigits(x, low), size, outRing.bits);
   });
+}
+
+/** x_e mod 2^m, one byte each. */
+function lowDigits(x: BigUint64Array, low: number): Uint8Array {
+  const out = new Uint8Array(x.length);
+  for (let e = 0; e < x.length; e++) out[e] = Number(BigInt.asUintN(32, x[e])) & low;
+  return out;
+}
+
+/** Message j of lookup e: table[(j + shift_e) mod 2^m] − r_e. */
+function maskedRotations(table: BigUint64Array, shifts: Uint8Array, r: BigUint64Array, mask: bigint): BigUint64Array {
+  const size = table.length;
+  const msgs = new BigUint64Array(shifts.length * size);
+  for (let e = 0; e < shifts.length; e++) {
+    for (let j = 0; j < size; j++) msgs[e * size + j] = (table[(j + shifts[e]) & (size - 1)] - r[e]) & mask;
+  }
+  return msgs;
 }

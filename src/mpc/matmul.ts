@@ -1,40 +1,185 @@
-// Product of two shared matrices for small shapes: every scalar product A[r,t]·B[t,c] is one Gilboa product
-// (`mult`, all in one batch) and the sums over t are local. Cost: m·k·n products, two rounds.
+// Product of two shared matrices: A·B = A_s·B_s + A_c·B_c + A_s·B_c + A_c·B_s. The local terms use the WASM matrix
+// kernel; each cross term is a Gilboa product with vector correlations: bit i of A_j[r,t] chooses, by one random OT,
+// between two pads for the whole row B_{1−j}[t,:], sent to l − i bits per entry. The pads are the OT messages
+// expanded by the fixed-key AES hash. Per cross term: m·k·l OTs (128 bits each) plus m·k·n·l·(l + 1)/2 bits.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
-import { mult } from "./mult.js";
+import { matmul } from "../core/kernels.js";
+import { ProtocolError } from "../net/errors.js";
+import { fixedKeyAes } from "../ot/crhash.js";
+import { packLanes, unpackLanes } from "../ot/lanes.js";
+import { Scratch, words as byteWords } from "../ot/scratch.js";
+import { accumulate, blockWords, choiceBits, positions, toRing, TWO32, words } from "./gilboa.js";
+
+/** Expanded pad values held at once per message array (8 MiB). */
+const MAX_VALUES = 1 << 20;
+/** Terms per output lane the float accumulators sum exactly. */
+const MAX_TERMS = 1 << 21;
 
 function checkMatrix(a: BigUint64Array, rows: number, cols: number, field: string): void {
   if (!(a instanceof BigUint64Array)) throw new TypeError(`matmulShares: ${field} must be a BigUint64Array`);
   if (a.length !== rows * cols) throw new RangeError(`matmulShares: ${field} has ${a.length} values, expected ${rows}·${cols} = ${rows * cols}`);
 }
 
-/** Shares of A·B mod 2^l for shared row-major A (m×k) and B (k×n); returns C row-major (m×n). */
+/**
+ * Buffers for the expanded pads of each party, reused across calls: fresh large buffers cost page faults that, on
+ * small VMs, take longer than the hashing. One matmulShares call per party at a time.
+ */
+const scratches = new WeakMap<Party, [Scratch, Scratch, Scratch]>();
+
+function scratchOf(p: Party): [Scratch, Scratch, Scratch] {
+  let s = scratches.get(p);
+  if (!s) scratches.set(p, (s = [new Scratch(), new Scratch(), new Scratch()]));
+  return s;
+}
+
+/** Pad values per OT message: n rounded up to whole 128-bit blocks. */
+function stride(n: number): number {
+  return 2 * Math.ceil(n / 2);
+}
+
+/**
+ * Expands each 16-byte OT message m_j into stride(n) u64 values H(m_j ⊕ c), c = 0, 1, …: value v of message j is the
+ * u32 pair at words 2·(j·stride(n) + v).
+ */
+async function expand(msgs: Uint8Array, n: number, scratch: Scratch): Promise<Uint32Array> {
+  const input = tweaked(blockWords(msgs), stride(n) >>> 1, scratch);
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  (await fixedKeyAes()).hashBlocks(bytes, bytes);
+  return input;
+}
+
+// The loops below live in plain functions: V8 optimises them at once, unlike loops inside async functions.
+
+/** Block (j, c) = message j with its first word xored with the counter c, for c < blocks. */
+function tweaked(m: Uint32Array, blocks: number, scratch: Scratch): Uint32Array {
+  const count = m.length >>> 2;
+  const out = byteWords(scratch.get(count * blocks * 16));
+  for (let j = 0, o = 0; j < count; j++) {
+    const w0 = m[4 * j];
+    const w1 = m[4 * j + 1];
+    const w2 = m[4 * j + 2];
+    const w3 = m[4 * j + 3];
+    for (let c = 0; c < blocks; c++, o += 4) {
+      out[o] = w0 ^ c;
+      out[o + 1] = w1;
+      out[o + 2] = w2;
+      out[o + 3] = w3;
+    }
+  }
+  return out;
+}
+
+/** Sender of the cross term A_peer·B: returns its share, −Σ 2^i·pad0 per output entry. */
+async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string): Promise<BigUint64Array> {
+  const lanes = m * k;
+  const pos = positions(lanes * n, ring, 0);
+  const { m0, m1 } = await p.ot.rotSend(lanes * pos.length);
+  const [s0, s1] = scratchOf(p);
+  const [x0, x1] = await Promise.all([expand(m0, n, s0), expand(m1, n, s1)]);
+  const bw = words(B);
+  const t = new BigUint64Array(lanes * n);
+  const tw = words(t);
+  const last = pos[pos.length - 1];
+  const payload = new Uint8Array(last.offset + last.bytes);
+  const accLo = new Float64Array(m * n);
+  const accHi = new Float64Array(m * n);
+  for (let i = 0; i < pos.length; i++) {
+    senderPass(x0, x1, bw, tw, accLo, accHi, i, m, k, n, pos[i].shift);
+    payload.set(packLanes(t, lanes * n, pos[i].width), pos[i].offset);
+  }
+  p.ch.send(tag, payload);
+  return toRing(accLo, accHi, -1, ring);
+}
+
+/** Position i of the sender: the pads of every OT into tw, and 2^shift·pad0 into the accumulators. */
+function senderPass(x0: Uint32Array, x1: Uint32Array, bw: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, i: number, m: number, k: number, n: number, shift: number): void {
+  const vs = stride(n);
+  for (let r = 0; r < m; r++) {
+    for (let j = 0; j < k; j++) {
+      const lane = r * k + j;
+      const at = 2 * ((i * m * k + lane) * vs);
+      rowPads(x0, x1, at, bw, 2 * j * n, tw, 2 * lane * n, n);
+      accumulate(accLo, accHi, r * n, n, x0, at, 2, shift);
+    }
+  }
+}
+
+/** out[o + 2v] = x0 + b − x1 (u32 pairs, mod 2^64) for v < n: the pads of one OT against one row of B. */
+function rowPads(x0: Uint32Array, x1: Uint32Array, at: number, b: Uint32Array, bAt: number, out: Uint32Array, o: number, n: number): void {
+  for (let v = 0; v < 2 * n; v += 2) {
+    const sum = x0[at + v] + b[bAt + v] - x1[at + v];
+    const lo = sum >>> 0;
+    out[o + v] = lo;
+    out[o + v + 1] = x0[at + v + 1] + b[bAt + v + 1] - x1[at + v + 1] + (sum - lo) / TWO32;
+  }
+}
+
+/** Receiver of the cross term A·B_peer: chooses with the bits of A and returns its share. */
+async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string): Promise<BigUint64Array> {
+  const lanes = m * k;
+  const pos = positions(lanes * n, ring, 0);
+  const choices = choiceBits(words(A), lanes, pos.length);
+  const xb = await expand(await p.ot.rotRecv(choices, lanes * pos.length), n, scratchOf(p)[2]);
+  const payload = await p.ch.recv(tag);
+  const last = pos[pos.length - 1];
+  if (payload.length !== last.offset + last.bytes) throw new ProtocolError(`${tag}: expected ${last.offset + last.bytes} bytes, got ${payload.length}`);
+  const t = new BigUint64Array(lanes * n);
+  const tw = words(t);
+  const accLo = new Float64Array(m * n);
+  const accHi = new Float64Array(m * n);
+  for (let i = 0; i < pos.length; i++) {
+    unpackLanes(payload.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
+    receiverPass(xb, choices, tw, accLo, accHi, i, lanes, k, n, pos[i].shift);
+  }
+  return toRing(accLo, accHi, 1, ring);
+}
+
+/** Position i of the receiver: the chosen pads (corrected by t) into the accumulators, scaled by 2^shift. */
+function receiverPass(xb: Uint32Array, choices: Uint8Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, i: number, lanes: number, k: number, n: number, shift: number): void {
+  const vs = stride(n);
+  for (let lane = 0; lane < lanes; lane++) {
+    const q = i * lanes + lane;
+    chosenRow(xb, 2 * q * vs, (choices[q >>> 3] >>> (q & 7)) & 1, tw, 2 * lane * n, n);
+    accumulate(accLo, accHi, Math.floor(lane / k) * n, n, tw, 2 * lane * n, 2, shift);
+  }
+}
+
+/** t[o + 2v] = pad + c·t (u32 pairs, mod 2^64): the chosen pad, corrected to pad0 + B's row when c = 1. */
+function chosenRow(xb: Uint32Array, at: number, c: number, t: Uint32Array, o: number, n: number): void {
+  for (let v = 0; v < 2 * n; v += 2) {
+    const sum = xb[at + v] + c * t[o + v];
+    const lo = sum >>> 0;
+    t[o + v] = lo;
+    t[o + v + 1] = xb[at + v + 1] + c * t[o + v + 1] + (sum - lo) / TWO32;
+  }
+}
+
+/** out + a + b mod 2^l, in place in out. */
+function addShares(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, mask: bigint): void {
+  for (let q = 0; q < out.length; q++) out[q] = (out[q] + a[q] + b[q]) & mask;
+}
+
+/** Shares of A·B mod 2^l for shared row-major A (m×k) and B (k×n); returns C row-major (m×n). Two rounds per chunk of rows. */
 export async function matmulShares(p: Party, A: BigUint64Array, B: BigUint64Array, m: number, k: number, n: number, ring: Ring): Promise<BigUint64Array> {
   for (const [name, v] of [["m", m], ["k", k], ["n", n]] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`matmulShares: ${name} must be a non-negative integer, got ${v}`);
   }
   checkMatrix(A, m, k, "A");
   checkMatrix(B, k, n, "B");
+  if (k * ring.bits > MAX_TERMS) throw new RangeError(`matmulShares: k = ${k} is too large for ${ring.bits}-bit products (k·l ≤ 2^21)`);
   return p.scope("matmul", async () => {
-    // Lane (r·n + c)·k + t holds A[r,t] and B[t,c].
-    const a = new BigUint64Array(m * n * k);
-    const b = new BigUint64Array(m * n * k);
-    for (let r = 0, q = 0; r < m; r++) {
-      for (let c = 0; c < n; c++) {
-        for (let t = 0; t < k; t++, q++) {
-          a[q] = A[r * k + t];
-          b[q] = B[t * n + c];
-        }
-      }
-    }
-    const prod = await mult(p, a, b, ring);
-    const mask = ring.mask;
-    const out = new BigUint64Array(m * n);
-    for (let q = 0; q < m * n; q++) {
-      let s = 0n;
-      for (let t = 0; t < k; t++) s += prod[q * k + t];
-      out[q] = s & mask;
+    const out = matmul(A, B, m, k, n, ring.bits);
+    if (m * k * n === 0) return out;
+    const rows = Math.max(1, Math.floor(MAX_VALUES / (k * ring.bits * stride(n))));
+    for (let r0 = 0; r0 < m; r0 += rows) {
+      const r1 = Math.min(m, r0 + rows);
+      const part = A.subarray(r0 * k, r1 * k);
+      const [sent, got] = await Promise.all([
+        crossSend(p, B, r1 - r0, k, n, ring, "matmul.cross"),
+        crossRecv(p, part, r1 - r0, k, n, ring, "matmul.cross"),
+      ]);
+      addShares(out.subarray(r0 * n, r1 * n), sent, got, ring.mask);
     }
     return out;
   });

@@ -13,45 +13,68 @@ function checkShape(x: BigUint64Array, rows: number, cols: number, field: string
   if (x.length !== rows * cols) throw new RangeError(`${field}: x has ${x.length} values, expected rows·cols = ${rows * cols}`);
 }
 
+/** One level of the tree: the left − right differences of every pair, and the next level's values before the MUX. */
+interface Level {
+  /** diffs[l·pairs + q] = left − right of lane l for pair q. */
+  diffs: BigUint64Array;
+  /** Per lane: the right element of each pair (the MUX adds the chosen difference to it), then an odd last column. */
+  out: BigUint64Array[];
+  pairs: number;
+}
+
+// The loops live in plain functions: V8 optimises them at once, unlike loops inside async functions.
+
+function split(cur: BigUint64Array[], rows: number, c: number, mask: bigint): Level {
+  const half = c >>> 1;
+  const next = (c + 1) >>> 1;
+  const pairs = rows * half;
+  const diffs = new BigUint64Array(cur.length * pairs);
+  const out = cur.map(() => new BigUint64Array(rows * next));
+  for (let l = 0; l < cur.length; l++) {
+    const v = cur[l];
+    const o = out[l];
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < half; j++) {
+        const right = v[r * c + 2 * j + 1];
+        diffs[l * pairs + r * half + j] = (v[r * c + 2 * j] - right) & mask;
+        o[r * next + j] = right;
+      }
+      if (c & 1) o[r * next + half] = v[r * c + c - 1];
+    }
+  }
+  return { diffs, out, pairs };
+}
+
+/** The first `pairs` bits of ge repeated once per lane. */
+function repeatBits(ge: Uint8Array, pairs: number, lanes: number): Uint8Array {
+  const sel = new Uint8Array(packedLength(lanes * pairs));
+  for (let l = 0; l < lanes; l++) for (let q = 0; q < pairs; q++) if (getBit(ge, q)) setBit(sel, l * pairs + q, 1);
+  return sel;
+}
+
+function join(level: Level, picked: BigUint64Array, rows: number, c: number, mask: bigint): BigUint64Array[] {
+  const half = c >>> 1;
+  const next = (c + 1) >>> 1;
+  level.out.forEach((o, l) => {
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < half; j++) o[r * next + j] = (o[r * next + j] + picked[l * level.pairs + r * half + j]) & mask;
+    }
+  });
+  return level.out;
+}
+
 /**
  * Runs the tree over `lanes`: lanes[0] holds the compared values, further lanes (same layout) follow the winner.
  * Ties keep the left (lower-index) element. Comparison is exact while the differences stay below 2^(l−1) in absolute value.
  */
 async function tournament(p: Party, lanes: BigUint64Array[], rows: number, cols: number, ring: Ring): Promise<BigUint64Array[]> {
-  const mask = ring.mask;
   let cur = lanes;
-  for (let c = cols; c > 1; ) {
-    const half = c >>> 1;
-    const next = (c + 1) >>> 1;
-    const pairs = rows * half;
-    // diffs[l·pairs + q] = left − right of lane l for pair q; the right value is the base the MUX adds to.
-    const diffs = new BigUint64Array(cur.length * pairs);
-    const out = cur.map(() => new BigUint64Array(rows * next));
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < half; j++) {
-        const q = r * half + j;
-        cur.forEach((v, l) => {
-          const left = v[r * c + 2 * j];
-          const right = v[r * c + 2 * j + 1];
-          diffs[l * pairs + q] = (left - right) & mask;
-          out[l][r * next + j] = right;
-        });
-      }
-      if (c & 1) cur.forEach((v, l) => (out[l][r * next + half] = v[r * c + c - 1]));
-    }
-    const ge = await drelu(p, diffs.subarray(0, pairs), ring);
-    // The same selector bit drives every lane.
-    const sel = new Uint8Array(packedLength(cur.length * pairs));
-    for (let l = 0; l < cur.length; l++) for (let q = 0; q < pairs; q++) if (getBit(ge, q)) setBit(sel, l * pairs + q, 1);
-    const picked = await mux(p, sel, diffs, ring);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < half; j++) {
-        const q = r * half + j;
-        out.forEach((o, l) => (o[r * next + j] = (o[r * next + j] + picked[l * pairs + q]) & mask));
-      }
-    }
-    cur = out;
-    c = next;
+  for (let c = cols; c > 1; c = (c + 1) >>> 1) {
+    const level = split(cur, rows, c, ring.mask);
+    const ge = await drelu(p, level.diffs.subarray(0, level.pairs), ring);
+    // The same selector bit drives every lane: one MUX call for all of them.
+    const picked = await mux(p, repeatBits(ge, level.pairs, cur.length), level.diffs, ring);
+    cur = join(level, picked, rows, c, ring.mask);
   }
   return cur;
 }

@@ -4,90 +4,14 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { ProtocolError } from "../net/errors.js";
-import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
+import { packLanes, unpackLanes } from "../ot/lanes.js";
+import { accumulate, blockWords, choiceBits, positions, toRing, TWO32, words } from "./gilboa.js";
 
-const TWO32 = 4294967296;
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
 const MAX_OTS = 1 << 22;
 
 function checkValues(x: BigUint64Array, field: string): void {
   if (!(x instanceof BigUint64Array)) throw new TypeError(`${field}: expected a BigUint64Array`);
-}
-
-/** The lanes of a u64 array as little-endian u32 pairs, without copying. */
-function words(a: BigUint64Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
-}
-
-/** 16-byte OT messages as u32 words (a copy only if the bytes are not 4-byte aligned). */
-function blockWords(b: Uint8Array): Uint32Array {
-  const a = b.byteOffset & 3 ? b.slice() : b;
-  return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
-}
-
-/**
- * Position i of a cross term over n lanes: its shift 2^(shift+i) and its width l − shift − i. Each position's
- * values are packed on their own (byte-aligned) so that the shared lane packer serves them.
- */
-function positions(n: number, ring: Ring, shift: number): { shift: number; width: number; offset: number; bytes: number }[] {
-  const out = [];
-  for (let i = 0, offset = 0; i < ring.bits - shift; i++) {
-    const width = ring.bits - shift - i;
-    const bytes = lanesBytes(n, width);
-    out.push({ shift: shift + i, width, offset, bytes });
-    offset += bytes;
-  }
-  return out;
-}
-
-/**
- * acc += v << shift mod 2^64 per lane, for v given as u32 pairs: lane e of v is (lo[4e + at], lo[4e + at + 1]) with
- * `stride` words per lane. The halves are summed in float lanes: exact for up to 2^21 terms of < 2^32.
- */
-function accumulate(accLo: Float64Array, accHi: Float64Array, v: Uint32Array, at: number, stride: number, shift: number): void {
-  const big = shift >= 32;
-  const s = shift & 31;
-  for (let e = 0, q = at; e < accLo.length; e++, q += stride) {
-    const lo = v[q];
-    accLo[e] += big ? 0 : (lo << s) >>> 0;
-    accHi[e] += (big ? lo << s : (v[q + 1] << s) | ((lo >>> (31 - s)) >>> 1)) >>> 0;
-  }
-}
-
-/** The lanes sign·(hi·2^32 + lo) reduced mod 2^l. */
-function toRing(accLo: Float64Array, accHi: Float64Array, sign: number, ring: Ring): BigUint64Array {
-  const n = accLo.length;
-  const out = new BigUint64Array(n);
-  const w = words(out);
-  for (let e = 0; e < n; e++) {
-    const lo = sign * accLo[e];
-    const carry = Math.floor(lo / TWO32);
-    w[2 * e] = lo - carry * TWO32;
-    w[2 * e + 1] = ((sign * accHi[e] + carry) % TWO32) + TWO32;
-  }
-  return ring.reduceArray(out);
-}
-
-/** Bit i·n + e = bit i of lane e of x (as u32 pairs), for i < count: position-major OT choices, packed. */
-function choiceBits(xw: Uint32Array, n: number, count: number): Uint8Array {
-  const out = new Uint32Array(Math.ceil((n * count) / 32));
-  let acc = 0;
-  let fill = 0;
-  let w = 0;
-  for (let i = 0; i < count; i++) {
-    const word = i >>> 5;
-    const bit = i & 31;
-    for (let e = 0; e < n; e++) {
-      acc |= ((xw[2 * e + word] >>> bit) & 1) << fill;
-      if (++fill === 32) {
-        out[w++] = acc;
-        acc = 0;
-        fill = 0;
-      }
-    }
-  }
-  if (fill > 0) out[w] = acc;
-  return new Uint8Array(out.buffer, 0, Math.ceil((n * count) / 8));
 }
 
 /** tw[e] = m0 + y − m1 (mod 2^64, as u32 pairs) for the n random OTs from word q0 of m0 (a) and m1 (b). */
@@ -137,7 +61,7 @@ async function crossSend(p: Party, y: BigUint64Array, ring: Ring, shift: number,
   for (let i = 0; i < pos.length; i++) {
     senderPads(a, b, d, tw, 4 * i * n, n);
     payload.set(packLanes(t, n, pos[i].width), pos[i].offset);
-    accumulate(accLo, accHi, a, 4 * i * n, 4, pos[i].shift);
+    accumulate(accLo, accHi, 0, n, a, 4 * i * n, 4, pos[i].shift);
   }
   p.ch.send(tag, payload);
   return toRing(accLo, accHi, -1, ring);
@@ -161,9 +85,16 @@ async function crossRecv(p: Party, x: BigUint64Array, ring: Ring, shift: number,
     const { offset, bytes } = pos[i];
     unpackLanes(payload.subarray(offset, offset + bytes), n, pos[i].width, t);
     receiverValues(mb, choices, tw, 4 * i * n, i * n, n);
-    accumulate(accLo, accHi, tw, 0, 2, pos[i].shift);
+    accumulate(accLo, accHi, 0, n, tw, 0, 2, pos[i].shift);
   }
   return toRing(accLo, accHi, 1, ring);
+}
+
+/** acc + other + x·y mod 2^l per lane, in place in acc (a plain function, so V8 optimises the loop at once). */
+function addProducts(acc: BigUint64Array, other: BigUint64Array | undefined, x: BigUint64Array, y: BigUint64Array, mask: bigint): BigUint64Array {
+  if (other) for (let i = 0; i < acc.length; i++) acc[i] += other[i];
+  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] + x[i] * y[i]) & mask;
+  return acc;
 }
 
 /** Runs `fn` on consecutive slices of at most `size` lanes of the given arrays and concatenates the results. */
@@ -204,9 +135,7 @@ export async function mult(p: Party, x: BigUint64Array, y: BigUint64Array, ring:
   return p.scope("mult", () =>
     chunked([x, y], chunkLanes(ring), async ([xs, ys]) => {
       const [sent, got] = await Promise.all([crossSend(p, ys, ring, 0, "mult.cross"), crossRecv(p, xs, ring, 0, "mult.cross")]);
-      const mask = ring.mask;
-      for (let i = 0; i < xs.length; i++) sent[i] = (sent[i] + got[i] + xs[i] * ys[i]) & mask;
-      return sent;
+      return addProducts(sent, got, xs, ys, ring.mask);
     }),
   );
 }
@@ -217,9 +146,7 @@ export async function square(p: Party, x: BigUint64Array, ring: Ring): Promise<B
   return p.scope("square", () =>
     chunked([x], chunkLanes(ring), async ([xs]) => {
       const cross = p.isServer ? await crossRecv(p, xs, ring, 1, "square.cross") : await crossSend(p, xs, ring, 1, "square.cross");
-      const mask = ring.mask;
-      for (let i = 0; i < xs.length; i++) cross[i] = (cross[i] + xs[i] * xs[i]) & mask;
-      return cross;
+      return addProducts(cross, undefined, xs, xs, ring.mask);
     }),
   );
 }

@@ -18,16 +18,33 @@ export async function mux(p: Party, sel: Uint8Array, x: BigUint64Array, ring: Ri
   const n = x.length;
   checkBits(sel, n, "mux: sel");
   return p.scope("mux", async () => {
-    const mask = ring.mask;
-    const delta = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) delta[i] = getBit(sel, i) ? (-x[i]) & mask : x[i] & mask;
     const l = ring.bits;
     // The two directions use separate OT instances, so both calls run at once: one round trip in all.
-    const [sent, got]: BigUint64Array[] = await Promise.all([p.ot.cotSend(delta, l), p.ot.cotRecv(sel, n, l)]);
-    const out = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) out[i] = ((getBit(sel, i) ? x[i] : 0n) + got[i] - sent[i]) & mask;
-    return out;
+    const [sent, got]: BigUint64Array[] = await Promise.all([p.ot.cotSend(signedBy(sel, x, ring.mask), l), p.ot.cotRecv(sel, n, l)]);
+    return muxShares(sel, x, got, sent, ring.mask);
   });
+}
+
+// The loops live in plain functions: V8 optimises them at once, unlike loops inside async functions.
+
+/** x_i·(1 − 2·s_i) mod 2^l. */
+function signedBy(sel: Uint8Array, x: BigUint64Array, mask: bigint): BigUint64Array {
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (getBit(sel, i) ? -x[i] : x[i]) & mask;
+  return out;
+}
+
+/** s_i·x_i + got_i − sent_i mod 2^l, in place in got. */
+function muxShares(sel: Uint8Array, x: BigUint64Array, got: BigUint64Array, sent: BigUint64Array, mask: bigint): BigUint64Array {
+  for (let i = 0; i < x.length; i++) got[i] = ((getBit(sel, i) ? x[i] + got[i] : got[i]) - sent[i]) & mask;
+  return got;
+}
+
+/** a_i + sign·b_i mod 2^l. */
+function addScaled(a: BigUint64Array, b: BigUint64Array, sign: bigint, mask: bigint): BigUint64Array {
+  const out = new BigUint64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = (a[i] + sign * b[i]) & mask;
+  return out;
 }
 
 /** Shares of sel ? a : b = b + mux(sel, a − b). */
@@ -35,10 +52,5 @@ export async function select(p: Party, sel: Uint8Array, a: BigUint64Array, b: Bi
   checkValues(a, "select: a");
   checkValues(b, "select: b");
   if (a.length !== b.length) throw new RangeError(`select: a and b differ in length (${a.length} and ${b.length})`);
-  const mask = ring.mask;
-  const d = new BigUint64Array(a.length);
-  for (let i = 0; i < a.length; i++) d[i] = (a[i] - b[i]) & mask;
-  const m = await mux(p, sel, d, ring);
-  for (let i = 0; i < m.length; i++) m[i] = (m[i] + b[i]) & mask;
-  return m;
+  return addScaled(await mux(p, sel, addScaled(a, b, -1n, ring.mask), ring), b, 1n, ring.mask);
 }
