@@ -2,19 +2,8 @@ import { describe, expect, it } from "vitest";
 import { transpose128, transposeFrom128 } from "../src/core/transpose.js";
 import { wasm } from "../src/core/wasm.js";
 import { getBit } from "../src/mpc/bits.js";
+import { expectSameBytes, randomBytes } from "./bytes.js";
 
-function random(n: number, seed: number): Uint8Array {
-  // xorshift32: reproducible test data without depending on the PRG under test elsewhere
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
 
 /** Bit-by-bit reference: 128 rows of n bits (⌈n/8⌉ bytes each) to n rows of 16 bytes. */
 function reference(src: Uint8Array, n: number): Uint8Array {
@@ -37,8 +26,8 @@ const SIZES = [0, 1, 7, 8, 16, 127, 128, 129, 256, 384, 1000, 1024 + 101, 4096];
 
 describe("transpose128", () => {
   it.each(SIZES)("matches the bitwise reference for n = %i", (n) => {
-    const src = random(128 * ((n + 7) >>> 3), n + 1);
-    expect(transpose128(src, n)).toEqual(reference(src, n));
+    const src = randomBytes(128 * ((n + 7) >>> 3), n + 1);
+    expectSameBytes(transpose128(src, n), reference(src, n));
   });
 
   it("moves single bits to the right place (corners and an interior bit)", () => {
@@ -55,13 +44,13 @@ describe("transpose128", () => {
       const out = transpose128(src, n);
       const expected = new Uint8Array(n * 16);
       expected[c * 16 + (r >>> 3)] = 1 << (r & 7);
-      expect(out).toEqual(expected);
+      expectSameBytes(out, expected);
     }
   });
 
   it("transposes all-ones and all-zeros matrices", () => {
-    expect(transpose128(new Uint8Array(128 * 16).fill(255), 128)).toEqual(new Uint8Array(128 * 16).fill(255));
-    expect(transpose128(new Uint8Array(128 * 16), 128)).toEqual(new Uint8Array(128 * 16));
+    expectSameBytes(transpose128(new Uint8Array(128 * 16).fill(255), 128), new Uint8Array(128 * 16).fill(255));
+    expectSameBytes(transpose128(new Uint8Array(128 * 16), 128), new Uint8Array(128 * 16));
   });
 
   it("works in place in kernel memory and writes into a caller's buffer", () => {
@@ -70,13 +59,13 @@ describe("transpose128", () => {
     const src = w.allocU8(128 * 64);
     const dst = w.allocU8(n * 16);
     try {
-      src.set(random(128 * 64, 99));
+      src.set(randomBytes(128 * 64, 99));
       const expected = reference(src, n);
       expect(transpose128(src, n, dst)).toBe(dst);
-      expect(dst).toEqual(expected);
+      expectSameBytes(dst, expected);
       const plain = new Uint8Array(n * 16);
       transpose128(src, n, plain);
-      expect(plain).toEqual(expected);
+      expectSameBytes(plain, expected);
     } finally {
       w.release(src);
       w.release(dst);
@@ -94,16 +83,16 @@ describe("transpose128", () => {
 
 describe("transposeFrom128", () => {
   it.each(SIZES)("inverts transpose128 for n = %i", (n) => {
-    const src = random(128 * ((n + 7) >>> 3), 7 * n + 3);
+    const src = randomBytes(128 * ((n + 7) >>> 3), 7 * n + 3);
     const t = transpose128(src, n);
-    expect(transposeFrom128(t, n)).toEqual(clearRowTails(src, n));
+    expectSameBytes(transposeFrom128(t, n), clearRowTails(src, n));
   });
 
   it("matches the bitwise reference read backwards", () => {
     const n = 16 * 37;
-    const blocks = random(n * 16, 5);
+    const blocks = randomBytes(n * 16, 5);
     const back = transposeFrom128(blocks, n);
-    expect(reference(back, n)).toEqual(blocks);
+    expectSameBytes(reference(back, n), blocks);
   });
 
   it("rejects bad arguments naming the field", () => {

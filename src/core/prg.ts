@@ -4,9 +4,11 @@
 // The stream is consumed in order and does not depend on how requests are split: small requests are served from a
 // buffered chunk, large ones are written straight into the caller's array.
 // Creation is async (node:crypto is loaded by dynamic import); everything after it is synchronous.
-import { BLOCK_BYTES, CHUNK_BYTES, checkKey, ctrKeystream, resolveBackend, type AesBackend, type AesOptions, type CtrKeystream } from "./aes.js";
+import { BLOCK_BYTES, checkKey, ctrKeystream, resolveBackend, type AesBackend, type AesOptions, type CtrKeystream } from "./aes.js";
 
 export const SEED_BYTES = 16;
+/** Keystream buffered per generator for small requests; larger ones bypass it. */
+const BUFFER_BYTES = 16384;
 
 function checkCount(n: number, fn: string): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${fn}: n must be a non-negative integer, got ${n}`);
@@ -14,9 +16,9 @@ function checkCount(n: number, fn: string): void {
 
 export class Prg {
   private readonly stream: CtrKeystream;
-  private readonly buf = new Uint8Array(CHUNK_BYTES);
+  private readonly buf = new Uint8Array(BUFFER_BYTES);
   /** Bytes of buf already handed out; buf.length when empty. */
-  private pos = CHUNK_BYTES;
+  private pos = BUFFER_BYTES;
 
   private constructor(readonly backend: AesBackend, seed: Uint8Array) {
     this.stream = ctrKeystream(seed, backend);
@@ -52,13 +54,13 @@ export class Prg {
   /** Fills `out` with the next out.length bytes of the stream. */
   fill(out: Uint8Array): Uint8Array {
     if (!(out instanceof Uint8Array)) throw new TypeError("Prg.fill: out must be a Uint8Array");
-    let o = Math.min(out.length, CHUNK_BYTES - this.pos);
+    let o = Math.min(out.length, BUFFER_BYTES - this.pos);
     out.set(this.buf.subarray(this.pos, this.pos + o));
     this.pos += o;
     if (o === out.length) return out;
     // The buffer is exhausted. Large requests take their whole blocks straight from the stream; the rest comes
     // through a fresh buffer.
-    if (out.length - o >= CHUNK_BYTES) {
+    if (out.length - o >= BUFFER_BYTES) {
       const direct = (out.length - o) & ~(BLOCK_BYTES - 1);
       this.stream.next(out.subarray(o, o + direct));
       o += direct;
