@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { memoryPair, measurePair, pairTraffic } from "../src/net/memory.js";
 import { AbortedByPeerError, ChannelClosedError, FrameError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
 import { FIXED_HEADER_BYTES } from "../src/net/frame.js";
+import { estimateMs, WAN } from "../src/net/cost.js";
 import type { Channel } from "../src/net/channel.js";
 
 // Wire size of a frame: fixed header + tag + payload (see frame.ts).
@@ -324,5 +325,49 @@ describe("memoryPair: faults", () => {
     s2.close();
     expect(await rejection(pendingHere)).toBeInstanceOf(ChannelClosedError);
     expect(await rejection(pendingThere)).toBeInstanceOf(ChannelClosedError);
+  });
+});
+
+describe("memoryPair: emulated link", () => {
+  it("delays each flight by half the RTT, as the cost model charges", async () => {
+    const link = { bitsPerSecond: 1e12, rttMs: 40 };
+    const [s, c] = memoryPair({ link });
+    const echo = (async () => {
+      for (let i = 0; i < 3; i++) c.send("pong", await c.recv("ping"));
+    })();
+    const { ms, traffic } = await measurePair(s, c, async () => {
+      for (let i = 0; i < 3; i++) {
+        s.send("ping", bytes(8));
+        await s.recv("pong");
+      }
+    });
+    await echo;
+    expect(traffic.rounds).toBe(6);
+    const estimate = estimateMs({ name: "test", ...link }, { ms: 0, bytes: traffic.bytes, rounds: traffic.rounds });
+    expect(estimate).toBeCloseTo(120, 3);
+    expect(ms).toBeGreaterThanOrEqual(estimate - 3);
+    expect(ms).toBeLessThan(estimate + 1_000);
+  });
+
+  it("serialises frames at the link's bandwidth and keeps their order", async () => {
+    const [s, c] = memoryPair({ link: { bitsPerSecond: 80e6, rttMs: 0 } });
+    const t0 = performance.now();
+    s.send("a", bytes(500_000, 1));
+    s.send("b", bytes(500_000, 2));
+    const a = await c.recv("a");
+    const tA = performance.now() - t0;
+    const b = await c.recv("b");
+    const tB = performance.now() - t0;
+    expect(Buffer.from(a).equals(bytes(500_000, 1))).toBe(true);
+    expect(Buffer.from(b).equals(bytes(500_000, 2))).toBe(true);
+    // 500,011 bytes at 80 Mbit/s take 50 ms each.
+    expect(tA).toBeGreaterThanOrEqual(48);
+    expect(tB).toBeGreaterThanOrEqual(98);
+  });
+
+  it("uses WAN's figures and rejects a bad link", () => {
+    expect(() => memoryPair({ link: WAN })).not.toThrow();
+    expect(() => memoryPair({ link: { bitsPerSecond: 0, rttMs: 1 } })).toThrow(RangeError);
+    expect(() => memoryPair({ link: { bitsPerSecond: 1e9, rttMs: -1 } })).toThrow(RangeError);
   });
 });

@@ -2,6 +2,7 @@
 // identical) and delivered in a microtask: the payload is copied once, into the frame, and the receiver gets a view.
 import type { Channel, Role } from "./channel.js";
 import { BaseChannel, type ChannelOptions } from "./base.js";
+import type { Link } from "./cost.js";
 import { decodeFrame, FrameKind } from "./frame.js";
 
 export interface MemoryPairOptions extends ChannelOptions {
@@ -10,6 +11,11 @@ export interface MemoryPairOptions extends ChannelOptions {
    * Lets tests truncate or corrupt frames on the wire.
    */
   tamper?: (frame: Uint8Array, from: Role) => Uint8Array;
+  /**
+   * Emulates a link (e.g. LAN or WAN from cost.ts): in each direction frames are serialised one after another at
+   * `bitsPerSecond` and arrive `rttMs / 2` after their last bit left. Without it, delivery is immediate.
+   */
+  link?: Pick<Link, "bitsPerSecond" | "rttMs">;
 }
 
 /**
@@ -51,18 +57,63 @@ class PairLog {
   readonly meters: PairMeter[] = [new PairMeter()];
 }
 
+/** Frames on an emulated link, in order of arrival time (which is also send order). */
+class LinkQueue {
+  private readonly frames: Uint8Array[] = [];
+  private readonly arrivals: number[] = [];
+  private head = 0;
+  private free = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly link: NonNullable<MemoryPairOptions["link"]>,
+    private readonly deliver: (frame: Uint8Array) => boolean,
+  ) {}
+
+  push(frame: Uint8Array): void {
+    const now = performance.now();
+    this.free = Math.max(now, this.free) + (frame.length * 8 * 1000) / this.link.bitsPerSecond;
+    this.frames.push(frame);
+    this.arrivals.push(this.free + this.link.rttMs / 2);
+    if (this.timer === undefined) this.arm(now);
+  }
+
+  private arm(now: number): void {
+    this.timer = setTimeout(this.onTimer, Math.max(0, this.arrivals[this.head] - now));
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    // Timers may fire up to a millisecond early; a frame due within 0.5 ms is delivered now.
+    while (this.head < this.frames.length && this.arrivals[this.head] <= now + 0.5) {
+      const f = this.frames[this.head++];
+      if (!this.deliver(f)) this.head = this.frames.length;
+    }
+    if (this.head === this.frames.length || this.head >= 1024) {
+      this.frames.splice(0, this.head);
+      this.arrivals.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.frames.length > 0) this.arm(now);
+  };
+}
+
 class MemoryChannel extends BaseChannel {
   peer!: MemoryChannel;
   private outbox: Uint8Array[] = [];
   private scheduled = false;
+  private readonly wire: LinkQueue | undefined;
 
   constructor(
     readonly end: Role,
     readonly log: PairLog,
     private readonly tamper: MemoryPairOptions["tamper"],
+    link: MemoryPairOptions["link"],
     opts: ChannelOptions,
   ) {
     super(opts);
+    this.wire = link && new LinkQueue(link, this.deliver);
   }
 
   protected transmit(frame: Uint8Array): void {
@@ -82,27 +133,36 @@ class MemoryChannel extends BaseChannel {
     this.scheduled = false;
     const frames = this.outbox;
     this.outbox = [];
+    if (this.wire !== undefined) for (const f of frames) this.wire.push(f);
+    else for (const f of frames) if (!this.deliver(f)) return;
+  };
+
+  /** Hands one frame to the peer; false if it could not be decoded (the peer has failed). */
+  private readonly deliver = (f: Uint8Array): boolean => {
     const peer = this.peer;
-    for (const f of frames) {
-      let frame;
-      try {
-        frame = decodeFrame(this.tamper ? this.tamper(f, this.end) : f, peer.maxFrameBytes);
-      } catch (err) {
-        peer.transportFailed(err as Error, true);
-        return;
-      }
-      peer.receive(frame);
+    let frame;
+    try {
+      frame = decodeFrame(this.tamper ? this.tamper(f, this.end) : f, peer.maxFrameBytes);
+    } catch (err) {
+      peer.transportFailed(err as Error, true);
+      return false;
     }
+    peer.receive(frame);
+    return true;
   };
 }
 
 /** Two connected channel ends in this process: [server end, client end]. */
 export function memoryPair(opts: MemoryPairOptions = {}): [Channel, Channel] {
-  const { tamper, ...channelOpts } = opts;
+  const { tamper, link, ...channelOpts } = opts;
   if (tamper !== undefined && typeof tamper !== "function") throw new TypeError("memoryPair: tamper must be a function");
+  if (link !== undefined) {
+    if (!(link.bitsPerSecond > 0) || !Number.isFinite(link.bitsPerSecond)) throw new RangeError(`memoryPair: link.bitsPerSecond must be a positive number, got ${link.bitsPerSecond}`);
+    if (!(link.rttMs >= 0) || !Number.isFinite(link.rttMs)) throw new RangeError(`memoryPair: link.rttMs must be a finite number ≥ 0, got ${link.rttMs}`);
+  }
   const log = new PairLog();
-  const server = new MemoryChannel("server", log, tamper, channelOpts);
-  const client = new MemoryChannel("client", log, tamper, channelOpts);
+  const server = new MemoryChannel("server", log, tamper, link, channelOpts);
+  const client = new MemoryChannel("client", log, tamper, link, channelOpts);
   server.peer = client;
   client.peer = server;
   return [server, client];
