@@ -87,10 +87,10 @@ function orShares(bits: Uint8Array, ab: BigUint64Array): BigUint64Array {
   return ab;
 }
 
-/** Lanes of 0/1 from packed bits, times `sign`. */
-function bitLanes(bits: Uint8Array, n: number, sign: bigint): BigUint64Array {
+/** Lanes of 0/1 from packed bits. */
+function bitLanes(bits: Uint8Array, n: number): BigUint64Array {
   const out = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) if (getBit(bits, i)) out[i] = sign;
+  for (let i = 0; i < n; i++) if (getBit(bits, i)) out[i] = 1n;
   return out;
 }
 
@@ -104,7 +104,7 @@ async function truncateKnown(p: Party, x: BigUint64Array, s: number, ring: Ring,
   const top = bitOf(x, l - 1);
   const abShare = async (): Promise<BigUint64Array> => {
     if (p.isServer) return p.ot.cotRecv(top, n, s);
-    const x0 = await p.ot.cotSend(bitLanes(top, n, 1n), s);
+    const x0 = await p.ot.cotSend(bitLanes(top, n), s);
     return negate(x0);
   };
   const [c, ab] = await Promise.all([b2a(p, low, n, ring), abShare()]);
