@@ -10,53 +10,65 @@ const CHUNK_BLOCKS = 1024; // 16 KiB per AES call, the rate stack.md measured as
 let aes: Promise<Aes> | undefined;
 
 /**
- * Lanes j < w of G(key_i) mod 2^bits for the `count` keys in `keys` (16 bytes each), as count × w lanes.
+ * Lanes j < w of G(key_i) mod 2^bits for the `count` keys in `keys` (16 bytes each), as count × w lanes, written to
+ * `out` (at least count × w lanes) when given.
  */
-export async function expandKeys(keys: Uint8Array, count: number, w: number, bits: number): Promise<BigUint64Array> {
+export async function expandKeys(keys: Uint8Array, count: number, w: number, bits: number, out?: BigUint64Array): Promise<BigUint64Array> {
   if (keys.length !== count * 16) throw new RangeError(`expandKeys: keys must hold ${count} keys of 16 bytes, got ${keys.length} bytes`);
   if (!Number.isInteger(w) || w < 1) throw new RangeError(`expandKeys: w must be a positive integer, got ${w}`);
+  if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new RangeError(`expandKeys: bits must be an integer in [1, 64], got ${bits}`);
+  if (out && out.length < count * w) throw new RangeError(`expandKeys: out must hold ${count * w} lanes, got ${out.length}`);
   const h = await (aes ??= createAes(EXPAND_KEY));
+  const lanes = out ? out.subarray(0, count * w) : new BigUint64Array(count * w);
+  expand(h, new Uint32Array(keys.slice().buffer), count, w, lanes);
+  reduceLanes(lanes, bits);
+  return lanes;
+}
+
+/** Whole keys per AES call (at least one), so each key's lanes come out contiguous and copy as one block. */
+function expand(h: Aes, key32: Uint32Array, count: number, w: number, out: BigUint64Array): void {
   const perKey = Math.ceil(w / 2);
-  const out = new BigUint64Array(count * w);
-  const out32 = new Uint32Array(out.buffer);
-  // Lanes are reduced on 32-bit halves: the low word whole (bits ≥ 32) or masked, the high word masked.
-  const loMask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
-  const hiMask = bits >= 64 ? 0xffffffff : bits > 32 ? 2 ** (bits - 32) - 1 : 0;
-  const src = new Uint8Array(CHUNK_BLOCKS * 16);
+  const keysPerCall = Math.max(1, Math.floor(CHUNK_BLOCKS / perKey));
+  const blocks = keysPerCall * perKey;
+  const src = new Uint8Array(blocks * 16);
   const src32 = new Uint32Array(src.buffer);
-  const dst = new Uint8Array(CHUNK_BLOCKS * 16);
+  const dst = new Uint8Array(blocks * 16);
   const dst32 = new Uint32Array(dst.buffer);
-  const key32 = new Uint32Array(keys.slice().buffer);
-  const total = count * perKey;
-  let k = 0; // key of the next block
-  let j = 0; // its counter within the key
-  for (let block = 0; block < total; ) {
-    const nb = Math.min(CHUNK_BLOCKS, total - block);
-    for (let b = 0, kk = k, jj = j; b < nb; b++) {
-      src32[4 * b] = key32[4 * kk] ^ jj;
-      src32[4 * b + 1] = key32[4 * kk + 1];
-      src32[4 * b + 2] = key32[4 * kk + 2];
-      src32[4 * b + 3] = key32[4 * kk + 3];
-      if (++jj === perKey) {
-        jj = 0;
-        kk++;
+  // Copies go through 32-bit views: V8 copies those with memmove, BigUint64Array sources element by element.
+  const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length * 2);
+  for (let k0 = 0; k0 < count; k0 += keysPerCall) {
+    const nk = Math.min(keysPerCall, count - k0);
+    for (let i = 0; i < nk; i++) {
+      const k = 4 * (k0 + i);
+      const a = key32[k];
+      const b = key32[k + 1];
+      const c = key32[k + 2];
+      const d = key32[k + 3];
+      for (let j = 0, o = 4 * i * perKey; j < perKey; j++, o += 4) {
+        src32[o] = a ^ j;
+        src32[o + 1] = b;
+        src32[o + 2] = c;
+        src32[o + 3] = d;
       }
     }
-    h.hashBlocks(src.subarray(0, nb * 16), dst.subarray(0, nb * 16));
-    for (let b = 0; b < nb; b++) {
-      const lane = k * w + 2 * j; // first of the block's two lanes
-      out32[2 * lane] = dst32[4 * b] & loMask;
-      out32[2 * lane + 1] = dst32[4 * b + 1] & hiMask;
-      if (2 * j + 1 < w) {
-        out32[2 * lane + 2] = dst32[4 * b + 2] & loMask;
-        out32[2 * lane + 3] = dst32[4 * b + 3] & hiMask;
-      }
-      if (++j === perKey) {
-        j = 0;
-        k++;
-      }
-    }
-    block += nb;
+    const len = nk * perKey * 16;
+    h.hashBlocks(src.subarray(0, len), dst.subarray(0, len));
+    for (let i = 0; i < nk; i++) out32.set(dst32.subarray(4 * i * perKey, 4 * i * perKey + 2 * w), 2 * (k0 + i) * w);
   }
-  return out;
+}
+
+/** Reduces every lane mod 2^bits, working on the 32-bit halves. */
+function reduceLanes(out: BigUint64Array, bits: number): void {
+  if (bits === 64) return;
+  const words = new Uint32Array(out.buffer, out.byteOffset, out.length * 2);
+  if (bits > 32) {
+    const hi = 2 ** (bits - 32) - 1;
+    for (let i = 1; i < words.length; i += 2) words[i] &= hi;
+    return;
+  }
+  const lo = bits === 32 ? -1 : 2 ** bits - 1;
+  for (let i = 0; i < words.length; i += 2) {
+    words[i] &= lo;
+    words[i + 1] = 0;
+  }
 }

@@ -16,6 +16,8 @@ import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
 import { expandKeys } from "./expand.js";
 import { routePermutation, uniformPermutation, waksmanNetwork, type Network } from "./waksman.js";
 
+const CHUNK = 64; // switches per chunk (a multiple of 8)
+
 /** Correlations for one Permute+Share on n rows; usable once. */
 export interface PermutationSetup {
   readonly n: number;
@@ -65,29 +67,48 @@ export async function permuteShares(p: Party, setup: PermutationSetup, rows: Big
   const switches = net.a.length;
   const out = rows.slice();
   if (!switches) return out;
+  const l = ring.bits;
+  const mask = ring.mask;
+  // Switches go in chunks, so no S(n)-row intermediate is ever allocated; a chunk is a multiple of 8 switches,
+  // so each chunk's corrections start on a byte of the packed message.
+  const g = new BigUint64Array(CHUNK * w);
+  const e = new BigUint64Array(CHUNK * w);
+  const chunkBytes = (from: number) => (from * w * l) / 8;
   return p.scope("permute", async () => {
     if (p.role === setup.permuter) {
-      const g = await expandKeys(setup.keys, switches, w, ring.bits);
       const bytes = await p.ch.recv("prune.permute");
-      const want = lanesBytes(switches * w, ring.bits);
+      const want = lanesBytes(switches * w, l);
       if (bytes.length !== want) throw new ProtocolError(`prune.permute: expected ${want} bytes of switch corrections, got ${bytes.length}`);
-      const e = unpackLanes(bytes, switches * w, ring.bits, new BigUint64Array(switches * w));
-      applyAsPermuter(net, out, g, e, setup.bits!, w, ring.mask);
+      for (let s0 = 0; s0 < switches; s0 += CHUNK) {
+        const cn = Math.min(CHUNK, switches - s0);
+        await expandKeys(setup.keys.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, g);
+        unpackLanes(bytes.subarray(chunkBytes(s0)), cn * w, l, e);
+        applyAsPermuter(net, s0, cn, out, g, e, setup.bits!, w, mask);
+      }
       return out;
     }
-    const [g0, g1] = await Promise.all([expandKeys(setup.keys, switches, w, ring.bits), expandKeys(setup.keys1!, switches, w, ring.bits)]);
-    const e = applyAsHelper(net, out, g0, g1, w, ring.mask);
-    p.ch.send("prune.permute", packLanes(e, e.length, ring.bits));
+    const g1 = new BigUint64Array(CHUNK * w);
+    const msg = new Uint8Array(lanesBytes(switches * w, l));
+    for (let s0 = 0; s0 < switches; s0 += CHUNK) {
+      const cn = Math.min(CHUNK, switches - s0);
+      await expandKeys(setup.keys.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, g);
+      await expandKeys(setup.keys1!.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, g1);
+      applyAsHelper(net, s0, cn, out, g, g1, e, w, mask);
+      msg.set(packLanes(e, cn * w, l), chunkBytes(s0));
+    }
+    p.ch.send("prune.permute", msg);
     return out;
   });
 }
 
-/** Helper side: corrections e = G(k0) − G(k1) + (y − x), and its shares x −= G(k0), y += G(k0), switch by switch. */
-function applyAsHelper(net: Network, y: BigUint64Array, g0: BigUint64Array, g1: BigUint64Array, w: number, mask: bigint): BigUint64Array {
-  const e = new BigUint64Array(g0.length);
-  for (let s = 0; s < net.a.length; s++) {
-    const i = net.a[s] * w;
-    const j = net.b[s] * w;
+/**
+ * Helper side for switches s0..s0+cn−1: corrections e = G(k0) − G(k1) + (y − x), and its shares x −= G(k0),
+ * y += G(k0), switch by switch.
+ */
+function applyAsHelper(net: Network, s0: number, cn: number, y: BigUint64Array, g0: BigUint64Array, g1: BigUint64Array, e: BigUint64Array, w: number, mask: bigint): void {
+  for (let s = 0; s < cn; s++) {
+    const i = net.a[s0 + s] * w;
+    const j = net.b[s0 + s] * w;
     const o = s * w;
     for (let t = 0; t < w; t++) {
       const xs = y[i + t];
@@ -98,16 +119,15 @@ function applyAsHelper(net: Network, y: BigUint64Array, g0: BigUint64Array, g1: 
       y[j + t] = (ys + k0) & mask;
     }
   }
-  return e;
 }
 
-/** Permuter side: t = G(k_c) + c·e = G(k0) + c·v; x' = x + c(y − x) + t, y' = y − c(y − x) − t. */
-function applyAsPermuter(net: Network, x: BigUint64Array, g: BigUint64Array, e: BigUint64Array, bits: Uint8Array, w: number, mask: bigint): void {
-  for (let s = 0; s < net.a.length; s++) {
-    const i = net.a[s] * w;
-    const j = net.b[s] * w;
+/** Permuter side for switches s0..s0+cn−1: t = G(k_c) + c·e = G(k0) + c·v; x' = x + c(y − x) + t, y' = y − c(y − x) − t. */
+function applyAsPermuter(net: Network, s0: number, cn: number, x: BigUint64Array, g: BigUint64Array, e: BigUint64Array, bits: Uint8Array, w: number, mask: bigint): void {
+  for (let s = 0; s < cn; s++) {
+    const i = net.a[s0 + s] * w;
+    const j = net.b[s0 + s] * w;
     const o = s * w;
-    const c = bits[s];
+    const c = bits[s0 + s];
     for (let t = 0; t < w; t++) {
       const xs = x[i + t];
       const ys = x[j + t];
