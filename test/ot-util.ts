@@ -1,5 +1,6 @@
 // Two OT packs over one in-memory pair, seeded, with the receiving side's transcript recorded.
 import { Prg } from "../src/core/prg.js";
+import type { AesBackend } from "../src/core/aes.js";
 import type { Channel } from "../src/net/channel.js";
 import { memoryPair, measurePair, type PairTraffic } from "../src/net/memory.js";
 import { OtPack } from "../src/ot/index.js";
@@ -43,10 +44,10 @@ export interface Packs {
 }
 
 /** Two packs after setup; fixed seeds make both parties' randomness (base OTs included) reproducible. */
-export async function makePacks(seeds: [number, number] = [11, 22], timeoutMs?: number): Promise<Packs> {
+export async function makePacks(seeds: [number, number] = [11, 22], timeoutMs?: number, backend?: AesBackend): Promise<Packs> {
   const [a, b] = memoryPair(timeoutMs === undefined ? {} : { timeoutMs });
   const clientLog: Frame[] = [];
-  const seed = (s: number) => Prg.fromSeed(new Uint8Array(16).fill(s));
+  const seed = (s: number) => Prg.fromSeed(new Uint8Array(16).fill(s), { backend });
   const server = new OtPack(a, await seed(seeds[0]), "server");
   const client = new OtPack(recording(b, clientLog), await seed(seeds[1]), "client");
   await Promise.all([server.setup(), client.setup()]);

@@ -135,6 +135,33 @@ describe("random OT", () => {
   });
 });
 
+describe("the WebAssembly backend (browsers)", () => {
+  it("gives the same results as node:crypto for every flavour", async () => {
+    const w = await makePacks([71, 72], undefined, "wasm");
+    const nd = await makePacks([71, 72], undefined, "node");
+    const n = 700;
+    const l = 37;
+    const delta = await values(n, l, 73);
+    const choices = await seededBytes(cdiv8(n), 74);
+    const digits = (await seededBytes(n, 75)).map((c) => c & 15);
+    const table = await values(16 * n, 2, 76);
+    const outs = [];
+    for (const q of [w, nd]) {
+      const [x0, got] = await Promise.all([q.server.cotSend(delta, l), q.client.cotRecv(choices, n, l)]);
+      const [, ot] = await Promise.all([q.client.otSend(delta, x0, l), q.server.otRecv(choices, n, l)]);
+      const [, otn] = await Promise.all([q.server.otNSend(table, 16, 2), q.client.otNRecv(digits, 16, 2)]);
+      const [rot, rotGot] = await Promise.all([q.client.rotSend(n), q.server.rotRecv(choices, n)]);
+      for (let i = 0; i < n; i++) {
+        expect(got[i]).toBe((x0[i] + (getBit(choices, i) ? delta[i] : 0n)) % big(l));
+        expect(ot[i]).toBe(getBit(choices, i) ? x0[i] : delta[i]);
+        expect(otn[i]).toBe(table[16 * i + digits[i]]);
+      }
+      outs.push([x0, got, rot.m0, rot.m1, rotGot].map((a) => Array.from(a)));
+    }
+    expect(outs[0]).toEqual(outs[1]);
+  }, 30_000);
+});
+
 describe("what the receiver learns", () => {
   // Two pairs with the same seeds run the same calls; only the messages the receiver did not choose differ.
   it("its outputs and sent frames do not depend on unchosen messages, which hide under uniform pads", async () => {

@@ -100,7 +100,8 @@ export class OtPack {
   /** Base OTs for both directions (and for 1-of-N). Both parties call it at the same point. */
   async setup(): Promise<void> {
     if (this.aes) throw new Error("OtPack.setup: already set up");
-    const aes = await fixedKeyAes();
+    // The hash runs on the backend of the party's PRG, so a pack is all node:crypto or all WASM.
+    const aes = await fixedKeyAes(this.prg.backend);
     // 128 Chou–Orlandi OTs each way, in the same two flights: this party's extension receiver is their sender.
     const base = new BaseOtSender(this.prg, IKNP_WIDTH);
     this.ch.send("ot.base.A", base.message);
