@@ -8,7 +8,7 @@
 // exactly width·n bits. The seeded PRGs run on, so no pad is ever used twice.
 import type { Prg } from "../core/prg.js";
 import { transpose128 } from "../core/transpose.js";
-import { KernelScratch, Scratch, words } from "./scratch.js";
+import { KernelScratch, xorKernel } from "./scratch.js";
 
 /** OTs per column block of the transposition. */
 export const BLOCK_BITS = 128;
@@ -23,7 +23,7 @@ export class ExtensionReceiver {
   readonly width: number;
   private readonly matrix = new KernelScratch();
   private readonly out = new KernelScratch();
-  private readonly pad = new Scratch();
+  private readonly pad = new KernelScratch();
 
   /** g0[j], g1[j]: PRGs seeded with both keys of base OT j. */
   constructor(
@@ -36,30 +36,33 @@ export class ExtensionReceiver {
     this.width = g0.length;
   }
 
+  /** Reserves the kernel memory of a batch of m OTs; callers holding kernel views call it before taking them. */
+  reserve(m: number): void {
+    reserveBatch(this.matrix, this.out, this.width, m);
+    this.pad.reserve(m >>> 3);
+  }
+
   /**
-   * One batch of m OTs carrying n ≤ m real ones. `column(j)` is d_j, m/8 bytes. Writes u (width rows of n bits)
-   * into `wire` from byte `at` and returns the transposed t: width/128 arrays of m rows of 16 bytes.
+   * One batch of m OTs carrying n ≤ m real ones. `column(j)` is d_j, m/8 bytes in kernel memory. Writes u (width
+   * rows of n bits) into `wire` from byte `at` and returns the transposed t: width/128 arrays of m rows of 16 bytes.
    */
-  expand(m: number, n: number, column: (j: number) => Uint32Array, wire: Uint8Array, at: number): Uint8Array[] {
+  expand(m: number, n: number, column: (j: number) => Uint8Array, wire: Uint8Array, at: number): Uint8Array[] {
     const rowBytes = m >>> 3;
-    this.out.reserve(this.width * rowBytes);
-    this.matrix.reserve(this.width * rowBytes);
+    this.reserve(m);
     const mat = this.matrix.view(this.width * rowBytes);
-    // A full batch writes u_j straight into the wire; a partial one packs its rows through `pad`.
-    const direct = n === m && ((wire.byteOffset + at) & 3) === 0;
-    const scratch = this.pad.get(rowBytes);
+    const pad = this.pad.view(rowBytes);
+    // A full batch's rows are whole bytes; a partial one packs its rows at bit offsets.
+    const full = n === m;
     for (let j = 0; j < this.width; j++) {
       const row = mat.subarray(j * rowBytes, (j + 1) * rowBytes);
-      const pad = direct ? wire.subarray(at + j * rowBytes, at + (j + 1) * rowBytes) : scratch;
       this.g0[j].fill(row);
       this.g1[j].fill(pad);
-      const p = words(pad);
-      const t = words(row);
-      const d = column(j);
-      for (let w = 0; w < p.length; w++) p[w] ^= t[w] ^ d[w];
-      if (!direct) writeBits(wire, 8 * at + j * n, pad, n);
+      xorKernel(pad, pad, row);
+      xorKernel(pad, pad, column(j));
+      if (full) wire.set(pad, at + j * rowBytes);
+      else writeBits(wire, 8 * at + j * n, pad, n);
     }
-    return transposeBlocks(this.matrix.view(this.width * rowBytes), this.out.view(this.width * rowBytes), this.width, m);
+    return transposeBlocks(mat, this.out.view(this.width * rowBytes), this.width, m);
   }
 }
 
@@ -68,7 +71,7 @@ export class ExtensionSender {
   readonly width: number;
   private readonly matrix = new KernelScratch();
   private readonly out = new KernelScratch();
-  private readonly row = new Scratch();
+  private readonly row = new KernelScratch();
 
   /** s: width/8 bytes, bit j = s_j; g[j] is seeded with k^{s_j}_j. */
   constructor(
@@ -81,28 +84,36 @@ export class ExtensionSender {
     this.width = g.length;
   }
 
+  /** Reserves the kernel memory of a batch of m OTs; callers holding kernel views call it before taking them. */
+  reserve(m: number): void {
+    reserveBatch(this.matrix, this.out, this.width, m);
+    this.row.reserve(m >>> 3);
+  }
+
   /** The sender's side of `expand`: reads u from `wire` at `at`, returns the transposed q blocks. */
   expand(m: number, n: number, wire: Uint8Array, at: number): Uint8Array[] {
     const rowBytes = m >>> 3;
-    this.out.reserve(this.width * rowBytes);
-    this.matrix.reserve(this.width * rowBytes);
+    this.reserve(m);
     const mat = this.matrix.view(this.width * rowBytes);
-    // A full batch reads u_j in place from the wire; a partial one unpacks it into `u`.
-    const direct = n === m && ((wire.byteOffset + at) & 3) === 0;
-    const u = this.row.get(rowBytes);
+    const u = this.row.view(rowBytes);
     u.fill(0);
+    const full = n === m;
     for (let j = 0; j < this.width; j++) {
       const row = mat.subarray(j * rowBytes, (j + 1) * rowBytes);
       this.g[j].fill(row);
       if ((this.s[j >>> 3] >>> (j & 7)) & 1) {
-        if (!direct) readBits(wire, 8 * at + j * n, u, n);
-        const uw = words(direct ? wire.subarray(at + j * rowBytes, at + (j + 1) * rowBytes) : u);
-        const q = words(row);
-        for (let w = 0; w < uw.length; w++) q[w] ^= uw[w];
+        if (full) u.set(wire.subarray(at + j * rowBytes, at + (j + 1) * rowBytes));
+        else readBits(wire, 8 * at + j * n, u, n);
+        xorKernel(row, row, u);
       }
     }
-    return transposeBlocks(this.matrix.view(this.width * rowBytes), this.out.view(this.width * rowBytes), this.width, m);
+    return transposeBlocks(mat, this.out.view(this.width * rowBytes), this.width, m);
   }
+}
+
+function reserveBatch(matrix: KernelScratch, out: KernelScratch, width: number, m: number): void {
+  matrix.reserve(width * (m >>> 3));
+  out.reserve(width * (m >>> 3));
 }
 
 /**

@@ -11,12 +11,14 @@ import { BaseOtSender, baseOtReceive, KEY_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { fixedKeyAes, hashPairs } from "./crhash.js";
 import { lanesBytes, packLanes, unpackLanes } from "./lanes.js";
-import { KernelScratch, Scratch, words } from "./scratch.js";
+import { KernelScratch, Scratch, words, xorKernel } from "./scratch.js";
 
 const IKNP_WIDTH = 128;
 const KKOT_WIDTH = 256;
 /** OTs per IKNP batch: PRG rows of 8 KiB amortise the per-call cost of the cipher (measured: 2^12 → 2^16 cuts PRG time ≈6×). */
 const BATCH = 1 << 16;
+/** Bytes of s repeated, for xoring s into many rows per kernel call. */
+const S_REPEAT_BYTES = 16384;
 /** Hash inputs per 1-of-N batch (batch × N). */
 const KKOT_BLOCKS = 1 << 16;
 
@@ -83,8 +85,9 @@ export class OtPack {
   // Each batch reserves them before the extension step takes its views (growth would detach those).
   private readonly hashOut = new KernelScratch();
   private readonly hashIn = new KernelScratch();
-  private readonly choiceBatch = new Scratch();
-  private readonly columns = new Scratch();
+  private readonly choiceBatch = new KernelScratch();
+  private readonly columns = new KernelScratch();
+  private readonly sRepeated = new KernelScratch();
   private readonly wire = new Scratch();
   /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
   private readonly maskedCode = new Map<number, Uint32Array>();
@@ -111,6 +114,9 @@ export class OtPack {
     const { k0, k1 } = base.finish(await this.ch.recv("ot.base.B"));
     this.receiver = new ExtensionReceiver(seededPrgs(this.prg, k0), seededPrgs(this.prg, k1));
     this.sender = new ExtensionSender(s, seededPrgs(this.prg, chosen.keys));
+    this.sRepeated.reserve(S_REPEAT_BYTES);
+    const reps = this.sRepeated.view(S_REPEAT_BYTES);
+    for (let o = 0; o < S_REPEAT_BYTES; o += s.length) reps.set(s, o);
     this.aes = aes;
     // The 256 base OTs of each 1-of-N instance are random OTs of the IKNP instance running the same way.
     const sN = this.prg.bytes(KKOT_WIDTH / 8);
@@ -236,6 +242,7 @@ export class OtPack {
     for (let from = 0, at = 0; from < n; from += batch) {
       const count = Math.min(batch, n - from);
       const bytes = 16 * count * N;
+      sender.reserve(padded(count));
       this.hashIn.reserve(2 * bytes);
       this.hashOut.reserve(bytes);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
@@ -285,10 +292,12 @@ export class OtPack {
     for (let from = 0, at = 0; from < n; from += batch) {
       const count = Math.min(batch, n - from);
       const m = padded(count);
-      const cols = this.codeColumns(choices.subarray(from, from + count), m, k);
-      const colWords = m >>> 5;
+      receiver.reserve(m);
+      this.columns.reserve((m >>> 3) * (N + k));
       this.hashOut.reserve(16 * count);
-      const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colWords, ((j & (N - 1)) + 1) * colWords), wire, at);
+      const cols = this.codeColumns(choices.subarray(from, from + count), m, k);
+      const colBytes = m >>> 3;
+      const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colBytes, ((j & (N - 1)) + 1) * colBytes), wire, at);
       at += (KKOT_WIDTH / 8) * count;
       const h = words(this.hashOut.view(16 * count));
       hashPairs(aes, ta.subarray(0, 16 * count), tb, h);
@@ -353,13 +362,14 @@ export class OtPack {
     for (let from = 0, at = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
       const m = padded(count);
-      const r = this.choiceBatch.get(m >>> 3);
+      receiver.reserve(m);
+      this.choiceBatch.reserve(m >>> 3);
+      this.hashOut.reserve(16 * count);
+      const r = this.choiceBatch.view(m >>> 3);
       r.fill(0);
       r.set(choices.subarray(from >>> 3, (from + count + 7) >>> 3));
       if (count & 7) r[count >>> 3] &= (1 << (count & 7)) - 1;
-      const rw = words(r);
-      this.hashOut.reserve(16 * count);
-      const [t] = receiver.expand(m, count, () => rw, wire, at);
+      const [t] = receiver.expand(m, count, () => r, wire, at);
       at += (IKNP_WIDTH / 8) * count;
       use(t, from, count);
     }
@@ -373,6 +383,7 @@ export class OtPack {
     const wire = checkLength(await this.ch.recv(tag), (IKNP_WIDTH / 8) * n, tag);
     for (let from = 0, at = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
+      sender.reserve(padded(count));
       this.hashOut.reserve(16 * count);
       const [q] = sender.expand(padded(count), count, wire, at);
       at += (IKNP_WIDTH / 8) * count;
@@ -400,16 +411,12 @@ export class OtPack {
     }
   }
 
-  /** rows ^= s, row by row. */
+  /** rows ^= s, row by row, against a block of s repeated (filled at setup). rows lie in kernel memory. */
   private xorS(rows: Uint8Array): void {
-    const s = words(this.sender!.s);
-    const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    const r = words(rows);
-    for (let w = 0; w < r.length; w += 4) {
-      r[w] ^= s0;
-      r[w + 1] ^= s1;
-      r[w + 2] ^= s2;
-      r[w + 3] ^= s3;
+    const reps = this.sRepeated.view(S_REPEAT_BYTES);
+    for (let o = 0; o < rows.length; o += S_REPEAT_BYTES) {
+      const part = rows.subarray(o, o + S_REPEAT_BYTES);
+      xorKernel(part, part, reps.subarray(0, part.length));
     }
   }
 
@@ -432,10 +439,11 @@ export class OtPack {
    * The receiver's code columns: column v (m bits) has bit i = C(c_i)_v = parity(c_i & v). Columns j ≥ N repeat
    * column j mod N, as c_i < N. Built from the k bit planes of the choices by XOR.
    */
-  private codeColumns(choices: Uint8Array, m: number, k: number): Uint32Array {
+  private codeColumns(choices: Uint8Array, m: number, k: number): Uint8Array {
     const N = 1 << k;
     const cw = m >>> 5;
-    const cols = words(this.columns.get(4 * cw * (N + k)));
+    const bytes = this.columns.view(4 * cw * (N + k));
+    const cols = words(bytes);
     cols.fill(0);
     const planes = N * cw;
     for (let i = 0; i < choices.length; i++) {
@@ -449,7 +457,7 @@ export class OtPack {
       const dst = v * cw;
       for (let w = 0; w < cw; w++) cols[dst + w] = cols[rest + w] ^ cols[plane + w];
     }
-    return cols;
+    return bytes;
   }
 }
 

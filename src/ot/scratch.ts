@@ -34,6 +34,11 @@ export class KernelScratch {
   }
 }
 
+/** dst = a ⊕ b (equal lengths) by the SIMD kernel; all three must lie in kernel memory. */
+export function xorKernel(dst: Uint8Array, a: Uint8Array, b: Uint8Array): void {
+  wasm().k.xorBytes(dst.byteOffset, a.byteOffset, b.byteOffset, dst.length);
+}
+
 /** The u32 words of a 4-byte-aligned byte range. */
 export function words(a: Uint8Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
