@@ -9,6 +9,7 @@ import { FrameReader } from "./frame.js";
 // Frames up to this size are gathered into one buffer per write; larger ones are written as they are (no copy).
 const COALESCE_FRAME_BYTES = 16 * 1024;
 const COALESCE_BATCH_BYTES = 256 * 1024;
+const SHUTDOWN_GRACE_MS = 2_000;
 
 // A resolved promise's then() is a bare V8 microtask; Node's queueMicrotask adds an async resource per call.
 const resolved = Promise.resolve();
@@ -61,6 +62,8 @@ class TcpChannel extends BaseChannel {
   protected shutdown(): void {
     this.ending = true;
     if (!this.scheduled) this.socket.end();
+    // A peer that never ends its side would hold the connection (and the process) open.
+    setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS).unref();
   }
 
   private readonly flush = (): void => {
