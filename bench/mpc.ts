@@ -2,7 +2,7 @@
 // for l ∈ {32, 37, 64}. Bits per operation count both directions (frames included); rounds are flights of the
 // transcript (a change of direction opens one); ms is the median wall time of the timed runs (both parties on one
 // thread, so it is the sum of both parties' compute). SCI's figures (backends.md §4, one thread each) are beside ours.
-// Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R]
+// Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R (default 1; the median is reported)]
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { Party } from "../src/mpc/party.js";
@@ -97,7 +97,7 @@ function median(v: number[]): number {
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
   const n = arg("--n", 65536);
-  const runs = arg("--runs", 3);
+  const runs = arg("--runs", 1);
   const [a, b] = memoryPair();
   const [server, client] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
   const out: Record<string, Record<Op, Result>> = {};

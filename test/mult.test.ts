@@ -43,7 +43,7 @@ describe("mult", () => {
     });
   }
 
-  it("costs 2·l·(128 + (l + 1)/2) bits per product (plus framing) in two rounds", async () => {
+  it("costs 2·l·(128 + (l + 1)/2) bits per product (plus framing)", async () => {
     const ring = new Ring(37);
     const n = 2048;
     const { traffic } = await pair.measured((p) => mult(p, randomRing(n, ring), randomRing(n, ring), ring));
