@@ -62,8 +62,9 @@ class TcpChannel extends BaseChannel {
   protected shutdown(): void {
     this.ending = true;
     if (!this.scheduled) this.socket.end();
-    // A peer that never ends its side would hold the connection (and the process) open.
-    setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS).unref();
+    // A peer that never ends its side would hold the connection (and the process) open; once everything we
+    // wrote is flushed, it gets a grace period.
+    this.socket.once("finish", () => setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS).unref());
   }
 
   private readonly flush = (): void => {
