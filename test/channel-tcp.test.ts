@@ -210,6 +210,21 @@ describe("TCP faults from a raw peer", () => {
     await expect(connect("127.0.0.1", 70000)).rejects.toThrow(RangeError);
   });
 
+  it("a closed channel drops a peer that keeps its side open", async () => {
+    const listener = await listen(0);
+    const raw = net.connect({ port: listener.port, host: "127.0.0.1", allowHalfOpen: true });
+    const ch = await listener.accept();
+    listener.close();
+    const frames: Frame[] = [];
+    const reader = new FrameReader(1 << 20, (f) => frames.push(f));
+    raw.on("data", (b: Buffer) => reader.push(b));
+    const closed = new Promise<number>((r) => raw.on("close", () => r(performance.now())));
+    const t0 = performance.now();
+    ch.close();
+    expect((await closed) - t0).toBeGreaterThanOrEqual(1_900);
+    expect(frames.map((f) => f.kind)).toEqual([FrameKind.Close]);
+  }, 10_000);
+
   it("connect with retryMs waits for a listener that starts later", async () => {
     const probe = await listen(0);
     const port = probe.port;
