@@ -1,7 +1,10 @@
 // AES-128 encryption of many 16-byte blocks, with two interchangeable backends chosen at creation:
 // - "node": node:crypto's aes-128-ecb (AES-NI). One cipher object is reused and fed 64 KiB per update(): about the
 //   fastest size here (16 KiB calls are 15–25% slower, 1 MiB calls halve the rate, single blocks run ≈250× slower).
-// - "wasm": the T-table kernel of assembly/aes.ts, for browsers (≈15× slower than AES-NI).
+//   Every update() returns a freshly allocated buffer. Where glibc hands the freed buffers back to the OS (its
+//   default 128 KiB trim threshold), each call then page-faults on new memory and the rate falls to the WASM
+//   kernel's; a process started with MALLOC_TRIM_THRESHOLD_=268435456 keeps the AES-NI rate (≈10× here).
+// - "wasm": the T-table kernel of assembly/aes.ts, for browsers (≈15× slower than AES-NI without page faults).
 // node:crypto is loaded by dynamic import only where it exists, so this module also runs in browsers.
 //
 // The correlation-robust hash is Matyas–Meyer–Oseas with a fixed key: H(x) = π(x) ⊕ x where π = AES_k, as in SCI's
