@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   for (const [name, shape] of Object.entries(linears)) {
     log(`${name}: ${shape.n}×${shape.k}·${shape.k}×${shape.m} ...`);
     rows[name] = await runLinear(name, shape, pool);
+    log(`${name}: ${JSON.stringify(rows[name])}`);
     const x = randomRing(shape.n * shape.k);
     const w = randomWeights(shape.k * shape.m);
     const tp = performance.now();
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     plaintextMs += performance.now() - tp;
     refs.forEach((ref, h) => sameOpened([res.result[0][h], res.result[1][h]], ref, `${name} head ${h}`));
     rows[name] = { ms: res.ms, bytes: res.traffic.bytes, rounds: res.traffic.rounds };
+    log(`${name}: ${JSON.stringify(rows[name])}`);
   }
   log(`attnOut in this thread, for the worker speed-up ...`);
   const inline = await runLinear("attnOut (one thread)", linears.attnOut);

@@ -1,6 +1,8 @@
 // HE ciphertext × plaintext products between the parties: exact mod 2^l against a BigInt reference.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
+import { evaluateProduct } from "../src/he/evaluate.js";
+import { packColumns, swapRows } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
@@ -48,5 +50,42 @@ describe("heProducts", () => {
     );
     const got = s0.map((v, i) => (v + s1[i]) & ring.mask);
     expect(got).toEqual(reference(a, w, plan.n, plan.k, plan.m));
+  }, 60_000);
+
+  // Flooding adds 2^floodBits of noise at the top level, 2^(floodBits − 60) = 2^61 after the switch to two primes,
+  // where q'/(2t) ≈ 2^65: the computed noise must stay 40 bits below that, i.e. leave a budget of at least 44 bits.
+  // Full-norm plaintexts (not constant ones, whose polynomial is a constant) are the worst case.
+  it("leaves the 40-bit flooding gap at the weight and input limits", async () => {
+    const [hs, hc] = sessions;
+    const s = hs.ctx.seal;
+    const pc = hs.ctx.primes[0];
+    const { layout } = hs.plan(plan);
+    const a = new BigInt64Array(plan.n * plan.k).fill(-(1n << 36n));
+    const w = BigInt64Array.from(randomRing(plan.k * plan.m, new Ring(1)), (bit) => (bit ? -(1n << 15n) : (1n << 15n) - 1n));
+    const slots = packColumns(layout, a, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + pc.t : x));
+    const inputs = slots.flatMap((v) => [v, swapRows(v)]).map((v) => {
+      const pt = pc.encoder.encode(v) as ReturnType<typeof s.PlainText>;
+      const ser = hc.clientKeys.encryptors[0].encryptSymmetricSerializable(pt);
+      const bytes = ser.saveArray(s.ComprModeType.none);
+      ser.delete();
+      pt.delete();
+      return bytes;
+    });
+    const masks = Array.from({ length: layout.outCts }, () => new BigUint64Array(layout.slots));
+    const task = { prime: 0, layout, weights: w, inputs, masks };
+    const ct = s.CipherText();
+    try {
+      for (const [floodBits, check] of [
+        [1, (b: number) => expect(b).toBeGreaterThanOrEqual(44)],
+        [hs.serverPrimes[0].floodBits, (b: number) => expect(b).toBeGreaterThanOrEqual(2)],
+      ] as const) {
+        for (const out of evaluateProduct(s, { ...hs.serverPrimes[0], floodBits }, task)) {
+          ct.loadArray(pc.context, out);
+          check(hc.clientKeys.decryptors[0].invariantNoiseBudget(ct));
+        }
+      }
+    } finally {
+      ct.delete();
+    }
   }, 60_000);
 });

@@ -4,7 +4,7 @@
 import type { PrimeContext } from "./context.js";
 import { floodNoise } from "./flood.js";
 import { diagonal, type Layout } from "./layout.js";
-import type { CipherText, Encryptor, GaloisKeys, Seal } from "./seal.js";
+import type { Encryptor, GaloisKeys, Seal } from "./seal.js";
 
 /** What the server holds for one prime: the context, the client's Galois keys and an encryptor under its public key. */
 export interface ServerPrime {
@@ -23,7 +23,7 @@ export interface ProductTask {
   layout: Layout;
   /** W as K×M row-major signed integers (|w| < t/2). */
   weights: BigInt64Array;
-  /** The client's input ciphertexts for this prime (layout.inCts of them), as received. */
+  /** The client's input ciphertexts for this prime, as received: each packed input, then its row-swapped copy. */
   inputs: Uint8Array[];
   /** Per output ciphertext, the mask slot values (residues mod t). */
   masks: BigUint64Array[];
@@ -33,32 +33,19 @@ export interface ProductTask {
 export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Uint8Array[] {
   const { layout: l, weights: w } = task;
   const { context, encoder, evaluator: ev } = sp.pc;
-  if (task.inputs.length !== l.inCts) throw new RangeError(`product: expected ${l.inCts} input ciphertexts, got ${task.inputs.length}`);
+  if (task.inputs.length !== 2 * l.inCts) throw new RangeError(`product: expected ${2 * l.inCts} input ciphertexts, got ${task.inputs.length}`);
   if (task.masks.length !== l.outCts) throw new RangeError(`product: expected ${l.outCts} mask vectors, got ${task.masks.length}`);
   if (w.length !== l.k * l.m) throw new RangeError(`product: weights have ${w.length} entries, expected ${l.k}×${l.m}`);
   const owned: { delete(): void }[] = [];
   const keep = <T extends { delete(): void }>(o: T): T => (owned.push(o), o);
   try {
-    const parmsId = context.firstParmsId;
-    // Baby steps: every input turned by r1 blocks, with and without the row swap, in NTT form.
-    const baby: CipherText[][] = [];
-    for (let b = 0; b < l.inCts; b++) {
+    const parmsId = keep(context.firstParmsId);
+    const inputs = task.inputs.map((bytes) => {
       const ct = keep(s.CipherText());
-      ct.loadArray(context, task.inputs[b]);
-      const swapped = keep(s.CipherText());
-      ev.rotateColumns(ct, sp.galois, swapped);
-      const row: CipherText[] = [];
-      for (const src of [ct, swapped]) {
-        for (let r1 = 0; r1 < l.g1; r1++) {
-          const v = keep(s.CipherText());
-          if (r1 === 0) v.copy(src);
-          else ev.rotateRows(src, r1 * l.block, sp.galois, v);
-          ev.cipherTransformToNtt(v, v);
-          row.push(v);
-        }
-      }
-      baby.push(row);
-    }
+      ct.loadArray(context, bytes);
+      ev.cipherTransformToNtt(ct, ct);
+      return ct;
+    });
     const slots = new BigInt64Array(l.slots);
     const pt = keep(s.PlainText());
     const ptNtt = keep(s.PlainText());
@@ -69,29 +56,28 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
     const maskPt = keep(s.PlainText());
     const result: Uint8Array[] = [];
     for (let c = 0; c < l.outCts; c++) {
+      // Horner's rule over the diagonals: out = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by a block per step.
       let haveOut = false;
-      for (let r2 = 0; r2 < l.g2; r2++) {
+      for (let r = l.g - 1; r >= 0; r--) {
+        if (haveOut) ev.rotateRows(out, l.block, sp.galois, out);
         let haveAcc = false;
         for (let b = 0; b < l.inCts; b++) {
           for (let sw = 0; sw < 2; sw++) {
-            for (let r1 = 0; r1 < l.g1; r1++) {
-              if (!diagonal(l, w, c, b, sw, r1, r2, slots)) continue;
-              encoder.encode(slots, pt);
-              ev.plainTransformToNtt(pt, parmsId, ptNtt);
-              const v = baby[b][sw * l.g1 + r1];
-              if (haveAcc) {
-                ev.multiplyPlain(v, ptNtt, prod);
-                ev.add(acc, prod, acc);
-              } else {
-                ev.multiplyPlain(v, ptNtt, acc);
-                haveAcc = true;
-              }
+            if (!diagonal(l, w, c, b, sw, r, slots)) continue;
+            encoder.encode(slots, pt);
+            ev.plainTransformToNtt(pt, parmsId, ptNtt);
+            const v = inputs[2 * b + sw];
+            if (haveAcc) {
+              ev.multiplyPlain(v, ptNtt, prod);
+              ev.add(acc, prod, acc);
+            } else {
+              ev.multiplyPlain(v, ptNtt, acc);
+              haveAcc = true;
             }
           }
         }
         if (!haveAcc) continue;
         ev.cipherTransformFromNtt(acc, acc);
-        if (r2 > 0) ev.rotateRows(acc, r2 * l.g1 * l.block, sp.galois, acc);
         if (haveOut) ev.add(out, acc, out);
         else {
           out.copy(acc);

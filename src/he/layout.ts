@@ -1,10 +1,13 @@
-// Column packing of an n×K matrix into BFV slots and the baby-step/giant-step diagonal schedule for X·W.
+// Column packing of an n×K matrix into BFV slots and the diagonal schedule for X·W.
 //
-// SEAL's N slots form 2 rows of N/2; `rotateRows` turns both rows at once and `rotateColumns` swaps them. Each row is
-// cut into g = N/(2B) blocks of B = nextPow2(n) slots, and block p of row ρ of ciphertext b holds column
-// b·2g + ρ·g + p of the matrix (its n entries, then zeros). Output ciphertext c holds output columns c·2g + ρ·g + p
-// the same way, so the product needs no repacking. Term r = r2·g1 + r1 of the diagonal method uses the input turned by
-// r1 blocks (baby step, shared by all outputs) and the partial sum turned by r2·g1 blocks (giant step).
+// SEAL's N slots form 2 rows of N/2; `rotateRows` turns both rows at once. Each row is cut into g = N/(2B) blocks of
+// B = nextPow2(n) slots, and block p of row ρ of ciphertext b holds column b·2g + ρ·g + p (its n entries, then
+// zeros). Output ciphertext c holds output columns c·2g + ρ·g + p the same way, so the product needs no repacking.
+// The client sends each input ciphertext twice, as packed and with its two rows swapped, so that the server never
+// rotates a fresh ciphertext: a key switch there costs about 30 bits of noise budget (121 → 92 measured with the
+// 38-bit special prime), which would leave no room for 40-bit noise flooding. Diagonal r (r = 0..g−1) multiplies
+// both copies by plaintexts pre-turned by r blocks; the g partial sums are combined by Horner's rule with one
+// rotation by B slots each, so one Galois key serves every shape with the same n.
 
 export interface Layout {
   /** Slots per ciphertext (N). */
@@ -19,15 +22,7 @@ export interface Layout {
   /** Input and output ciphertexts. */
   inCts: number;
   outCts: number;
-  /** Baby steps g1 and giant steps g2 (g1·g2 = g). */
-  g1: number;
-  g2: number;
 }
-
-/** Measured single-thread costs (ms) at N = 8192 with 3 data primes: rotation, NTT of a ciphertext in and out. */
-const ROTATE_MS = 4.5;
-const NTT_IN_MS = 1.0;
-const NTT_OUT_MS = 1.4;
 
 function nextPow2(x: number): number {
   let p = 1;
@@ -35,7 +30,7 @@ function nextPow2(x: number): number {
   return p;
 }
 
-/** The packing of an n×K by K×M product; g1 is chosen to minimise rotation and NTT time. */
+/** The packing of an n×K by K×M product. */
 export function layoutFor(slots: number, n: number, k: number, m: number): Layout {
   for (const [name, v] of [["n", n], ["K", k], ["M", m]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`layout: ${name} must be a positive integer, got ${v}`);
@@ -43,23 +38,12 @@ export function layoutFor(slots: number, n: number, k: number, m: number): Layou
   if (n > slots / 2) throw new RangeError(`layout: n = ${n} rows exceed the ${slots / 2} slots of a ciphertext row`);
   const block = nextPow2(n);
   const g = slots / 2 / block;
-  const inCts = Math.ceil(k / (2 * g));
-  const outCts = Math.ceil(m / (2 * g));
-  let best = { g1: 1, cost: Infinity };
-  for (let g1 = 1; g1 <= g; g1 *= 2) {
-    const g2 = g / g1;
-    const cost = inCts * 2 * g1 * (ROTATE_MS + NTT_IN_MS) + outCts * g2 * (ROTATE_MS + NTT_OUT_MS);
-    if (cost < best.cost) best = { g1, cost };
-  }
-  return { slots, n, k, m, block, g, inCts, outCts, g1: best.g1, g2: g / best.g1 };
+  return { slots, n, k, m, block, g, inCts: Math.ceil(k / (2 * g)), outCts: Math.ceil(m / (2 * g)) };
 }
 
-/** Row rotations (in slots) the schedule uses; 0 stands for the row swap. */
+/** Row rotations (in slots) the schedule uses: one block, unless a row holds a single block. */
 export function rotationSteps(l: Layout): number[] {
-  const steps = new Set<number>([0]);
-  for (let r1 = 1; r1 < l.g1; r1++) steps.add(r1 * l.block);
-  for (let r2 = 1; r2 < l.g2; r2++) steps.add(r2 * l.g1 * l.block);
-  return [...steps].sort((a, b) => a - b);
+  return l.g > 1 ? [l.block] : [];
 }
 
 /** The ciphertext holding column `col` of a packed matrix and the slot of its row 0 (row i is at base + i). */
@@ -91,29 +75,29 @@ export function packColumns<T extends BigInt64Array | BigUint64Array>(
   return out;
 }
 
+/** The slot vector with its two rows exchanged (what SEAL's rotateColumns does to a ciphertext). */
+export function swapRows<T extends BigInt64Array | BigUint64Array>(v: T): T {
+  const half = v.length / 2;
+  const out = v.slice() as T;
+  out.set(v.subarray(half) as T, 0);
+  out.set(v.subarray(0, half) as T, half);
+  return out;
+}
+
 /**
- * The plaintext slots multiplying baby step (b, s, r1) in giant step r2 of output ciphertext c: at row ρ, block q it
- * holds W[k][j] for the input column k that block q of the turned input carries and the output column j that block q
- * reaches after the giant-step turn. Returns false (and leaves `out` zero) when every entry is zero.
+ * The plaintext slots of diagonal r for input ciphertext b (s = 1: its row-swapped copy) and output ciphertext c,
+ * pre-turned by r blocks: at row ρ, block q it holds W[k][j] for the input column k in that block and the output
+ * column j that block q reaches after r more turns. Returns false (leaving `out` zero) when every entry is zero.
  */
-export function diagonal(
-  l: Layout,
-  w: BigInt64Array,
-  c: number,
-  b: number,
-  s: number,
-  r1: number,
-  r2: number,
-  out: BigInt64Array,
-): boolean {
-  const { g, g1, block, k: kk, m: mm, n } = l;
+export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, s: number, r: number, out: BigInt64Array): boolean {
+  const { g, block, k: kk, m: mm, n } = l;
   const half = l.slots / 2;
   out.fill(0n);
   let any = false;
   for (let rho = 0; rho < 2; rho++) {
     for (let q = 0; q < g; q++) {
-      const k = b * 2 * g + (rho ^ s) * g + ((q + r1) % g);
-      const j = c * 2 * g + rho * g + ((((q - r2 * g1) % g) + g) % g);
+      const k = b * 2 * g + (rho ^ s) * g + q;
+      const j = c * 2 * g + rho * g + ((((q - r) % g) + g) % g);
       if (k >= kk || j >= mm) continue;
       const v = w[k * mm + j];
       if (v === 0n) continue;

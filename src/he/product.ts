@@ -11,7 +11,7 @@ import { ProtocolError } from "../net/errors.js";
 import { packChunks, unpackChunks } from "./chunks.js";
 import { Crt } from "./crt.js";
 import { evaluateProduct, type ProductTask } from "./evaluate.js";
-import { columnSlot, packColumns } from "./layout.js";
+import { columnSlot, packColumns, swapRows } from "./layout.js";
 import { errorText, type HePlan, type HeSession, type PlannedProduct } from "./session.js";
 
 /** One product of a batch: the client passes `a` (n×k ring shares), the server `w` (k×m signed integers). */
@@ -71,10 +71,12 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
         const pc = he.ctx.primes[pr];
         const t = pc.t;
         for (const v of packColumns(layout, signed, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + t : x))) {
-          pc.encoder.encode(v, pt);
-          const ser = keys.encryptors[pr].encryptSymmetricSerializable(pt);
-          chunks.push(ser.saveArray(none));
-          ser.delete();
+          for (const copy of [v, swapRows(v)]) {
+            pc.encoder.encode(copy, pt);
+            const ser = keys.encryptors[pr].encryptSymmetricSerializable(pt);
+            chunks.push(ser.saveArray(none));
+            ser.delete();
+          }
         }
       }
     });
@@ -155,15 +157,15 @@ async function serverSide(
     shares.push(share);
     masks.push(itemMasks);
   });
-  const expected = planned.reduce((n, pp) => n + pp.primes * pp.layout.inCts, 0);
+  const expected = planned.reduce((n, pp) => n + pp.primes * 2 * pp.layout.inCts, 0);
   const ins = unpackChunks(await p.ch.recv("he.product.in"), expected, "he.product.in");
   const tasks: ProductTask[] = [];
   let at = 0;
   items.forEach((it, idx) => {
     const pp = planned[idx];
     for (let pr = 0; pr < pp.primes; pr++) {
-      tasks.push({ prime: pr, layout: pp.layout, weights: it.w!, inputs: ins.slice(at, at + pp.layout.inCts), masks: masks[idx][pr] });
-      at += pp.layout.inCts;
+      tasks.push({ prime: pr, layout: pp.layout, weights: it.w!, inputs: ins.slice(at, at + 2 * pp.layout.inCts), masks: masks[idx][pr] });
+      at += 2 * pp.layout.inCts;
     }
   });
   const outs = await runner.run(tasks);
