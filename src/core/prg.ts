@@ -61,7 +61,7 @@ export class Prg {
     // The buffer is exhausted. Large requests take their whole blocks straight from the stream; the rest comes
     // through a fresh buffer.
     if (out.length - o >= BUFFER_BYTES) {
-      const direct = (out.length - o) & ~(BLOCK_BYTES - 1);
+      const direct = out.length - o - ((out.length - o) % BLOCK_BYTES);
       this.stream.next(out.subarray(o, o + direct));
       o += direct;
     }
