@@ -11,7 +11,7 @@ import { transpose128 } from "../core/transpose.js";
 import { KernelScratch, xorKernel } from "./scratch.js";
 
 /** OTs per column block of the transposition. */
-export const BLOCK_BITS = 128;
+const BLOCK_BITS = 128;
 
 /** Rounds n up to a multiple of 128. */
 export function padded(n: number): number {

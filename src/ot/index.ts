@@ -141,12 +141,12 @@ export class OtPack {
     const yw = u32(y);
     // x0 = H(q) and y = x0 + delta − H(q ⊕ s), mod 2^l on 32-bit halves (the borrow is ⌊low / 2^32⌋).
     await this.extendSend("ot.cot.u", n, (q, from, count) => {
-      const h0 = this.hashRows(q, count, false);
+      const h0 = words(this.hashRows(q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         x[k] = h0[4 * i] & lo;
         x[k + 1] = h0[4 * i + 1] & hi;
       }
-      const h1 = this.hashRows(q, count, true);
+      const h1 = words(this.hashRows(q, count, true));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         const low = x[k] + d[k] - h1[4 * i];
         yw[k] = low & lo;
@@ -162,7 +162,7 @@ export class OtPack {
     const [lo, hi] = checkL(l, "cotRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
-    this.extendRecv("ot.cot.u", choices, n, (t, from, count) => this.takeLow(this.hashRows(t, count, false), o, from, count));
+    this.extendRecv("ot.cot.u", choices, n, (t, from, count) => this.takeLow(words(this.hashRows(t, count, false)), o, from, count));
     if (n === 0) return out;
     await Promise.resolve();
     const y = u32(unpackLanes(checkLength(await this.ch.recv("ot.cot.y"), lanesBytes(n, l), "ot.cot.y"), n, l, new BigUint64Array(n)));
@@ -192,12 +192,12 @@ export class OtPack {
     const b = u32(m1);
     // e[2i] = m0 ⊕ H(q), e[2i + 1] = m1 ⊕ H(q ⊕ s); bits above l are dropped by the packing.
     await this.extendSend("ot.ot.u", n, (q, from, count) => {
-      const h0 = this.hashRows(q, count, false);
+      const h0 = words(this.hashRows(q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         ew[2 * k] = a[k] ^ h0[4 * i];
         ew[2 * k + 1] = a[k + 1] ^ h0[4 * i + 1];
       }
-      const h1 = this.hashRows(q, count, true);
+      const h1 = words(this.hashRows(q, count, true));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         ew[2 * k + 2] = b[k] ^ h1[4 * i];
         ew[2 * k + 3] = b[k + 1] ^ h1[4 * i + 1];
@@ -211,7 +211,7 @@ export class OtPack {
     const [lo, hi] = checkL(l, "otRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
-    this.extendRecv("ot.ot.u", choices, n, (t, from, count) => this.takeLow(this.hashRows(t, count, false), o, from, count));
+    this.extendRecv("ot.ot.u", choices, n, (t, from, count) => this.takeLow(words(this.hashRows(t, count, false)), o, from, count));
     if (n === 0) return out;
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.ot.e"), lanesBytes(2 * n, l), "ot.ot.e");
@@ -328,24 +328,21 @@ export class OtPack {
   }
 
   private async randomSend(n: number, tag: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
-    const aes = this.ready(this.aes, "rotSend");
+    this.ready(this.aes, "rotSend");
     const m0 = new Uint8Array(16 * n);
     const m1 = new Uint8Array(16 * n);
     await this.extendSend(tag, n, (q, from, count) => {
-      const rows = q.subarray(0, 16 * count);
-      aes.hashBlocks(rows, m0.subarray(16 * from, 16 * (from + count)));
-      this.xorS(rows);
-      aes.hashBlocks(rows, m1.subarray(16 * from, 16 * (from + count)));
+      // Hashing in kernel memory and copying out once beats hashing into the caller's arrays.
+      m0.set(this.hashRows(q, count, false), 16 * from);
+      m1.set(this.hashRows(q, count, true), 16 * from);
     });
     return { m0, m1 };
   }
 
   private randomRecv(choices: Uint8Array, n: number, tag: string): Uint8Array {
-    const aes = this.ready(this.aes, "rotRecv");
+    this.ready(this.aes, "rotRecv");
     const out = new Uint8Array(16 * n);
-    this.extendRecv(tag, choices, n, (t, from, count) => {
-      aes.hashBlocks(t.subarray(0, 16 * count), out.subarray(16 * from, 16 * (from + count)));
-    });
+    this.extendRecv(tag, choices, n, (t, from, count) => out.set(this.hashRows(t, count, false), 16 * from));
     return out;
   }
 
@@ -392,15 +389,13 @@ export class OtPack {
   }
 
   /**
-   * H of the first `count` rows of q (after q ^= s when `flip`), as words (4 per row). The result lives in scratch
+   * H of the first `count` rows of q (after q ^= s when `flip`), 16 bytes per row. The result lives in scratch
    * space: the next call overwrites it.
    */
-  private hashRows(q: Uint8Array, count: number, flip: boolean): Uint32Array {
+  private hashRows(q: Uint8Array, count: number, flip: boolean): Uint8Array {
     const rows = q.subarray(0, 16 * count);
     if (flip) this.xorS(rows);
-    const out = this.hashOut.view(16 * count);
-    this.aes!.hashBlocks(rows, out);
-    return words(out);
+    return this.aes!.hashBlocks(rows, this.hashOut.view(16 * count));
   }
 
   /** out lanes [from, from + count) = the low 64 bits of each hash (4 words per hash). */
