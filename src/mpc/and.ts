@@ -7,6 +7,7 @@
 // from the server), plus 4 bits per AND when the triple is used.
 import type { Party } from "./party.js";
 import { packedLength } from "./bits.js";
+import { ProtocolError } from "../net/errors.js";
 
 /** XOR shares of a ∧ b = c, bit-packed; bit i of each vector belongs to triple i. */
 export interface BitTriples {
@@ -151,7 +152,7 @@ export async function andWithTriples(p: Party, t: BitTriples, x: Uint8Array, y: 
   const mine = masked(t, x, y);
   p.ch.send("and.open", mine);
   const theirs = await p.ch.recv("and.open");
-  if (theirs.length !== 2 * len) throw new RangeError(`and.open: expected ${2 * len} bytes, got ${theirs.length}`);
+  if (theirs.length !== 2 * len) throw new ProtocolError(`and.open: expected ${2 * len} bytes from the peer, got ${theirs.length}`);
   return andShares(t, mine, theirs, p.isServer);
 }
 
