@@ -47,6 +47,14 @@ describe("drelu, msb and relu", { timeout: 30_000 }, () => {
     expect((traffic.bytes * 8) / n).toBeLessThanOrEqual(4368 * 1.005);
   });
 
+  it("returns empty shares for an empty batch", async () => {
+    const ring = new Ring(37);
+    const [s, c] = await pair.both((p) => drelu(p, new BigUint64Array(0), ring));
+    expect([s.length, c.length]).toEqual([0, 0]);
+    const r = await pair.both((p) => relu(p, new BigUint64Array(0), ring));
+    expect(r[0].length).toBe(0);
+  });
+
   it("rejects a one-bit ring and non-array inputs", async () => {
     await expect(drelu(pair.server, new BigUint64Array(1), new Ring(1))).rejects.toThrow(/at least 2 bits/);
     await expect(drelu(pair.server, [0n] as unknown as BigUint64Array, new Ring(8))).rejects.toThrow(TypeError);

@@ -48,6 +48,16 @@ describe("truncate", { timeout: 30_000 }, () => {
     expect(Array.from(got, (v) => ring.signed(v))).toEqual([-1n, -1n, 0n, -3n]);
   });
 
+  it("returns empty shares for an empty batch", async () => {
+    const ring = new Ring(37);
+    for (const sign of ["unknown", "nonneg", "neg"] as const) {
+      const [s] = await pair.both((p) => truncate(p, new BigUint64Array(0), 12, ring, { sign }));
+      expect(s.length).toBe(0);
+    }
+    const [r] = await pair.both((p) => truncateReduce(p, new BigUint64Array(0), 12, ring));
+    expect(r.x.length).toBe(0);
+  });
+
   it("returns the input for s = 0 and rejects bad shifts and hints", async () => {
     const ring = new Ring(16);
     const x = new BigUint64Array([1n, 2n]);
