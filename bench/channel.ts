@@ -1,9 +1,11 @@
 // Channel speed, side by side in one run: the in-memory pair, TCP loopback and the MessagePort channel (both ends on
-// this thread), and a bare MessageChannel as a reference for in-process delivery. Round trip = one 16-byte ping and its echo; throughput = a
+// this thread), the MessagePort channel to a worker thread (the stream is one-way: the worker drains it), and a
+// bare MessageChannel as a reference for in-process delivery. Round trip = one 16-byte ping and its echo; throughput = a
 // one-way stream of 1 MiB frames (a window of 4 in flight); small messages = a one-way burst of 16-byte frames
 // received in order.
 // Usage: node dist/bench/channel.js [--json] [--rounds R]
 import type { Channel } from "../src/net/channel.js";
+import { Worker, type TransferListItem } from "node:worker_threads";
 import { memoryPair } from "../src/net/memory.js";
 import { portChannel } from "../src/net/port.js";
 import { loopbackPair } from "../src/net/tcp.js";
@@ -89,8 +91,47 @@ async function suite(name: string, make: () => Promise<[Channel, Channel]>) {
   return { rtt, mbps, small };
 }
 
+/** The MessagePort channel with its peer in a worker thread, driven by commands (see channel-echo-worker.ts). */
+async function workerSuite() {
+  const worker = new Worker(new URL("./channel-echo-worker.js", import.meta.url));
+  const { port1, port2 } = new MessageChannel();
+  // The global (DOM-typed) MessagePort is the same object Node's worker_threads transfers.
+  worker.postMessage({ port: port2 }, [port2 as unknown as TransferListItem]);
+  const ch = portChannel(port1);
+  const cmd = (s: string) => ch.send("cmd", new TextEncoder().encode(s));
+  const ping = new Uint8Array(16);
+  const roundTrips = async (n: number) => {
+    cmd(`echo ${n}`);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      ch.send("ping", ping);
+      await ch.recv("pong");
+    }
+    return ((performance.now() - t0) * 1000) / n;
+  };
+  const stream = async (frames: number) => {
+    const payload = new Uint8Array(MiB).fill(7);
+    cmd(`drain ${frames}`);
+    const t0 = performance.now();
+    for (let i = 0; i < frames; i++) ch.send("bulk", payload);
+    await ch.recv("drained");
+    return (frames * MiB) / 1e6 / ((performance.now() - t0) / 1000);
+  };
+  console.error("MessagePort to a worker: warm-up");
+  await roundTrips(1000);
+  await stream(8);
+  const rtt = await roundTrips(rounds);
+  console.error(`MessagePort to a worker: round trip ${rtt.toFixed(2)} µs`);
+  const mbps = await stream(200);
+  console.error(`MessagePort to a worker: ${mbps.toFixed(0)} MB/s`);
+  cmd("stop");
+  await new Promise((r) => worker.once("exit", r));
+  return { rtt, mbps };
+}
+
 const mem = await suite("memoryPair", async () => memoryPair());
 const tcp = await suite("tcp loopback", () => loopbackPair());
+const worker = await workerSuite();
 const port = await suite("MessagePort channel", async () => {
   const { port1, port2 } = new MessageChannel();
   return [portChannel(port1), portChannel(port2)];
@@ -103,6 +144,7 @@ const table = [
   ["memoryPair", mem.rtt.toFixed(2), mem.mbps.toFixed(0), (mem.small / 1e6).toFixed(2)],
   ["tcp loopback", tcp.rtt.toFixed(2), tcp.mbps.toFixed(0), (tcp.small / 1e6).toFixed(2)],
   ["MessagePort channel", port.rtt.toFixed(2), port.mbps.toFixed(0), (port.small / 1e6).toFixed(2)],
+  ["MessagePort to a worker", worker.rtt.toFixed(2), worker.mbps.toFixed(0), ""],
   ["MessageChannel (bare)", mc.toFixed(2), "", ""],
 ];
 const widths = table[0].map((_, j) => Math.max(...table.map((r) => r[j].length)));
@@ -113,10 +155,12 @@ if (json)
       memoryRttUs: +mem.rtt.toFixed(3),
       tcpRttUs: +tcp.rtt.toFixed(3),
       portRttUs: +port.rtt.toFixed(3),
+      workerRttUs: +worker.rtt.toFixed(3),
       messageChannelRttUs: +mc.toFixed(3),
       memoryMBps: Math.round(mem.mbps),
       tcpMBps: Math.round(tcp.mbps),
       portMBps: Math.round(port.mbps),
+      workerMBps: Math.round(worker.mbps),
       memorySmallPerSec: Math.round(mem.small),
       tcpSmallPerSec: Math.round(tcp.small),
       portSmallPerSec: Math.round(port.small),
