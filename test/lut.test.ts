@@ -26,6 +26,19 @@ describe("lut", () => {
     });
   }
 
+  it("splits large batches into OT calls of at most 2^22 messages", { timeout: 20_000 }, async () => {
+    const out = new Ring(20);
+    const table = randomRing(256, out);
+    const idx = new Ring(8);
+    const x = randomRing((1 << 14) + 101, idx);
+    const [xs, xc] = share(x, idx);
+    const res = await pair.both((p) => lut(p, table, p.isServer ? xs : xc, 8, out));
+    const v = open(res, out);
+    let wrong = 0;
+    for (let i = 0; i < x.length; i++) if (v[i] !== table[Number(x[i])]) wrong++;
+    expect(wrong).toBe(0);
+  });
+
   it("uses only the low m bits of shares from a larger ring", async () => {
     const big = new Ring(37);
     const out = new Ring(32);

@@ -2,11 +2,13 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 
+const MAX_MESSAGES = 1 << 22;
+
 /**
  * Shares in `outRing` of table[x] for x = x_s + x_c mod 2^m, 1 ≤ m ≤ 8. The table (2^m entries) is read on the
  * server only; the client may pass an empty array. The server rotates the table by its share, masks every entry
  * with a fresh r and serves a 1-of-2^m OT chosen by the client's share; its output share is r.
- * Cost per lookup: 256 + 2^m·l bits, two rounds. Shares of x in a larger ring may be passed as they are: only their
+ * Cost per lookup: 256 + 2^m·l bits; two rounds per 2^22/2^m lookups. Shares of x in a larger ring may be passed as they are: only their
  * low m bits are used.
  */
 export async function lut(p: Party, table: BigUint64Array, x: BigUint64Array, m: number, outRing: Ring): Promise<BigUint64Array> {
@@ -19,13 +21,21 @@ export async function lut(p: Party, table: BigUint64Array, x: BigUint64Array, m:
   const n = x.length;
   const low = size - 1;
   return p.scope("lut", async () => {
-    if (n === 0) return new BigUint64Array(0);
-    if (p.isServer) {
-      const r = p.prg.u64(n, outRing.bits);
-      await p.ot.otNSend(maskedRotations(table, lowDigits(x, low), r, outRing.mask), size, outRing.bits);
-      return r;
+    const digits = lowDigits(x, low);
+    const out = new BigUint64Array(n);
+    // Lookups per OT call: bounds the server's n·2^m messages held at once (32 MiB).
+    const chunk = Math.max(1, Math.floor(MAX_MESSAGES / size));
+    for (let from = 0; from < n; from += chunk) {
+      const part = digits.subarray(from, from + chunk);
+      if (p.isServer) {
+        const r = p.prg.u64(part.length, outRing.bits);
+        await p.ot.otNSend(maskedRotations(table, part, r, outRing.mask), size, outRing.bits);
+        out.set(r, from);
+      } else {
+        out.set(await p.ot.otNRecv(part, size, outRing.bits), from);
+      }
     }
-    return p.ot.otNRecv(lowDigits(x, low), size, outRing.bits);
+    return out;
   });
 }
 
