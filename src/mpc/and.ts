@@ -6,7 +6,7 @@
 // c_S = a_S·b_S ⊕ r and c_C = a_C·b_C ⊕ message. Cost: 288 bits per two triples (256 from the client, 16·2
 // from the server), plus 4 bits per AND when the triple is used.
 import type { Party } from "./party.js";
-import { packedLength } from "./bits.js";
+import { getBit as bit, packedLength } from "./bits.js";
 import { ProtocolError } from "../net/errors.js";
 
 /** XOR shares of a ∧ b = c, bit-packed; bit i of each vector belongs to triple i. */
@@ -25,10 +25,6 @@ export const TRIPLE_BITS = 2;
 /** Number of 1-of-16 OTs that yield `m` triples. */
 export function tripleOts(m: number): number {
   return (m + 1) >>> 1;
-}
-
-function bit(v: Uint8Array, i: number): number {
-  return (v[i >>> 3] >>> (i & 7)) & 1;
 }
 
 /**
