@@ -8,7 +8,18 @@ import {
   TagMismatchError,
   TimeoutError,
 } from "./errors.js";
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameKind, framePayload, frameTag, frameTagIs, kindName, tagBytes, tagString, type Frame } from "./frame.js";
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FrameKind,
+  framePayload,
+  frameTag,
+  frameTagIs,
+  kindName,
+  tagBytes,
+  tagString,
+  type Frame,
+} from "./frame.js";
 
 export interface ChannelOptions {
   /** Default deadline of every receive, in milliseconds (default 60,000). */
@@ -96,7 +107,8 @@ class Queue<T> {
 }
 
 function checkTimeout(ms: unknown, field: string): number {
-  if (typeof ms !== "number" || !(ms > 0) || ms > 2_147_483_647) throw new RangeError(`${field} must be a positive number of ms up to 2^31-1, got ${String(ms)}`);
+  if (typeof ms !== "number" || !(ms > 0) || ms > 2_147_483_647)
+    throw new RangeError(`${field} must be a positive number of ms up to 2^31-1, got ${String(ms)}`);
   return ms;
 }
 
@@ -163,7 +175,8 @@ export abstract class BaseChannel implements Channel {
   }
 
   async scope<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (typeof name !== "string" || name === "" || name.includes("/")) throw new TypeError(`scope name must be a non-empty string without "/", got ${JSON.stringify(name)}`);
+    if (typeof name !== "string" || name === "" || name.includes("/"))
+      throw new TypeError(`scope name must be a non-empty string without "/", got ${JSON.stringify(name)}`);
     const parent = this.current;
     let node = parent.children.get(name);
     if (node === undefined) {
@@ -301,7 +314,10 @@ export abstract class BaseChannel implements Channel {
       const err =
         frame.kind === kind
           ? new TagMismatchError(tag, got, frame.seq)
-          : new FrameError("kind", `expected a ${kindName(kind)} frame "${tag}" but received a ${kindName(frame.kind)} frame "${got}" (frame seq ${frame.seq})`);
+          : new FrameError(
+              "kind",
+              `expected a ${kindName(kind)} frame "${tag}" but received a ${kindName(frame.kind)} frame "${got}" (frame seq ${frame.seq})`,
+            );
       this.fail(err, true);
       return err;
     }

@@ -145,11 +145,15 @@ function checkTagLength(tagLength: number, rest: number): void {
 
 /** Decodes one complete frame held in `f`, checking every field. */
 export function decodeFrame(f: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Frame {
-  if (f.length < FIXED_HEADER_BYTES) throw new FrameError("length", `truncated frame: ${f.length} bytes, the header alone needs ${FIXED_HEADER_BYTES}`);
+  if (f.length < FIXED_HEADER_BYTES)
+    throw new FrameError("length", `truncated frame: ${f.length} bytes, the header alone needs ${FIXED_HEADER_BYTES}`);
   const rest = u32(f, 0);
   checkLength(rest, maxFrameBytes);
   if (rest + 4 !== f.length)
-    throw new FrameError("length", `${rest + 4 > f.length ? "truncated" : "oversized"} frame: length field says ${rest + 4} bytes, got ${f.length}`);
+    throw new FrameError(
+      "length",
+      `${rest + 4 > f.length ? "truncated" : "oversized"} frame: length field says ${rest + 4} bytes, got ${f.length}`,
+    );
   const kind = checkKind(f[4]);
   const tagLength = f[9];
   checkTagLength(tagLength, rest);

@@ -157,8 +157,10 @@ export function memoryPair(opts: MemoryPairOptions = {}): [Channel, Channel] {
   const { tamper, link, ...channelOpts } = opts;
   if (tamper !== undefined && typeof tamper !== "function") throw new TypeError("memoryPair: tamper must be a function");
   if (link !== undefined) {
-    if (!(link.bitsPerSecond > 0) || !Number.isFinite(link.bitsPerSecond)) throw new RangeError(`memoryPair: link.bitsPerSecond must be a positive number, got ${link.bitsPerSecond}`);
-    if (!(link.rttMs >= 0) || !Number.isFinite(link.rttMs)) throw new RangeError(`memoryPair: link.rttMs must be a finite number ≥ 0, got ${link.rttMs}`);
+    if (!(link.bitsPerSecond > 0) || !Number.isFinite(link.bitsPerSecond))
+      throw new RangeError(`memoryPair: link.bitsPerSecond must be a positive number, got ${link.bitsPerSecond}`);
+    if (!(link.rttMs >= 0) || !Number.isFinite(link.rttMs))
+      throw new RangeError(`memoryPair: link.rttMs must be a finite number ≥ 0, got ${link.rttMs}`);
   }
   const log = new PairLog();
   const server = new MemoryChannel("server", log, tamper, link, channelOpts);

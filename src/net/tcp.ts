@@ -116,7 +116,8 @@ export interface TcpListener {
 }
 
 function checkPort(port: unknown, field: string): number {
-  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new RangeError(`${field} must be an integer in [0, 65535], got ${String(port)}`);
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)
+    throw new RangeError(`${field} must be an integer in [0, 65535], got ${String(port)}`);
   return port as number;
 }
 
@@ -192,7 +193,8 @@ export async function connect(host: string, port: number, opts: ConnectOptions =
   if (typeof host !== "string" || host === "") throw new TypeError("host must be a non-empty string");
   checkPort(port, "port");
   const { retryMs = 0, ...channelOpts } = opts;
-  if (typeof retryMs !== "number" || !(retryMs >= 0) || !Number.isFinite(retryMs)) throw new RangeError(`retryMs must be a finite number ≥ 0, got ${String(retryMs)}`);
+  if (typeof retryMs !== "number" || !(retryMs >= 0) || !Number.isFinite(retryMs))
+    throw new RangeError(`retryMs must be a finite number ≥ 0, got ${String(retryMs)}`);
   checkChannelOptions(channelOpts);
   const giveUp = performance.now() + retryMs;
   for (;;) {
