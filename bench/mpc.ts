@@ -1,7 +1,8 @@
 // Cost of the SCI-style protocols: 65,536 operations each, both parties in one process over the in-memory channel,
 // for l ∈ {32, 37, 64}. Bits per operation count both directions (frames included); rounds are flights of the
 // transcript (a change of direction opens one); ms is the median wall time of the timed runs (both parties on one
-// thread, so it is the sum of both parties' compute). SCI's figures (backends.md §4, one thread each) are beside ours.
+// thread, so it is the sum of both parties' compute); "cpu ms" is the process CPU time of the same run, the better
+// figure on a shared machine. SCI's figures (backends.md §4, one thread each) are beside ours.
 // Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R (default 1; the median is reported)]
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
@@ -110,24 +111,28 @@ async function main(): Promise<void> {
       const warm = [inputs(server, op, 1024, ring), inputs(client, op, 1024, ring)];
       await Promise.all(warm.map((f) => f()));
       const times: number[] = [];
+      const cpu: number[] = [];
       let result: Result | undefined;
       for (let r = 0; r < runs; r++) {
         const fs = [inputs(server, op, n, ring), inputs(client, op, n, ring)];
+        const start = process.cpuUsage();
         const { traffic, ms } = await measurePair(a, b, () => Promise.all(fs.map((f) => f())));
+        const used = process.cpuUsage(start);
+        cpu.push((used.user + used.system) / 1000);
         times.push(ms);
         result = { bits: Math.round(((traffic.bytes * 8) / n) * 10) / 10, rounds: traffic.rounds, ms: 0 };
       }
       result!.ms = Math.round(median(times) * 10) / 10;
       perRing[op] = result!;
       const sci = SCI[op][l];
-      rows.push([String(l), op, result!.bits.toFixed(1), sci ? String(sci[0]) : "-", String(result!.rounds), result!.ms.toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
+      rows.push([String(l), op, result!.bits.toFixed(1), sci ? String(sci[0]) : "-", String(result!.rounds), result!.ms.toFixed(1), median(cpu).toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
       process.stderr.write(`l=${l} ${op}: ${result!.bits.toFixed(1)} bits/op, ${result!.rounds} rounds, ${result!.ms.toFixed(1)} ms\n`);
     }
     out[`l${l}`] = perRing;
   }
   a.close();
   b.close();
-  const head = ["l", "protocol", "bits/op", "SCI bits", "rounds", "ms", "SCI ms"];
+  const head = ["l", "protocol", "bits/op", "SCI bits", "rounds", "ms", "cpu ms", "SCI ms"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(`${n} operations per protocol, median of ${runs} runs; bits both directions per operation`);
