@@ -37,8 +37,9 @@ function panel(p: Panel, ox: number, xLabel: string): string {
   const x1 = Math.max(...xs, x0 + 1);
   const y0 = Math.floor(Math.min(...ys));
   const y1 = Math.max(Math.ceil(Math.max(...ys)), y0 + 1);
-  const px = (x: number) => ox + M.left + ((Math.log2(x) - x0) / (x1 - x0)) * (W - M.left - M.right);
-  const py = (y: number) => M.top + (1 - (Math.log10(y) - y0) / (y1 - y0)) * (H - M.top - M.bottom);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const px = (x: number) => round(ox + M.left + ((Math.log2(x) - x0) / (x1 - x0)) * (W - M.left - M.right));
+  const py = (y: number) => round(M.top + (1 - (Math.log10(y) - y0) / (y1 - y0)) * (H - M.top - M.bottom));
   const out: string[] = [];
   out.push(`<text x="${ox + W / 2}" y="20" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`);
   for (let e = y0; e <= y1; e++) {
@@ -57,9 +58,9 @@ function panel(p: Panel, ox: number, xLabel: string): string {
   p.series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
     const good = s.points.filter((q) => q.y > 0);
-    const path = good.map((q, k) => `${k ? "L" : "M"}${px(q.x).toFixed(1)},${py(q.y).toFixed(1)}`).join(" ");
+    const path = good.map((q, k) => `${k ? "L" : "M"}${px(q.x)},${py(q.y)}`).join(" ");
     out.push(`<path d="${path}" fill="none" stroke="${c}" stroke-width="2"/>`);
-    for (const q of good) out.push(`<circle cx="${px(q.x).toFixed(1)}" cy="${py(q.y).toFixed(1)}" r="3" fill="${c}"/>`);
+    for (const q of good) out.push(`<circle cx="${px(q.x)}" cy="${py(q.y)}" r="3" fill="${c}"/>`);
   });
   return out.join("\n");
 }
