@@ -10,7 +10,7 @@ import { ProtocolError } from "../net/errors.js";
 import { BaseOtSender, baseOtReceive, KEY_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { fixedKeyAes, hashPairs } from "./crhash.js";
-import { lanesBytes, packLanes, unpackLanes } from "./lanes.js";
+import { lanesBytes, packLanes, pickLanes, unpackLanes } from "./lanes.js";
 import { KernelScratch, Scratch, words, xorKernel } from "./scratch.js";
 
 const IKNP_WIDTH = 128;
@@ -88,9 +88,10 @@ export class OtPack {
   private readonly choiceBatch = new KernelScratch();
   private readonly columns = new KernelScratch();
   private readonly sRepeated = new KernelScratch();
+  private readonly spread = new KernelScratch();
   private readonly wire = new Scratch();
   /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
-  private readonly maskedCode = new Map<number, Uint32Array>();
+  private readonly maskedCode = new Map<number, Uint8Array>();
 
   constructor(
     private readonly ch: Channel,
@@ -215,11 +216,10 @@ export class OtPack {
     if (n === 0) return out;
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.ot.e"), lanesBytes(2 * n, l), "ot.ot.e");
-    const e = u32(unpackLanes(frame, 2 * n, l, new BigUint64Array(2 * n)));
+    const e = u32(pickLanes(frame, l, n, (i) => 2 * i + bit(choices, i), new BigUint64Array(n)));
     for (let i = 0; i < n; i++) {
-      const k = 4 * i + 2 * bit(choices, i);
-      o[2 * i] = (o[2 * i] ^ e[k]) & lo;
-      o[2 * i + 1] = (o[2 * i + 1] ^ e[k + 1]) & hi;
+      o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
+      o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
     }
     return out;
   }
@@ -245,33 +245,29 @@ export class OtPack {
       sender.reserve(padded(count));
       this.hashIn.reserve(2 * bytes);
       this.hashOut.reserve(bytes);
+      this.spread.reserve(16 * count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
-      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x: the one for the receiver's choice is its H(t^i).
+      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, x-major: for each x the whole batch's q halves against C(x) ∧ s
+      // spread over a batch-long buffer, in the SIMD kernel. The pad for the receiver's choice is its H(t^i).
+      const rowBytes = 16 * count;
       const ab = this.hashIn.view(2 * bytes);
-      const aw = words(ab.subarray(0, bytes));
-      const bw = words(ab.subarray(bytes));
-      const qaw = words(qa);
-      const qbw = words(qb);
-      for (let i = 0, o = 0; i < count; i++) {
-        const a0 = qaw[4 * i], a1 = qaw[4 * i + 1], a2 = qaw[4 * i + 2], a3 = qaw[4 * i + 3];
-        const b0 = qbw[4 * i], b1 = qbw[4 * i + 1], b2 = qbw[4 * i + 2], b3 = qbw[4 * i + 3];
-        for (let c = 0; c < 8 * N; c += 8, o += 4) {
-          aw[o] = a0 ^ code[c];
-          aw[o + 1] = a1 ^ code[c + 1];
-          aw[o + 2] = a2 ^ code[c + 2];
-          aw[o + 3] = a3 ^ code[c + 3];
-          bw[o] = b0 ^ code[c + 4];
-          bw[o + 1] = b1 ^ code[c + 5];
-          bw[o + 2] = b2 ^ code[c + 6];
-          bw[o + 3] = b3 ^ code[c + 7];
-        }
+      const a = ab.subarray(0, bytes);
+      const b = ab.subarray(bytes);
+      const spread = this.spread.view(rowBytes);
+      for (let x = 0; x < N; x++) {
+        spreadBlock(spread, code.subarray(32 * x, 32 * x + 16));
+        xorKernel(a.subarray(x * rowBytes, (x + 1) * rowBytes), qa.subarray(0, rowBytes), spread);
+        spreadBlock(spread, code.subarray(32 * x + 16, 32 * x + 32));
+        xorKernel(b.subarray(x * rowBytes, (x + 1) * rowBytes), qb.subarray(0, rowBytes), spread);
       }
       const h = words(this.hashOut.view(bytes));
-      hashPairs(aes, ab.subarray(0, bytes), ab.subarray(bytes), h);
-      for (let j = 0, k = 2 * from * N; j < count * N; j++, k += 2) {
-        ew[k] = mw[k] ^ h[4 * j];
-        ew[k + 1] = mw[k + 1] ^ h[4 * j + 1];
+      hashPairs(aes, a, b, h);
+      for (let i = 0, k = 2 * from * N; i < count; i++) {
+        for (let x = 0, j = 4 * i; x < N; x++, k += 2, j += 4 * count) {
+          ew[k] = mw[k] ^ h[j];
+          ew[k + 1] = mw[k + 1] ^ h[j + 1];
+        }
       }
     }
     if (n > 0) this.ch.send("ot.otn.e", packLanes(e, n * N, l));
@@ -307,11 +303,10 @@ export class OtPack {
     this.ch.send("ot.otn.u", wire);
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.otn.e"), lanesBytes(n * N, l), "ot.otn.e");
-    const e = u32(unpackLanes(frame, n * N, l, new BigUint64Array(n * N)));
+    const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], new BigUint64Array(n)));
     for (let i = 0; i < n; i++) {
-      const j = 2 * (i * N + choices[i]);
-      o[2 * i] = (o[2 * i] ^ e[j]) & lo;
-      o[2 * i + 1] = (o[2 * i + 1] ^ e[j + 1]) & hi;
+      o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
+      o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
     }
     return out;
   }
@@ -415,14 +410,14 @@ export class OtPack {
     }
   }
 
-  /** C(x) ∧ s for x < N, with C(x)_j = parity(x & j): 8 words per x. */
-  private codeAndS(N: number, s: Uint8Array): Uint32Array {
+  /** C(x) ∧ s for x < N, with C(x)_j = parity(x & j): 32 bytes per x. */
+  private codeAndS(N: number, s: Uint8Array): Uint8Array {
     let c = this.maskedCode.get(N);
     if (c === undefined) {
-      c = new Uint32Array(8 * N);
+      c = new Uint8Array(32 * N);
       for (let x = 0; x < N; x++) {
         for (let j = 0; j < KKOT_WIDTH; j++) {
-          if (parity(x & j) & bit(s, j)) c[8 * x + (j >>> 5)] |= 1 << (j & 31);
+          if (parity(x & j) & bit(s, j)) c[32 * x + (j >>> 3)] |= 1 << (j & 7);
         }
       }
       this.maskedCode.set(N, c);
@@ -454,6 +449,12 @@ export class OtPack {
     }
     return bytes;
   }
+}
+
+/** Fills dst with copies of a 16-byte block, doubling the filled prefix each step. */
+function spreadBlock(dst: Uint8Array, block: Uint8Array): void {
+  dst.set(block);
+  for (let len = block.length; len < dst.length; len *= 2) dst.copyWithin(len, 0, Math.min(len, dst.length - len));
 }
 
 function parity(x: number): number {

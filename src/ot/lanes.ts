@@ -99,6 +99,30 @@ export function unpackLanes(bytes: Uint8Array, n: number, l: number, out: BigUin
   return out;
 }
 
+/**
+ * out[i] = value index(i) of a packed stream of l-bit values, for i < count: reads only the values asked for (a
+ * 1-of-N receiver needs one of N per instance). `bytes` must hold every index asked for.
+ */
+export function pickLanes(bytes: Uint8Array, l: number, count: number, index: (i: number) => number, out: BigUint64Array): BigUint64Array {
+  const words = Math.ceil(bytes.length / 4);
+  const src = (bytes.byteOffset & 3) === 0 && (bytes.length & 3) === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, words) : copyWords(bytes, bytes.length, words);
+  const last = src.length - 1;
+  const loMask = l >= 32 ? 0xffffffff : 2 ** l - 1;
+  const hiMask = l <= 32 ? 0 : 2 ** (l - 32) - 1;
+  const d = new Uint32Array(out.buffer, out.byteOffset, 2 * count);
+  for (let i = 0; i < count; i++) {
+    const bit = index(i) * l; // below 2^53, beyond the reach of 32-bit shifts
+    const w = Math.floor(bit / 32);
+    const sh = bit % 32;
+    const w0 = src[w];
+    const w1 = w < last ? src[w + 1] : 0;
+    const w2 = w + 1 < last ? src[w + 2] : 0;
+    d[2 * i] = (sh === 0 ? w0 : (w0 >>> sh) | (w1 << (32 - sh))) & loMask;
+    d[2 * i + 1] = (sh === 0 ? w1 : (w1 >>> sh) | (w2 << (32 - sh))) & hiMask;
+  }
+  return out;
+}
+
 function copyWords(bytes: Uint8Array, need: number, words: number): Uint32Array {
   const w = new Uint32Array(words);
   new Uint8Array(w.buffer).set(bytes.subarray(0, need));
