@@ -140,7 +140,8 @@ console.log(`${"kernel".padEnd(width)}  ${"ms".padStart(9)}  rate`);
 for (const [name, ms, r] of rows) console.log(`${name.padEnd(width)}  ${ms.padStart(9)}  ${r}`);
 const speedup = bigintMs / wasmMs;
 const workers2Speedup = worker1Ms / workers2Ms;
-console.log(`speedup over BigUint64Array: ${speedup.toFixed(2)}×; 2 workers over 1: ${workers2Speedup.toFixed(2)}×`);
+const paired = median(t1.map((x, i) => x / t2[i])); // less sensitive to load that drifts between runs
+console.log(`speedup over BigUint64Array: ${speedup.toFixed(2)}×; 2 workers over 1: ${workers2Speedup.toFixed(2)}× (paired runs: ${paired.toFixed(2)}×)`);
 if (json) {
   const round = (v: number) => Math.round(v * 1000) / 1000;
   console.log(JSON.stringify({ wasmMs: round(wasmMs), bigintMs: round(bigintMs), speedup: round(speedup), workers2Speedup: round(workers2Speedup) }));
