@@ -160,6 +160,12 @@ export function decodeFrame(f: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYT
   return { kind, seq: u32(f, 5), data: f, tagAt: FIXED_HEADER_BYTES, payloadAt: FIXED_HEADER_BYTES + tagLength, wireBytes: f.length };
 }
 
+// Short copies by hand: a subarray view per copy (a Buffer's, in Node) costs more than the bytes themselves.
+function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
+  if (n > 64) dst.set(src.subarray(from, from + n), to);
+  else for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+}
+
 /**
  * Reassembles frames from a byte stream split at arbitrary points. Each frame's tag and payload are copied once into
  * their own region, the payload 8-byte aligned. Throws FrameError on a malformed header; `finish` reports a
@@ -184,7 +190,7 @@ export class FrameReader {
     while (at < chunk.length) {
       if (this.data === undefined) {
         const take = Math.min(this.headNeed - this.headFill, chunk.length - at);
-        this.head.set(chunk.subarray(at, at + take), this.headFill);
+        copy(chunk, at, this.head, this.headFill, take);
         this.headFill += take;
         at += take;
         if (this.headFill < this.headNeed) return;
@@ -198,11 +204,11 @@ export class FrameReader {
         }
         const tagLength = this.head[9];
         this.data = allocBytes(this.rest + 4 - FIXED_HEADER_BYTES, (8 - (tagLength & 7)) & 7);
-        this.data.set(this.head.subarray(FIXED_HEADER_BYTES, this.headNeed));
+        copy(this.head, FIXED_HEADER_BYTES, this.data, 0, tagLength);
         this.dataFill = tagLength;
       }
       const take = Math.min(this.data.length - this.dataFill, chunk.length - at);
-      if (take > 0) this.data.set(chunk.subarray(at, at + take), this.dataFill);
+      copy(chunk, at, this.data, this.dataFill, take);
       this.dataFill += take;
       at += take;
       if (this.dataFill === this.data.length) this.emit();
