@@ -1,7 +1,8 @@
-// Thousands of SEAL objects through the product path: results stay exact and the process memory stays flat (SEAL's
-// WebAssembly heap never shrinks, so any ciphertext left undeleted would show as growth).
+// Thousands of SEAL objects through the product and flooding paths: results stay exact and the process memory stays
+// flat (SEAL's WebAssembly heap never shrinks, so any ciphertext left undeleted would show as growth).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
+import { floodNoise } from "../src/he/flood.js";
 import type { HeParams } from "../src/he/params.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
@@ -23,10 +24,10 @@ describe("HE heap under load", () => {
     for (const s of he ?? []) s.delete();
   });
 
-  it("30 products (about 1,800 SEAL ciphertexts) keep memory flat and stay exact", async () => {
+  it("repeated products stay exact and keep memory flat", async () => {
     const w = BigInt64Array.from({ length: plan.k * plan.m }, (_, i) => BigInt((i % 16) - 8));
     let warm = 0;
-    for (let round = 0; round < 30; round++) {
+    for (let round = 0; round < 12; round++) {
       const a = randomRing(plan.n * plan.k, ring);
       const [[ys], [yc]] = await pair.both((p) =>
         heProducts(p, p.role === "server" ? he[0] : he[1], ring, [p.role === "server" ? { plan, w } : { plan, a }]),
@@ -37,9 +38,31 @@ describe("HE heap under load", () => {
         for (let t = 0; t < plan.k; t++) ref += ring.signed(a[i * plan.k + t]) * w[t * plan.m + j];
         expect((ys[e] + yc[e]) & ring.mask).toBe(ref & ring.mask);
       }
-      if (round === 4) warm = process.memoryUsage().rss;
+      if (round === 2) warm = process.memoryUsage().rss;
     }
     const growth = (process.memoryUsage().rss - warm) / 2 ** 20;
-    expect(growth).toBeLessThan(48); // a leak of the ciphertexts made after warm-up would be about 500 MiB
+    expect(growth).toBeLessThan(32); // each product makes about 20 ciphertexts of 196 KiB and 200 plaintexts
   }, 180_000);
+
+  it("1,000 encrypt / flood / decrypt cycles keep memory flat", () => {
+    const [hs, hc] = he;
+    const s = hs.ctx.seal;
+    const pc = hs.ctx.primes[0];
+    const sp = hs.serverPrimes[0];
+    const values = BigUint64Array.from({ length: params.polyDegree }, (_, i) => BigInt(i) % pc.t);
+    let warm = 0;
+    for (let i = 0; i < 1000; i++) {
+      const pt = pc.encoder.encode(values) as ReturnType<typeof s.PlainText>;
+      const ser = hc.clientKeys.encryptors[0].encryptSymmetricSerializable(pt);
+      const ct = s.CipherText();
+      ct.loadArray(pc.context, ser.saveArray(s.ComprModeType.none));
+      floodNoise(s, pc.context, ct, params.polyDegree, sp.moduli, 8);
+      hc.clientKeys.decryptors[0].decrypt(ct, pt);
+      if (i % 250 === 0) expect(pc.encoder.decodeBigInt(pt, false)).toEqual(values);
+      for (const o of [pt, ser, ct]) o.delete();
+      if (i === 100) warm = process.memoryUsage().rss;
+    }
+    // undeleted, the 900 ciphertexts after warm-up alone would hold about 170 MiB
+    expect((process.memoryUsage().rss - warm) / 2 ** 20).toBeLessThan(32);
+  }, 120_000);
 });
