@@ -58,10 +58,15 @@ export class KernelPool {
     const c = matmulOutput(a, b, m, k, n, bits, out);
     const w = this.wasm;
     const kern = ringKernels(w);
-    // decided once: growing the memory below gives it a new buffer, which would change the answer
     const [ownC, ownA, ownB] = [w.owns(c), w.owns(a), w.owns(b)];
     const temps: number[] = [];
-    const stage = (x: BigUint64Array, owned: boolean): number => (owned ? x.byteOffset : temps[temps.push(w.alloc(x.byteLength)) - 1]);
+    // arrays outside the shared memory are staged in it (the threads cannot see them)
+    const stage = (x: BigUint64Array, owned: boolean): number => {
+      if (owned) return x.byteOffset;
+      const ptr = w.alloc(x.byteLength);
+      temps.push(ptr);
+      return ptr;
+    };
     try {
       const [pc, pa, pb] = [stage(c, ownC), stage(a, ownA), stage(b, ownB)];
       const bp = w.alloc(kern.matmulPackedBytes(k, n));
