@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryPair, measurePair, pairTraffic } from "../src/net/memory.js";
 import { AbortedByPeerError, ChannelClosedError, FrameError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
-import { FIXED_HEADER_BYTES } from "../src/net/frame.js";
+import { decodeFrame, encodeFrame, FIXED_HEADER_BYTES, FrameKind, FrameReader, framePayload, frameTag, type Frame } from "../src/net/frame.js";
 import { estimateMs, WAN } from "../src/net/cost.js";
 import type { Channel } from "../src/net/channel.js";
 
@@ -369,5 +369,48 @@ describe("memoryPair: emulated link", () => {
     expect(() => memoryPair({ link: WAN })).not.toThrow();
     expect(() => memoryPair({ link: { bitsPerSecond: 0, rttMs: 1 } })).toThrow(RangeError);
     expect(() => memoryPair({ link: { bitsPerSecond: 1e9, rttMs: -1 } })).toThrow(RangeError);
+  });
+});
+
+describe("frames", () => {
+  it("the stream reader recovers every frame whatever the chunking", () => {
+    let x = 12345;
+    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const enc = new TextEncoder();
+    const sent = Array.from({ length: 300 }, (_, i) =>
+      encodeFrame(i % 7 === 0 ? FrameKind.Handshake : FrameKind.Data, i, enc.encode("t".repeat(rand(20))), bytes(rand(3000), i)),
+    );
+    const stream = new Uint8Array(sent.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of sent) {
+      stream.set(f, at);
+      at += f.length;
+    }
+    const got: Frame[] = [];
+    const reader = new FrameReader(1 << 20, (f) => got.push(f));
+    for (let i = 0; i < stream.length; ) {
+      const n = 1 + rand(rand(2) ? 16 : 5000);
+      reader.push(stream.subarray(i, i + n));
+      i += n;
+    }
+    reader.finish();
+    expect(got).toHaveLength(sent.length);
+    got.forEach((f, i) => {
+      const whole = decodeFrame(sent[i]);
+      expect([f.kind, f.seq, f.wireBytes]).toEqual([whole.kind, whole.seq, whole.wireBytes]);
+      expect(frameTag(f)).toEqual(frameTag(whole));
+      expect(Buffer.from(framePayload(f)).equals(framePayload(whole))).toBe(true);
+      expect(framePayload(f).byteOffset % 8).toBe(0);
+    });
+  });
+
+  it("encodes the header fields little-endian at fixed offsets", () => {
+    const f = encodeFrame(FrameKind.Close, 0x01020304, new TextEncoder().encode("ab"), Uint8Array.of(9, 8, 7));
+    expect([...f]).toEqual([0x0b, 0, 0, 0, FrameKind.Close, 4, 3, 2, 1, 2, 97, 98, 9, 8, 7]);
+    expect(f.length).toBe(FIXED_HEADER_BYTES + 2 + 3);
+    expect(() => new FrameReader(1 << 20, () => undefined).push(Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0, 0, 0))).toThrow(/below the minimum 6/);
+    const r = new FrameReader(1 << 20, () => undefined);
+    r.push(f.subarray(0, 7));
+    expect(() => r.finish()).toThrow("truncated frame: stream ended after 7 of at least 10 bytes");
   });
 });
