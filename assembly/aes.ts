@@ -108,123 +108,278 @@ export function aesExpandKey(ctx: usize, key: usize): void {
 }
 
 /**
- * Encrypts the block whose columns are s0..s3 and stores it at dst, xored with the input when mmo is set.
- * The rounds are unrolled (constant round-key offsets; ≈15% faster than a loop).
+ * Encrypts two blocks side by side (their table lookups overlap: ≈8% faster than one at a time) and stores them at
+ * da and db, each xored with its input when mmo is set. The columns of the blocks are a0..a3 and b0..b3; a single
+ * block is encrypted by passing it twice with da = db. The rounds are unrolled (≈15% faster than a loop).
  */
 // @ts-ignore: decorator
-@inline function encryptBlock(ctx: usize, dst: usize, s0: u32, s1: u32, s2: u32, s3: u32, mmo: bool): void {
-  const x0 = s0,
-    x1 = s1,
-    x2 = s2,
-    x3 = s3;
+@inline function encrypt2(
+  ctx: usize,
+  da: usize,
+  a0: u32,
+  a1: u32,
+  a2: u32,
+  a3: u32,
+  db: usize,
+  b0: u32,
+  b1: u32,
+  b2: u32,
+  b3: u32,
+  mmo: bool,
+): void {
   const rk = ctx + RK;
-  s0 ^= load<u32>(rk);
-  s1 ^= load<u32>(rk, 4);
-  s2 ^= load<u32>(rk, 8);
-  s3 ^= load<u32>(rk, 12);
-  let r0: u32, r1: u32, r2: u32, r3: u32;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 16);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 20);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 24);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 28);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 32);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 36);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 40);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 44);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 48);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 52);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 56);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 60);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 64);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 68);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 72);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 76);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 80);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 84);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 88);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 92);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 96);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 100);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 104);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 108);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 112);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 116);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 120);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 124);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 128);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 132);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 136);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 140);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = te(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 144);
-  r1 = te(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 148);
-  r2 = te(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 152);
-  r3 = te(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 156);
-  s0 = r0;
-  s1 = r1;
-  s2 = r2;
-  s3 = r3;
-  r0 = sb(ctx, s0, s1, s2, s3) ^ load<u32>(rk, 160);
-  r1 = sb(ctx, s1, s2, s3, s0) ^ load<u32>(rk, 164);
-  r2 = sb(ctx, s2, s3, s0, s1) ^ load<u32>(rk, 168);
-  r3 = sb(ctx, s3, s0, s1, s2) ^ load<u32>(rk, 172);
+  let k0 = load<u32>(rk),
+    k1 = load<u32>(rk, 4),
+    k2 = load<u32>(rk, 8),
+    k3 = load<u32>(rk, 12);
+  let s0 = a0 ^ k0,
+    s1 = a1 ^ k1,
+    s2 = a2 ^ k2,
+    s3 = a3 ^ k3;
+  let u0 = b0 ^ k0,
+    u1 = b1 ^ k1,
+    u2 = b2 ^ k2,
+    u3 = b3 ^ k3;
+  let t0: u32, t1: u32, t2: u32, t3: u32, v0: u32, v1: u32, v2: u32, v3: u32;
+  k0 = load<u32>(rk, 16);
+  k1 = load<u32>(rk, 20);
+  k2 = load<u32>(rk, 24);
+  k3 = load<u32>(rk, 28);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 32);
+  k1 = load<u32>(rk, 36);
+  k2 = load<u32>(rk, 40);
+  k3 = load<u32>(rk, 44);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 48);
+  k1 = load<u32>(rk, 52);
+  k2 = load<u32>(rk, 56);
+  k3 = load<u32>(rk, 60);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 64);
+  k1 = load<u32>(rk, 68);
+  k2 = load<u32>(rk, 72);
+  k3 = load<u32>(rk, 76);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 80);
+  k1 = load<u32>(rk, 84);
+  k2 = load<u32>(rk, 88);
+  k3 = load<u32>(rk, 92);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 96);
+  k1 = load<u32>(rk, 100);
+  k2 = load<u32>(rk, 104);
+  k3 = load<u32>(rk, 108);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 112);
+  k1 = load<u32>(rk, 116);
+  k2 = load<u32>(rk, 120);
+  k3 = load<u32>(rk, 124);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 128);
+  k1 = load<u32>(rk, 132);
+  k2 = load<u32>(rk, 136);
+  k3 = load<u32>(rk, 140);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 144);
+  k1 = load<u32>(rk, 148);
+  k2 = load<u32>(rk, 152);
+  k3 = load<u32>(rk, 156);
+  t0 = te(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = te(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = te(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = te(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = te(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = te(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = te(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = te(ctx, u3, u0, u1, u2) ^ k3;
+  s0 = t0;
+  s1 = t1;
+  s2 = t2;
+  s3 = t3;
+  u0 = v0;
+  u1 = v1;
+  u2 = v2;
+  u3 = v3;
+  k0 = load<u32>(rk, 160);
+  k1 = load<u32>(rk, 164);
+  k2 = load<u32>(rk, 168);
+  k3 = load<u32>(rk, 172);
+  t0 = sb(ctx, s0, s1, s2, s3) ^ k0;
+  t1 = sb(ctx, s1, s2, s3, s0) ^ k1;
+  t2 = sb(ctx, s2, s3, s0, s1) ^ k2;
+  t3 = sb(ctx, s3, s0, s1, s2) ^ k3;
+  v0 = sb(ctx, u0, u1, u2, u3) ^ k0;
+  v1 = sb(ctx, u1, u2, u3, u0) ^ k1;
+  v2 = sb(ctx, u2, u3, u0, u1) ^ k2;
+  v3 = sb(ctx, u3, u0, u1, u2) ^ k3;
   if (mmo) {
-    r0 ^= x0;
-    r1 ^= x1;
-    r2 ^= x2;
-    r3 ^= x3;
+    t0 ^= a0;
+    t1 ^= a1;
+    t2 ^= a2;
+    t3 ^= a3;
+    v0 ^= b0;
+    v1 ^= b1;
+    v2 ^= b2;
+    v3 ^= b3;
   }
-  store<u32>(dst, r0);
-  store<u32>(dst, r1, 4);
-  store<u32>(dst, r2, 8);
-  store<u32>(dst, r3, 12);
+  // The second block is stored first: when da = db the first block's result is the one that remains.
+  store<u32>(db, v0);
+  store<u32>(db, v1, 4);
+  store<u32>(db, v2, 8);
+  store<u32>(db, v3, 12);
+  store<u32>(da, t0);
+  store<u32>(da, t1, 4);
+  store<u32>(da, t2, 8);
+  store<u32>(da, t3, 12);
+}
+
+/** dst = AES_k(src) (⊕ src when mmo is set) for n blocks, two at a time. */
+// @ts-ignore: decorator
+@inline function ecb(ctx: usize, dst: usize, src: usize, n: i32, mmo: bool): void {
+  const end = <usize>n << 4;
+  let o: usize = 0;
+  for (; o + 32 <= end; o += 32) {
+    const p = src + o;
+    const a0 = load<u32>(p), a1 = load<u32>(p, 4), a2 = load<u32>(p, 8), a3 = load<u32>(p, 12);
+    const b0 = load<u32>(p, 16), b1 = load<u32>(p, 20), b2 = load<u32>(p, 24), b3 = load<u32>(p, 28);
+    encrypt2(ctx, dst + o, a0, a1, a2, a3, dst + o + 16, b0, b1, b2, b3, mmo);
+  }
+  if (o < end) {
+    const p = src + o;
+    const a0 = load<u32>(p), a1 = load<u32>(p, 4), a2 = load<u32>(p, 8), a3 = load<u32>(p, 12);
+    encrypt2(ctx, dst + o, a0, a1, a2, a3, dst + o, a0, a1, a2, a3, mmo);
+  }
 }
 
 /** dst = AES_k(src) for n 16-byte blocks (ECB). dst may equal src. */
 export function aesEncrypt(ctx: usize, dst: usize, src: usize, n: i32): void {
-  for (let o: usize = 0; o < (<usize>n << 4); o += 16) {
-    const p = src + o;
-    encryptBlock(ctx, dst + o, load<u32>(p), load<u32>(p, 4), load<u32>(p, 8), load<u32>(p, 12), false);
-  }
+  ecb(ctx, dst, src, n, false);
 }
 
 /** dst = AES_k(src) ⊕ src for n 16-byte blocks (Matyas–Meyer–Oseas). dst may equal src. */
 export function aesHash(ctx: usize, dst: usize, src: usize, n: i32): void {
-  for (let o: usize = 0; o < (<usize>n << 4); o += 16) {
-    const p = src + o;
-    encryptBlock(ctx, dst + o, load<u32>(p), load<u32>(p, 4), load<u32>(p, 8), load<u32>(p, 12), true);
-  }
+  ecb(ctx, dst, src, n, true);
 }
 
 /**
@@ -233,10 +388,17 @@ export function aesHash(ctx: usize, dst: usize, src: usize, n: i32): void {
  * two 32-bit halves.
  */
 export function aesCtr(ctx: usize, dst: usize, n: i32, ctrLo: u32, ctrHi: u32): void {
+  // The low 64 bits of the counter are bytes 8..15, most significant first: columns 2 and 3 byte-swapped.
   let c: u64 = (<u64>ctrHi << 32) | <u64>ctrLo;
-  for (let o: usize = 0; o < (<usize>n << 4); o += 16) {
-    // The low 64 bits of the counter are bytes 8..15, most significant first: columns 2 and 3 byte-swapped.
-    encryptBlock(ctx, dst + o, 0, 0, bswap<u32>(<u32>(c >> 32)), bswap<u32>(<u32>c), false);
-    c++;
+  const end = <usize>n << 4;
+  let o: usize = 0;
+  for (; o + 32 <= end; o += 32) {
+    const d = c + 1;
+    encrypt2(ctx, dst + o, 0, 0, bswap<u32>(<u32>(c >> 32)), bswap<u32>(<u32>c), dst + o + 16, 0, 0, bswap<u32>(<u32>(d >> 32)), bswap<u32>(<u32>d), false);
+    c += 2;
+  }
+  if (o < end) {
+    const hi = bswap<u32>(<u32>(c >> 32)), lo = bswap<u32>(<u32>c);
+    encrypt2(ctx, dst + o, 0, 0, hi, lo, dst + o, 0, 0, hi, lo, false);
   }
 }
