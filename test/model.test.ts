@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { configFromHuggingFace, configToHuggingFace, presetConfig, PRESETS } from "../src/model/config.js";
 import { readSafetensors, writeSafetensors } from "../src/model/safetensors.js";
 import { basicTokenize, WordPieceTokenizer } from "../src/model/tokenizer.js";
-import { erf, forward, gelu } from "../src/model/reference.js";
+import { forward } from "../src/model/reference.js";
+import { erf, geluFloat as gelu } from "../src/nonlinear/gelu.js";
 import { randomWeights, weightsFromTensors, weightsToTensors } from "../src/model/weights.js";
 import { loadModel, parseThresholds, saveModel } from "../src/model/directory.js";
 

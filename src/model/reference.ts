@@ -2,6 +2,7 @@
 // (exact erf GELU, LayerNorm with ε, tanh pooler on [CLS]). Optional threshold pruning mirrors what the private
 // run does: after a layer's attention, tokens whose importance score is not above θ_l are dropped ([CLS] stays).
 import type { BertWeights, LayerNormWeights, Linear } from "./weights.js";
+import { geluFloat } from "../nonlinear/gelu.js";
 
 export interface ForwardOptions {
   /** Per-layer pruning thresholds θ_l on the importance score; omitted = no pruning. */
@@ -14,57 +15,6 @@ export interface ForwardResult {
   logits: Float64Array;
   /** Tokens entering each layer, and after the last pruning. */
   tokensPerLayer: number[];
-}
-
-/** Abramowitz–Stegun 7.1.26 is too coarse for a reference; this is W. J. Cody's rational erf, |error| < 1e-15. */
-export function erf(x: number): number {
-  // Computed via the complementary function for |x| ≥ 0.5 for accuracy.
-  const ax = Math.abs(x);
-  if (ax < 0.5) {
-    const t = x * x;
-    const p = [3.16112374387056560e0, 1.13864154151050156e2, 3.77485237685302021e2, 3.20937758913846947e3, 1.85777706184603153e-1];
-    const q = [2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3, 2.84423683343917062e3];
-    let num = p[4] * t;
-    let den = t;
-    for (let i = 0; i < 3; i++) {
-      num = (num + p[i]) * t;
-      den = (den + q[i]) * t;
-    }
-    return (x * (num + p[3])) / (den + q[3]);
-  }
-  return x > 0 ? 1 - erfc(ax) : erfc(ax) - 1;
-}
-
-function erfc(ax: number): number {
-  if (ax >= 27) return 0;
-  if (ax < 4) {
-    const c = [5.64188496988670089e-1, 8.88314979438837594e0, 6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2, 1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3, 2.15311535474403846e-8];
-    const d = [1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2, 1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3, 3.43936767414372164e3, 1.23033935480374942e3];
-    let num = c[8] * ax;
-    let den = ax;
-    for (let i = 0; i < 7; i++) {
-      num = (num + c[i]) * ax;
-      den = (den + d[i]) * ax;
-    }
-    const r = (num + c[7]) / (den + d[7]);
-    return r * Math.exp(-ax * ax);
-  }
-  const p = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
-  const q = [2.56852019228982242e0, 1.87295284992346725e0, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
-  const z = 1 / (ax * ax);
-  let num = p[5] * z;
-  let den = z;
-  for (let i = 0; i < 4; i++) {
-    num = (num + p[i]) * z;
-    den = (den + q[i]) * z;
-  }
-  let r = (z * (num + p[4])) / (den + q[4]);
-  r = (1 / Math.sqrt(Math.PI) - r) / ax;
-  return r * Math.exp(-ax * ax);
-}
-
-export function gelu(x: number): number {
-  return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
 /** y[r] = x[r] · Wᵀ + b for `rows` rows of width l.inDim. */
@@ -186,7 +136,7 @@ export function forward(w: BertWeights, ids: Int32Array, mask: Uint8Array, opts:
       n = keep.length;
     }
     const h = linear(x, n, L.ffnIn);
-    for (let i = 0; i < h.length; i++) h[i] = gelu(h[i]);
+    for (let i = 0; i < h.length; i++) h[i] = geluFloat(h[i]);
     x = layerNorm(addInPlace(linear(h, n, L.ffnOut), x), n, d, L.ffnNorm, c.layerNormEps);
   });
   tokensPerLayer.push(n);

@@ -1,0 +1,243 @@
+// The operations a fixed-point function is written in, with two implementations: `PlainFx` computes on plaintext
+// ring elements (the fixed-point twin) and `SecureFx` on secret shares (the two-party protocol). Each function in this
+// folder is written once against `Fx`, so the twin computes exactly what the protocol computes: both use the same
+// exact truncation (floor), exact products mod 2^l, the same comparisons and the same lookup tables.
+import type { Ring } from "../core/ring.js";
+import type { Party } from "../mpc/party.js";
+import { b2a } from "../mpc/b2a.js";
+import { packedLength } from "../mpc/bits.js";
+import { lessThanPublic } from "../mpc/compare.js";
+import { drelu, notBits } from "../mpc/drelu.js";
+import { lut } from "../mpc/lut.js";
+import { max } from "../mpc/max.js";
+import { mult, square } from "../mpc/mult.js";
+import { mux } from "../mpc/mux.js";
+import { truncate, type SignHint } from "../mpc/truncate.js";
+
+/** Ring elements (values or shares) in u64 lanes; bit vectors packed (values or XOR shares). */
+export type Lanes = BigUint64Array;
+export type Bits = Uint8Array;
+
+export interface Fx {
+  /** True for the plaintext twin: lets callers skip work that only the protocol needs (never changes results). */
+  readonly plain: boolean;
+  /** Runs `fn` in a named counter scope (protocol only). */
+  scope<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** x + c for a public constant c (the server adds it to its share). */
+  addConst(x: Lanes, c: bigint, ring: Ring): Lanes;
+  /** floor(x / 2^s), x read as signed; `sign` promises the sign of every lane (cheaper when known). */
+  trunc(x: Lanes, s: number, ring: Ring, sign?: SignHint): Promise<Lanes>;
+  mul(x: Lanes, y: Lanes, ring: Ring): Promise<Lanes>;
+  square(x: Lanes, ring: Ring): Promise<Lanes>;
+  /** [x ≥ 0] (signed). */
+  drelu(x: Lanes, ring: Ring): Promise<Bits>;
+  /** [x < c] for a public c (signed; |x − c| < 2^(l−1)). */
+  lessThanConst(x: Lanes, c: bigint, ring: Ring): Promise<Bits>;
+  /** sel ? x : 0. */
+  mux(sel: Bits, x: Lanes, ring: Ring): Promise<Lanes>;
+  /** Arithmetic form of bits, in `ring`. */
+  b2a(bits: Bits, n: number, ring: Ring): Promise<Lanes>;
+  notBits(bits: Bits, n: number): Bits;
+  /** table[x mod 2^m] (the table is public), in `outRing`. */
+  lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes>;
+  /** Row maxima of a rows × cols matrix (signed). */
+  rowMax(x: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes>;
+}
+
+/** Local operations that are the same on values and on shares. */
+export function add(x: Lanes, y: Lanes, ring: Ring): Lanes {
+  if (x.length !== y.length) throw new RangeError(`add: lengths differ (${x.length} and ${y.length})`);
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] + y[i]) & ring.mask;
+  return out;
+}
+
+export function sub(x: Lanes, y: Lanes, ring: Ring): Lanes {
+  if (x.length !== y.length) throw new RangeError(`sub: lengths differ (${x.length} and ${y.length})`);
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] - y[i]) & ring.mask;
+  return out;
+}
+
+export function neg(x: Lanes, ring: Ring): Lanes {
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = -x[i] & ring.mask;
+  return out;
+}
+
+/** Re-reads lanes of a ring in a smaller one (mod 2^to.bits): local and exact for shares. */
+export function reduceTo(x: Lanes, to: Ring): Lanes {
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] & to.mask;
+  return out;
+}
+
+/** Each row's value repeated over its `cols` lanes. */
+export function broadcastRows(x: Lanes, rows: number, cols: number): Lanes {
+  const out = new BigUint64Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.fill(x[r], r * cols, (r + 1) * cols);
+  return out;
+}
+
+/** Row sums of a rows × cols matrix (mod 2^l). */
+export function rowSum(x: Lanes, rows: number, cols: number, ring: Ring): Lanes {
+  const out = new BigUint64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0n;
+    for (let c = 0; c < cols; c++) s += x[r * cols + c];
+    out[r] = s & ring.mask;
+  }
+  return out;
+}
+
+function signedOf(v: bigint, ring: Ring): bigint {
+  return v >= ring.half ? v - ring.modulus : v;
+}
+
+function mapBits(n: number, f: (i: number) => boolean): Bits {
+  const out = new Uint8Array(packedLength(n));
+  for (let i = 0; i < n; i++) if (f(i)) out[i >>> 3] |= 1 << (i & 7);
+  return out;
+}
+
+function bit(v: Bits, i: number): number {
+  return (v[i >>> 3] >>> (i & 7)) & 1;
+}
+
+/** The fixed-point twin: the same operations on plaintext ring elements. */
+export class PlainFx implements Fx {
+  readonly plain = true;
+
+  scope<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  addConst(x: Lanes, c: bigint, ring: Ring): Lanes {
+    const out = new BigUint64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = (x[i] + c) & ring.mask;
+    return out;
+  }
+
+  async trunc(x: Lanes, s: number, ring: Ring): Promise<Lanes> {
+    const out = new BigUint64Array(x.length);
+    const sh = BigInt(s);
+    for (let i = 0; i < x.length; i++) out[i] = (signedOf(x[i], ring) >> sh) & ring.mask;
+    return out;
+  }
+
+  async mul(x: Lanes, y: Lanes, ring: Ring): Promise<Lanes> {
+    const out = new BigUint64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = (x[i] * y[i]) & ring.mask;
+    return out;
+  }
+
+  square(x: Lanes, ring: Ring): Promise<Lanes> {
+    return this.mul(x, x, ring);
+  }
+
+  async drelu(x: Lanes, ring: Ring): Promise<Bits> {
+    return mapBits(x.length, (i) => x[i] < ring.half);
+  }
+
+  async lessThanConst(x: Lanes, c: bigint, ring: Ring): Promise<Bits> {
+    const cs = signedOf(c & ring.mask, ring);
+    return mapBits(x.length, (i) => signedOf(x[i], ring) < cs);
+  }
+
+  async mux(sel: Bits, x: Lanes): Promise<Lanes> {
+    const out = new BigUint64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = bit(sel, i) ? x[i] : 0n;
+    return out;
+  }
+
+  async b2a(bits: Bits, n: number): Promise<Lanes> {
+    const out = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) out[i] = BigInt(bit(bits, i));
+    return out;
+  }
+
+  notBits(bits: Bits, n: number): Bits {
+    return mapBits(n, (i) => !bit(bits, i));
+  }
+
+  async lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes> {
+    const out = new BigUint64Array(x.length);
+    const low = (1n << BigInt(m)) - 1n;
+    for (let i = 0; i < x.length; i++) out[i] = table[Number(x[i] & low)] & outRing.mask;
+    return out;
+  }
+
+  async rowMax(x: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes> {
+    const out = new BigUint64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let best = signedOf(x[r * cols], ring);
+      for (let c = 1; c < cols; c++) {
+        const v = signedOf(x[r * cols + c], ring);
+        if (v > best) best = v;
+      }
+      out[r] = best & ring.mask;
+    }
+    return out;
+  }
+}
+
+/** The two-party protocol: every operation on shares, through the party's channel and OTs. */
+export class SecureFx implements Fx {
+  readonly plain = false;
+  constructor(readonly p: Party) {}
+
+  scope<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.p.scope(name, fn);
+  }
+
+  addConst(x: Lanes, c: bigint, ring: Ring): Lanes {
+    const out = x.slice();
+    if (this.p.isServer) for (let i = 0; i < out.length; i++) out[i] = (out[i] + c) & ring.mask;
+    return out;
+  }
+
+  trunc(x: Lanes, s: number, ring: Ring, sign?: SignHint): Promise<Lanes> {
+    return truncate(this.p, x, s, ring, { sign });
+  }
+
+  mul(x: Lanes, y: Lanes, ring: Ring): Promise<Lanes> {
+    return mult(this.p, x, y, ring);
+  }
+
+  square(x: Lanes, ring: Ring): Promise<Lanes> {
+    return square(this.p, x, ring);
+  }
+
+  drelu(x: Lanes, ring: Ring): Promise<Bits> {
+    return drelu(this.p, x, ring);
+  }
+
+  lessThanConst(x: Lanes, c: bigint, ring: Ring): Promise<Bits> {
+    return lessThanPublic(this.p, x, c, ring);
+  }
+
+  mux(sel: Bits, x: Lanes, ring: Ring): Promise<Lanes> {
+    return mux(this.p, sel, x, ring);
+  }
+
+  b2a(bits: Bits, n: number, ring: Ring): Promise<Lanes> {
+    return b2a(this.p, bits, n, ring);
+  }
+
+  notBits(bits: Bits, n: number): Bits {
+    return notBits(this.p, bits.slice(), n);
+  }
+
+  lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes> {
+    return lut(this.p, table, x, m, outRing);
+  }
+
+  rowMax(x: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes> {
+    return max(this.p, x, rows, cols, ring);
+  }
+}
+
+/** A real constant at the ring's scale (or at `scale`), rounded to nearest, as a ring element. */
+export function fixedConst(v: number, ring: Ring, scale = ring.scale): bigint {
+  return BigInt(Math.round(v * 2 ** scale)) & ring.mask;
+}

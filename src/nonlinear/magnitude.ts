@@ -1,0 +1,31 @@
+// |x| and the sign of x, shared by the odd/even-symmetric functions (GELU, tanh).
+import type { Ring } from "../core/ring.js";
+import { sub, type Bits, type Fx, type Lanes } from "./engine.js";
+import { mulPublic } from "../mpc/mult.js";
+
+export interface Magnitude {
+  /** [x ≥ 0]. */
+  nonneg: Bits;
+  /** max(x, 0). */
+  relu: Lanes;
+  /** |x| = 2·relu − x. */
+  abs: Lanes;
+}
+
+/** One DReLU and one MUX. Exact for |x| < 2^(l−1). */
+export async function magnitude(E: Fx, x: Lanes, ring: Ring): Promise<Magnitude> {
+  const nonneg = await E.drelu(x, ring);
+  const relu = await E.mux(nonneg, x, ring);
+  return { nonneg, relu, abs: sub(mulPublic(relu, 2n, ring), x, ring) };
+}
+
+/** Σ coeffs[k] · terms[k] for public coefficients: local, on values and shares alike (constants go through addConst). */
+export function combine(terms: Lanes[], coeffs: bigint[], ring: Ring): Lanes {
+  const n = terms[0].length;
+  const out = new BigUint64Array(n);
+  terms.forEach((pw, k) => {
+    const c = coeffs[k] & ring.mask;
+    for (let i = 0; i < n; i++) out[i] = (out[i] + c * pw[i]) & ring.mask;
+  });
+  return out;
+}
