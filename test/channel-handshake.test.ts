@@ -12,7 +12,7 @@ async function both(pair: [Channel, Channel], server: HandshakeParams, client: H
   return Promise.allSettled([handshake(pair[0], "server", server), handshake(pair[1], "client", client)]);
 }
 
-function reason(r: PromiseSettledResult<string>): Error {
+function reason(r: PromiseSettledResult<unknown>): Error {
   if (r.status !== "rejected") throw new Error("expected a rejection");
   return r.reason as Error;
 }
@@ -26,8 +26,8 @@ for (const [name, makePair] of [
       const pair = await makePair();
       const reordered = Object.fromEntries(Object.entries(base).reverse());
       const [s, c] = await both(pair, base, reordered);
-      expect(s).toEqual({ status: "fulfilled", value: paramsHash(base) });
-      expect(c).toEqual({ status: "fulfilled", value: paramsHash(base) });
+      expect(s).toEqual({ status: "fulfilled", value: { hash: paramsHash(base), peerInfo: {} } });
+      expect(c).toEqual({ status: "fulfilled", value: { hash: paramsHash(base), peerInfo: {} } });
       // The channel stays usable after the handshake.
       pair[0].send("after", Uint8Array.of(5));
       expect(await pair[1].recv("after")).toEqual(Uint8Array.of(5));
@@ -69,7 +69,7 @@ describe("handshake details", () => {
   it("a different protocol version fails both sides naming the version", async () => {
     const [a, b] = memoryPair();
     const fake = (async () => {
-      const hello = { version: PROTOCOL_VERSION + 1, role: "client", params: [], hash: paramsHash({}) };
+      const hello = { version: PROTOCOL_VERSION + 1, role: "client", params: [], hash: paramsHash({}), info: [] };
       (b as BaseChannel).sendHandshake(new TextEncoder().encode(JSON.stringify(hello)));
       await (b as BaseChannel).recvHandshake();
       return b.recv("next");
@@ -83,7 +83,8 @@ describe("handshake details", () => {
   });
 
   it("a malformed hello or a hash not matching its list is a ProtocolError on both sides", async () => {
-    for (const payload of ["not json", JSON.stringify({ version: PROTOCOL_VERSION, role: "client", params: [["a", 1]], hash: paramsHash({ a: 2 }) })]) {
+    const hello = (params: [string, number][], hash: string) => JSON.stringify({ version: PROTOCOL_VERSION, role: "client", params, hash, info: [] });
+    for (const payload of ["not json", hello([["a", 1]], paramsHash({ a: 2 })), JSON.stringify({ version: PROTOCOL_VERSION, role: "client", params: [], hash: "" })]) {
       const [a, b] = memoryPair();
       (b as BaseChannel).sendHandshake(new TextEncoder().encode(payload));
       const e = await handshake(a, "server", { a: 1 }).catch((x: Error) => x);
@@ -100,10 +101,22 @@ describe("handshake details", () => {
     await expect(b.recv("data")).rejects.toThrow('expected a data frame "data" but received a handshake frame "handshake" (frame seq 0)');
   });
 
+  it("passes one-sided info to the peer without comparing it", async () => {
+    const [a, b] = memoryPair();
+    const [s, c] = await Promise.all([
+      handshake(a, "server", base, { info: { "model.weightsHash": "ab12", build: 7 } }),
+      handshake(b, "client", base, { timeoutMs: 5_000 }),
+    ]);
+    expect(c.peerInfo).toEqual({ "model.weightsHash": "ab12", build: 7 });
+    expect(s.peerInfo).toEqual({});
+    expect(s.hash).toBe(c.hash);
+  });
+
   it("rejects bad parameters locally", async () => {
     const [a] = memoryPair();
     await expect(handshake(a, "server", { x: NaN })).rejects.toThrow(TypeError);
     await expect(handshake(a, "server", { x: {} as unknown as string })).rejects.toThrow(/parameter "x"/);
+    await expect(handshake(a, "server", {}, { info: { y: undefined as unknown as string } })).rejects.toThrow(/info "y"/);
     await expect(handshake(a, "peer" as "server", {})).rejects.toThrow(TypeError);
   });
 
