@@ -1,6 +1,7 @@
 // OT extension throughput: both parties in one process over the in-memory channel, after the base OTs.
 // The headline is 2^20 random correlated OTs (IKNP with 128-bit outputs: the receiver's 128 bits per OT are the only
-// traffic). Beside it: COT and chosen OT with l = 37 and 1-of-16 OT with 2-bit messages (the millionaire's digit OT).
+// traffic). Beside it: COT and chosen OT with l = 37, 1-of-16 OT with 2-bit messages (the millionaire's digit OT),
+// and the AES work of the random COT row alone, a floor to compare it with.
 // Times are the median (and fastest) wall clock of the timed runs; both parties share one thread, so they add up.
 // The JSON line reports the median.
 // Bytes per OT count both directions, frames included.
@@ -8,6 +9,7 @@
 import { Prg } from "../src/core/prg.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { OtPack } from "../src/ot/index.js";
+import { createAes } from "../src/core/aes.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -65,6 +67,17 @@ rows.push(await measure("random COT (128-bit)", n, () => Promise.all([server.rot
 rows.push(await measure("COT l = 37", n, () => Promise.all([server.cotSend(delta, 37), client.cotRecv(choices, n, 37)])));
 rows.push(await measure("chosen OT l = 37", n, () => Promise.all([server.otSend(delta, m1, 37), client.otRecv(choices, n, 37)])));
 rows.push(await measure("1-of-16 OT l = 2", nDigits, () => Promise.all([server.otNSend(table, 16, 2), client.otNRecv(digits, 16, 2)])));
+// The floor under the random COT row, timed side by side: its AES work alone (3 hash blocks and 48 PRG bytes per OT).
+const aes = await createAes(new Uint8Array(16));
+const block = new Uint8Array(16 * Math.min(n, 1 << 16));
+rows.push(
+  await measure("(its AES work alone)", n, async () => {
+    for (let done = 0; done < 3 * n; done += block.length / 16) {
+      aes.hashBlocks(block, block);
+      prg.fill(block);
+    }
+  }),
+);
 
 console.log(`OT extension, both parties on one thread, median of ${runs} runs; base OTs ${baseOtMs.toFixed(1)} ms`);
 console.log(`${"flavour".padEnd(22)} ${"OTs".padStart(9)} ${"ms".padStart(9)} ${"best ms".padStart(9)} ${"M OT/s".padStart(8)} ${"bytes/OT".padStart(9)}`);

@@ -90,6 +90,11 @@ export class OtPack {
   private readonly sRepeated = new KernelScratch();
   private readonly spread = new KernelScratch();
   private readonly wire = new Scratch();
+  // Lanes on their way out (before packing) and in (after unpacking), and packed payloads: large per call, so they
+  // are reused rather than allocated (fresh pages are slow to fault in).
+  private readonly lanesOut = new Scratch();
+  private readonly lanesIn = new Scratch();
+  private readonly packed = new Scratch();
   /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
   private readonly maskedCode = new Map<number, Uint8Array>();
 
@@ -135,13 +140,14 @@ export class OtPack {
     checkValues(delta, "cotSend", "delta");
     const [lo, hi] = checkL(l, "cotSend");
     const n = delta.length;
+    const wire = await this.wireFrom("ot.cot.u", IKNP_WIDTH / 8, n, "cotSend");
     const x0 = new BigUint64Array(n);
-    const y = new BigUint64Array(n);
+    const y = this.u64Scratch(this.lanesOut, n);
     const x = u32(x0);
     const d = u32(delta);
     const yw = u32(y);
     // x0 = H(q) and y = x0 + delta − H(q ⊕ s), mod 2^l on 32-bit halves (the borrow is ⌊low / 2^32⌋).
-    await this.extendSend("ot.cot.u", n, (q, from, count) => {
+    this.extendSend(wire, n, (q, from, count) => {
       const h0 = words(this.hashRows(q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         x[k] = h0[4 * i] & lo;
@@ -154,7 +160,7 @@ export class OtPack {
         yw[k + 1] = (x[k + 1] + d[k + 1] - h1[4 * i + 1] + Math.floor(low / 2 ** 32)) & hi;
       }
     });
-    if (n > 0) this.ch.send("ot.cot.y", packLanes(y, n, l));
+    if (n > 0) this.ch.send("ot.cot.y", this.pack(y, n, l));
     return x0;
   }
 
@@ -166,7 +172,8 @@ export class OtPack {
     this.extendRecv("ot.cot.u", choices, n, (t, from, count) => this.takeLow(words(this.hashRows(t, count, false)), o, from, count));
     if (n === 0) return out;
     await Promise.resolve();
-    const y = u32(unpackLanes(checkLength(await this.ch.recv("ot.cot.y"), lanesBytes(n, l), "ot.cot.y"), n, l, new BigUint64Array(n)));
+    const frame = checkLength(await this.ch.recv("ot.cot.y"), lanesBytes(n, l), "ot.cot.y");
+    const y = u32(unpackLanes(frame, n, l, this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       if (bit(choices, i)) {
         const low = o[2 * i] + y[2 * i];
@@ -187,12 +194,13 @@ export class OtPack {
     if (m0.length !== m1.length) throw new RangeError(`otSend: m0 and m1 differ in length (${m0.length} and ${m1.length})`);
     checkL(l, "otSend");
     const n = m0.length;
-    const e = new BigUint64Array(2 * n);
+    const wire = await this.wireFrom("ot.ot.u", IKNP_WIDTH / 8, n, "otSend");
+    const e = this.u64Scratch(this.lanesOut, 2 * n);
     const ew = u32(e);
     const a = u32(m0);
     const b = u32(m1);
     // e[2i] = m0 ⊕ H(q), e[2i + 1] = m1 ⊕ H(q ⊕ s); bits above l are dropped by the packing.
-    await this.extendSend("ot.ot.u", n, (q, from, count) => {
+    this.extendSend(wire, n, (q, from, count) => {
       const h0 = words(this.hashRows(q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         ew[2 * k] = a[k] ^ h0[4 * i];
@@ -204,7 +212,7 @@ export class OtPack {
         ew[2 * k + 3] = b[k + 1] ^ h1[4 * i + 1];
       }
     });
-    if (n > 0) this.ch.send("ot.ot.e", packLanes(e, 2 * n, l));
+    if (n > 0) this.ch.send("ot.ot.e", this.pack(e, 2 * n, l));
   }
 
   async otRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
@@ -216,7 +224,7 @@ export class OtPack {
     if (n === 0) return out;
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.ot.e"), lanesBytes(2 * n, l), "ot.ot.e");
-    const e = u32(pickLanes(frame, l, n, (i) => 2 * i + bit(choices, i), new BigUint64Array(n)));
+    const e = u32(pickLanes(frame, l, n, (i) => 2 * i + bit(choices, i), this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
       o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
@@ -233,12 +241,12 @@ export class OtPack {
     const n = msgs.length / N;
     const sender = this.ready(this.nSender, "otNSend");
     const aes = this.aes!;
+    const wire = await this.wireFrom("ot.otn.u", KKOT_WIDTH / 8, n, "otNSend");
     const code = this.codeAndS(N, sender.s);
-    const e = new BigUint64Array(n * N);
+    const e = this.u64Scratch(this.lanesOut, n * N);
     const ew = u32(e);
     const mw = u32(msgs);
     const batch = kkotBatch(N);
-    const wire = checkLength(await this.ch.recv("ot.otn.u"), (KKOT_WIDTH / 8) * n, "ot.otn.u");
     for (let from = 0, at = 0; from < n; from += batch) {
       const count = Math.min(batch, n - from);
       const bytes = 16 * count * N;
@@ -270,7 +278,7 @@ export class OtPack {
         }
       }
     }
-    if (n > 0) this.ch.send("ot.otn.e", packLanes(e, n * N, l));
+    if (n > 0) this.ch.send("ot.otn.e", this.pack(e, n * N, l));
   }
 
   async otNRecv(choices: Uint8Array, N: number, l: number): Promise<BigUint64Array> {
@@ -303,7 +311,7 @@ export class OtPack {
     this.ch.send("ot.otn.u", wire);
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.otn.e"), lanesBytes(n * N, l), "ot.otn.e");
-    const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], new BigUint64Array(n)));
+    const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
       o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
@@ -323,10 +331,10 @@ export class OtPack {
   }
 
   private async randomSend(n: number, tag: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
-    this.ready(this.aes, "rotSend");
+    const wire = await this.wireFrom(tag, IKNP_WIDTH / 8, n, "rotSend");
     const m0 = new Uint8Array(16 * n);
     const m1 = new Uint8Array(16 * n);
-    await this.extendSend(tag, n, (q, from, count) => {
+    this.extendSend(wire, n, (q, from, count) => {
       // Hashing in kernel memory and copying out once beats hashing into the caller's arrays.
       m0.set(this.hashRows(q, count, false), 16 * from);
       m1.set(this.hashRows(q, count, true), 16 * from);
@@ -368,11 +376,19 @@ export class OtPack {
     this.ch.send(tag, wire);
   }
 
-  /** Sender side: receives u (its receive is queued at once) and hands each batch's q to `use`. */
-  private async extendSend(tag: string, n: number, use: (q: Uint8Array, from: number, count: number) => void): Promise<void> {
+  /**
+   * The receiver's u for n OTs (bytesPerOt each), once setup is done. The receive is queued at once, before the
+   * first await. Zero OTs travel as no frame.
+   */
+  private async wireFrom(tag: string, bytesPerOt: number, n: number, fn: string): Promise<Uint8Array> {
+    this.ready(this.aes, fn);
+    if (n === 0) return new Uint8Array(0);
+    return checkLength(await this.ch.recv(tag), bytesPerOt * n, tag);
+  }
+
+  /** Sender side of a 1-of-2 extension: hands each batch's q to `use`. */
+  private extendSend(wire: Uint8Array, n: number, use: (q: Uint8Array, from: number, count: number) => void): void {
     const sender = this.ready(this.sender, "extension");
-    if (n === 0) return;
-    const wire = checkLength(await this.ch.recv(tag), (IKNP_WIDTH / 8) * n, tag);
     for (let from = 0, at = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
       sender.reserve(padded(count));
@@ -391,6 +407,17 @@ export class OtPack {
     const rows = q.subarray(0, 16 * count);
     if (flip) this.xorS(rows);
     return this.aes!.hashBlocks(rows, this.hashOut.view(16 * count));
+  }
+
+  /** n lanes of a scratch buffer: its contents are undefined and live until the next use of that scratch. */
+  private u64Scratch(s: Scratch, n: number): BigUint64Array {
+    const b = s.get(8 * n);
+    return new BigUint64Array(b.buffer, b.byteOffset, n);
+  }
+
+  /** packLanes into a reused buffer: the channel copies the payload at once. */
+  private pack(v: BigUint64Array, n: number, l: number): Uint8Array {
+    return packLanes(v, n, l, this.packed.get(4 * Math.ceil((n * l) / 32)));
   }
 
   /** out lanes [from, from + count) = the low 64 bits of each hash (4 words per hash). */

@@ -6,10 +6,14 @@ export function lanesBytes(n: number, l: number): number {
   return Math.ceil((n * l) / 8);
 }
 
-/** Packs the low l bits of each of the first n lanes of `src`. */
-export function packLanes(src: BigUint64Array, n: number, l: number): Uint8Array {
+/**
+ * Packs the low l bits of each of the first n lanes of `src`, into `into` when given (4-byte aligned, at least
+ * 4·⌈n·l/32⌉ bytes, contents irrelevant) to spare a fresh allocation.
+ */
+export function packLanes(src: BigUint64Array, n: number, l: number, into?: Uint8Array): Uint8Array {
   const s = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
-  const out = new Uint32Array(Math.ceil((n * l) / 32));
+  const words = Math.ceil((n * l) / 32);
+  const out = into ? new Uint32Array(into.buffer, into.byteOffset, words) : new Uint32Array(words);
   if (l === 64) {
     out.set(s);
   } else if (l === 32) {
@@ -44,7 +48,7 @@ export function packLanes(src: BigUint64Array, n: number, l: number): Uint8Array
     }
     if (fill > 0) out[w] = acc;
   }
-  return new Uint8Array(out.buffer, 0, lanesBytes(n, l));
+  return new Uint8Array(out.buffer, out.byteOffset, lanesBytes(n, l));
 }
 
 /** Unpacks n l-bit values into `out` (length ≥ n); `bytes` must hold ⌈n·l/8⌉ bytes. */
