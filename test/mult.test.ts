@@ -54,6 +54,20 @@ describe("mult", () => {
     expect(perOp).toBeLessThan(11_152);
   });
 
+  it("multiplies a batch whose pads span several frames", { timeout: 20_000 }, async () => {
+    // 2^13 + 101 products at l = 64 carry about 2 MiB of pads: three frames.
+    const ring = new Ring(64);
+    const n = (1 << 13) + 101;
+    const [x, y] = operands(n, ring);
+    const [xs, xc] = share(x, ring);
+    const [ys, yc] = share(y, ring);
+    const out = await pair.both((p) => (p.isServer ? mult(p, xs, ys, ring) : mult(p, xc, yc, ring)));
+    const v = open(out, ring);
+    let wrong = 0;
+    for (let i = 0; i < n; i++) if (v[i] !== ((x[i] * y[i]) & ring.mask)) wrong++;
+    expect(wrong).toBe(0);
+  });
+
   it("rejects operands of different lengths", async () => {
     const ring = new Ring(16);
     await expect(mult(pair.server, new BigUint64Array(2), new BigUint64Array(3), ring)).rejects.toThrow(/mult: x and y/);

@@ -2,6 +2,8 @@
 // random OT, between two pads that differ by the sender's value; the sender sends the difference only to
 // l − i bits because the result is scaled by 2^i. Values travel as u32 pairs so that the loops avoid BigInt.
 import type { Ring } from "../core/ring.js";
+import type { Party } from "./party.js";
+import { ProtocolError } from "../net/errors.js";
 import { lanesBytes } from "../ot/lanes.js";
 
 export const TWO32 = 4294967296;
@@ -16,19 +18,59 @@ export function blockWords(b: Uint8Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
 }
 
-/**
- * Position i of a cross term over n lanes: its shift 2^(shift+i) and its width l − shift − i. Each position's
- * values are packed on their own (byte-aligned) so that the shared lane packer serves them.
- */
-export function positions(n: number, ring: Ring, shift: number): { shift: number; width: number; offset: number; bytes: number }[] {
-  const out = [];
-  for (let i = 0, offset = 0; i < ring.bits - shift; i++) {
+/** Payload bytes per frame: positions are grouped up to this size, so large batches never need huge buffers. */
+const FRAME_BYTES = 1 << 20;
+
+/** Position i of a cross term: its shift 2^(shift+i), its width l − shift − i, and where its packed values travel. */
+export interface Position {
+  shift: number;
+  width: number;
+  bytes: number;
+  /** Byte offset in its frame; 0 opens a new frame. */
+  offset: number;
+  /** Size of its frame. */
+  frameBytes: number;
+  /** True for the last position of its frame. */
+  last: boolean;
+}
+
+/** The positions of a cross term over n values, grouped into frames of about FRAME_BYTES (one when they fit). */
+export function positions(n: number, ring: Ring, shift: number): Position[] {
+  const out: Position[] = [];
+  let open: Position[] = [];
+  let fill = 0;
+  const close = () => {
+    for (const q of open) q.frameBytes = fill;
+    if (open.length > 0) open[open.length - 1].last = true;
+    open = [];
+    fill = 0;
+  };
+  for (let i = 0; i < ring.bits - shift; i++) {
     const width = ring.bits - shift - i;
     const bytes = lanesBytes(n, width);
-    out.push({ shift: shift + i, width, offset, bytes });
-    offset += bytes;
+    if (fill > 0 && fill + bytes > FRAME_BYTES) close();
+    const q: Position = { shift: shift + i, width, bytes, offset: fill, frameBytes: 0, last: false };
+    out.push(q);
+    open.push(q);
+    fill += bytes;
   }
+  close();
   return out;
+}
+
+/** Writes the packed values of position q into the current frame (a new one at offset 0) and sends it after its last position. */
+export function packInto(frame: Uint8Array, q: Position, packed: Uint8Array, p: Party, tag: string): Uint8Array {
+  const out = q.offset === 0 ? new Uint8Array(q.frameBytes) : frame;
+  out.set(packed, q.offset);
+  if (q.last) p.ch.send(tag, out);
+  return out;
+}
+
+/** The next frame under `tag`, which must hold exactly `bytes` bytes. */
+export async function recvBytes(p: Party, tag: string, bytes: number): Promise<Uint8Array> {
+  const frame = await p.ch.recv(tag);
+  if (frame.length !== bytes) throw new ProtocolError(`${tag}: expected ${bytes} bytes, got ${frame.length}`);
+  return frame;
 }
 
 /**

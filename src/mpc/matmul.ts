@@ -5,11 +5,10 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { matmul } from "../core/kernels.js";
-import { ProtocolError } from "../net/errors.js";
 import { createAes, type Aes } from "../core/aes.js";
 import { packLanes, unpackLanes } from "../ot/lanes.js";
 import { Scratch, words as byteWords } from "../ot/scratch.js";
-import { accumulate, blockWords, choiceBits, positions, toRing, TWO32, words } from "./gilboa.js";
+import { accumulate, blockWords, choiceBits, positions, packInto, recvBytes, toRing, TWO32, words } from "./gilboa.js";
 
 /** Expanded pad values held at once per message array (8 MiB). */
 const MAX_VALUES = 1 << 20;
@@ -89,15 +88,13 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const bw = words(B);
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
-  const last = pos[pos.length - 1];
-  const payload = new Uint8Array(last.offset + last.bytes);
   const accLo = new Float64Array(m * n);
   const accHi = new Float64Array(m * n);
+  let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
     senderPass(x0, x1, bw, tw, accLo, accHi, i, m, k, n, pos[i].shift);
-    payload.set(packLanes(t, lanes * n, pos[i].width), pos[i].offset);
+    frame = packInto(frame, pos[i], packLanes(t, lanes * n, pos[i].width), p, tag);
   }
-  p.ch.send(tag, payload);
   return toRing(accLo, accHi, -1, ring);
 }
 
@@ -130,15 +127,14 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   const pos = positions(lanes * n, ring, 0);
   const choices = choiceBits(words(A), lanes, pos.length);
   const xb = await expand(await p.ot.rotRecv(choices, lanes * pos.length), n, scratchOf(p)[2]);
-  const payload = await p.ch.recv(tag);
-  const last = pos[pos.length - 1];
-  if (payload.length !== last.offset + last.bytes) throw new ProtocolError(`${tag}: expected ${last.offset + last.bytes} bytes, got ${payload.length}`);
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
   const accLo = new Float64Array(m * n);
   const accHi = new Float64Array(m * n);
+  let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
-    unpackLanes(payload.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
+    if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
+    unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
     receiverPass(xb, choices, tw, accLo, accHi, i, lanes, k, n, pos[i].shift);
   }
   return toRing(accLo, accHi, 1, ring);

@@ -3,9 +3,8 @@
 // because it is multiplied by 2^i; the COTs are built on random OTs so each one carries exactly its own width.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
-import { ProtocolError } from "../net/errors.js";
 import { packLanes, unpackLanes } from "../ot/lanes.js";
-import { accumulate, blockWords, choiceBits, positions, toRing, TWO32, words } from "./gilboa.js";
+import { accumulate, blockWords, choiceBits, positions, packInto, recvBytes, toRing, TWO32, words } from "./gilboa.js";
 
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
 const MAX_OTS = 1 << 22;
@@ -52,18 +51,16 @@ async function crossSend(p: Party, y: BigUint64Array, ring: Ring, shift: number,
   const a = blockWords(m0);
   const b = blockWords(m1);
   const d = words(y);
-  const last = pos[pos.length - 1];
-  const payload = new Uint8Array(last.offset + last.bytes);
   const t = new BigUint64Array(n);
   const tw = words(t);
   const accLo = new Float64Array(n);
   const accHi = new Float64Array(n);
+  let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
     senderPads(a, b, d, tw, 4 * i * n, n);
-    payload.set(packLanes(t, n, pos[i].width), pos[i].offset);
+    frame = packInto(frame, pos[i], packLanes(t, n, pos[i].width), p, tag);
     accumulate(accLo, accHi, 0, n, a, 4 * i * n, 4, pos[i].shift);
   }
-  p.ch.send(tag, payload);
   return toRing(accLo, accHi, -1, ring);
 }
 
@@ -74,16 +71,14 @@ async function crossRecv(p: Party, x: BigUint64Array, ring: Ring, shift: number,
   if (n * pos.length === 0) return new BigUint64Array(n);
   const choices = choiceBits(words(x), n, pos.length);
   const mb = blockWords(await p.ot.rotRecv(choices, n * pos.length));
-  const payload = await p.ch.recv(tag);
-  const last = pos[pos.length - 1];
-  if (payload.length !== last.offset + last.bytes) throw new ProtocolError(`${tag}: expected ${last.offset + last.bytes} bytes, got ${payload.length}`);
   const t = new BigUint64Array(n);
   const tw = words(t);
   const accLo = new Float64Array(n);
   const accHi = new Float64Array(n);
+  let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
-    const { offset, bytes } = pos[i];
-    unpackLanes(payload.subarray(offset, offset + bytes), n, pos[i].width, t);
+    if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
+    unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), n, pos[i].width, t);
     receiverValues(mb, choices, tw, 4 * i * n, i * n, n);
     accumulate(accLo, accHi, 0, n, tw, 0, 2, pos[i].shift);
   }
