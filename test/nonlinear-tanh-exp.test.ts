@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { Ring } from "../src/core/ring.js";
+import { PlainFx } from "../src/nonlinear/engine.js";
+import { tanh, tanhApprox, tanhFloat } from "../src/nonlinear/tanh.js";
+import { exp, expApprox } from "../src/nonlinear/exp.js";
+import { makePair, type Pair } from "./mpc-util.js";
+import { fixed, grid, maxError, runBoth } from "./nonlinear-util.js";
+
+let pair: Pair;
+beforeAll(async () => {
+  pair = await makePair();
+});
+
+const ring = new Ring(37, 12);
+const plain = new PlainFx();
+
+describe.each(["high", "low"] as const)("tanh, %s degree", (degree) => {
+  const bound = degree === "high" ? 0.0066 + 0.002 : 0.0079 + 0.002;
+
+  it("the twin stays within the stated error of tanh, far-out inputs included", async () => {
+    const xs = [...grid(-5, 5, 4001), -1e5, 1e5, 0];
+    const out = await tanh(plain, fixed(xs, ring), ring, { degree });
+    const err = maxError(ring, xs, out, tanhFloat);
+    expect(err.max, `at x = ${err.at}`).toBeLessThan(bound);
+    const cut = degree === "high" ? 2.855 : 2.9;
+    const away = xs.map((x, i) => [x, i] as const).filter(([x]) => Math.abs(Math.abs(x) - cut) > 1e-3);
+    const sub = BigUint64Array.from(away, ([, i]) => out[i]);
+    expect(maxError(ring, away.map(([x]) => x), sub, (x) => tanhApprox(x, degree)).max).toBeLessThan(0.002);
+  });
+
+  it("the protocol equals the twin exactly", async () => {
+    const xs = [0, 1 / 4096, -1 / 4096, 2.855, -2.855, 2.9, -2.9, 2 ** 22, -(2 ** 22), ...Array.from({ length: 101 }, () => (Math.random() - 0.5) * 8)];
+    const { plain: tw, secure } = await runBoth(pair, ring, fixed(xs, ring), (E, v) => tanh(E, v, ring, { degree }));
+    expect(Array.from(secure)).toEqual(Array.from(tw));
+  });
+});
+
+describe.each(["high", "low"] as const)("exp on x ≤ 0, %s degree", (degree) => {
+  const rel = degree === "high" ? 0.0031 : 0.043;
+
+  it("the twin stays within the stated relative error (plus 2 ulp) of e^x, very negative inputs included", async () => {
+    const xs = [...grid(-16, 0, 4001), -1e4, -(2 ** 22)];
+    const out = await exp(plain, fixed(xs, ring), ring, { degree });
+    xs.forEach((x, i) => {
+      const got = ring.decode(out[i]);
+      expect(Math.abs(got - Math.exp(x)), `x = ${x}`).toBeLessThanOrEqual(rel * Math.exp(x) + 2 / 4096);
+      expect(Math.abs(got - expApprox(x, degree)), `x = ${x}`).toBeLessThanOrEqual(3 / 4096);
+    });
+  });
+
+  it("the protocol equals the twin exactly", async () => {
+    const xs = [0, -1 / 4096, -Math.LN2, -14, -14.001, -(2 ** 22), ...Array.from({ length: 101 }, () => -Math.random() * 20)];
+    const { plain: tw, secure } = await runBoth(pair, ring, fixed(xs, ring), (E, v) => exp(E, v, ring, { degree }));
+    expect(Array.from(secure)).toEqual(Array.from(tw));
+  });
+});
+
+it("exp rejects a ring too small for its intermediate products", async () => {
+  await expect(exp(plain, new BigUint64Array(1), new Ring(20, 12), {})).rejects.toThrow(/at least 2·scale \+ 8 bits/);
+});
