@@ -70,7 +70,10 @@ export function aesInit(ctx: usize): void {
   );
 }
 
-/** Expands the 16-byte key at key into the round keys of the context (the tables must be initialised). */
+/**
+ * Expands the 16-byte key at key into the round keys of the context (the tables must be initialised). key may be
+ * aesRoundKeys(ctx) itself.
+ */
 export function aesExpandKey(ctx: usize, key: usize): void {
   const rk = ctx + RK;
   for (let i: usize = 0; i < 4; i++) store<u32>(rk + (i << 2), load<u32>(key + (i << 2)));

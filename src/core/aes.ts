@@ -162,8 +162,11 @@ class WasmAes implements Aes {
 
   constructor(key: Uint8Array) {
     const s = wasmAesState();
-    s.w.lend([key], [], (k) => s.w.k.aesExpandKey(s.ctx, k));
-    this.roundKeys = s.w.u8(s.w.k.aesRoundKeys(s.ctx) as number, RK_BYTES).slice();
+    // The key goes where the first round key belongs and is expanded in place, so no memory is allocated.
+    const rk = s.w.k.aesRoundKeys(s.ctx) as number;
+    s.w.u8(rk, 16).set(key);
+    s.w.k.aesExpandKey(s.ctx, rk);
+    this.roundKeys = s.w.u8(rk, RK_BYTES).slice();
     s.loaded = this;
   }
 
