@@ -45,7 +45,8 @@ export interface Channel {
    * The next frame from the peer. Rejects with a ProtocolError if its tag differs from `tag` (naming both), if the
    * deadline passes, if the peer aborted (with the peer's message) or if the channel closed. A tag mismatch or a
    * missed deadline also aborts the channel, so the peer fails too instead of waiting. The payload belongs to the
-   * caller; it may be a view at a non-zero byteOffset (always a multiple of 8) into a larger buffer.
+   * caller; it may be a view at a non-zero byteOffset (always a multiple of 8) into a larger buffer (small payloads
+   * share 64 KiB slabs: slice what you keep for long).
    */
   recv(tag: string, opts?: RecvOptions): Promise<Uint8Array>;
   /** Totals since the channel opened. */
