@@ -13,7 +13,8 @@ export interface MemoryPairOptions extends ChannelOptions {
   tamper?: (frame: Uint8Array, from: Role) => Uint8Array;
   /**
    * Emulates a link (e.g. LAN or WAN from cost.ts): in each direction frames are serialised one after another at
-   * `bitsPerSecond` and arrive `rttMs / 2` after their last bit left. Without it, delivery is immediate.
+   * `bitsPerSecond` and arrive `rttMs / 2` after their last bit left. Without it, delivery is immediate. Timers
+   * resolve to about 1 ms, so a flight shorter than that (LAN's 0.4 ms) is emulated as about 1 ms.
    */
   link?: Pick<Link, "bitsPerSecond" | "rttMs">;
 }
