@@ -80,6 +80,28 @@ describe("correlated OT", () => {
   }, 60_000);
 });
 
+describe("calls spanning several extension batches (the last one partial)", () => {
+  it("COT and chosen OT with 2^17 + 101 OTs, 1-of-16 OT with 2·4096 + 101", async () => {
+    const n = (1 << 17) + 101;
+    const l = 37;
+    const delta = await values(n, l, 81);
+    const choices = await seededBytes(cdiv8(n), 82);
+    const [x0, got] = await Promise.all([p.server.cotSend(delta, l), p.client.cotRecv(choices, n, l)]);
+    const [, ot] = await Promise.all([p.client.otSend(x0, delta, l), p.server.otRecv(choices, n, l)]);
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const b = getBit(choices, i);
+      if (got[i] !== (x0[i] + (b ? delta[i] : 0n)) % big(l) || ot[i] !== (b ? delta[i] : x0[i])) bad++;
+    }
+    expect(bad).toBe(0);
+    const m = 2 * 4096 + 101;
+    const table = await values(16 * m, 5, 83);
+    const digits = (await seededBytes(m, 84)).map((c) => c & 15);
+    const [, otn] = await Promise.all([p.server.otNSend(table, 16, 5), p.client.otNRecv(digits, 16, 5)]);
+    for (let i = 0; i < m; i++) expect(otn[i]).toBe(table[16 * i + digits[i]]);
+  }, 30_000);
+});
+
 describe("chosen-message 1-of-2 OT", () => {
   for (const l of LS) {
     it(`receiver gets m_b with l = ${l}; bytes are 128 + 2l bits per OT plus two frames`, async () => {
