@@ -79,14 +79,17 @@ async function tournament(p: Party, lanes: BigUint64Array[], rows: number, cols:
   return cur;
 }
 
-/** Shares of the maximum of each row of the row-major rows × cols matrix x (signed values). */
+/**
+ * Shares of the maximum of each row of the row-major rows × cols matrix x (signed values; exact while any two values
+ * of a row differ by less than 2^(l−1)).
+ */
 export async function max(p: Party, x: BigUint64Array, rows: number, cols: number, ring: Ring): Promise<BigUint64Array> {
   checkShape(x, rows, cols, "max");
   return p.scope("max", async () => (await tournament(p, [x], rows, cols, ring))[0]);
 }
 
 /**
- * Shares (in `ring`) of the column index of each row's maximum; ties give the lowest index. The index lane starts as
+ * Shares of each row's maximum and (in `ring`) of its column index; ties give the lowest index. The index lane starts as
  * the public column number (server share j, client share 0) and follows the winner through the tree, which costs one
  * extra MUX lane per level and no extra round. Needs cols ≤ 2^(l−1).
  */
