@@ -3,7 +3,8 @@
 //
 // Contract: X is shared in Z_2^l (any values); W holds ring elements whose signed values fit in `wBits` bits; b is in
 // Z_2^l. Both parties end with additive shares of X·W + b mod 2^l (X and W read as signed, i.e. the fixed-point
-// product at scale s_X + s_W). Revealed: nothing beyond the shapes (the client's view is 2^−σ-close to uniform).
+// product at scale s_X + s_W). Revealed: nothing beyond the shapes (the client's view is 2^(1−σ)-close per entry
+// to one independent of W and b; the server sees ciphertexts only). One message each way.
 import { matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";

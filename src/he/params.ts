@@ -16,9 +16,10 @@ export interface HeParams {
 
 /**
  * N = 8192 as BOLT; q = 60+60+60 bits of data plus a 38-bit special prime (218 bits, the tc128 limit). With 54-bit
- * t_i a fresh ciphertext has about 121 bits of noise budget, about 52 after a 3072-term ct×pt product: enough for
- * 40+ bits of noise flooding. Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit weights over 3072 terms plus a
- * 40-bit mask; three (T ≈ 2^162) carry share × share products.
+ * t_i a fresh ciphertext has 121 bits of noise budget and a product with full-norm plaintexts leaves at least 44
+ * (tested), room for noise flooding with a 40-bit statistical gap. No fresh ciphertext is ever rotated: one key
+ * switch costs about 30 bits there (121 → 92 measured). Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit
+ * weights over 3072 terms plus a 40-bit mask; three (T ≈ 2^162) carry share × share products.
  */
 export const DEFAULT_HE: Readonly<HeParams> = Object.freeze({
   polyDegree: 8192,

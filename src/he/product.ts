@@ -3,8 +3,9 @@
 // computes Y = A·W homomorphically, adds 2^bound + r with r uniform below 2^(bound+σ), floods the noise and returns
 // the ciphertexts. The client decrypts Y + 2^bound + r mod t_i for every i; since that integer lies in [0, T), CRT
 // gives it exactly, and both parties reduce mod 2^l locally: the client keeps it, the server keeps −(2^bound + r).
-// The shares sum to A·W mod 2^l exactly, whatever A and W are within their declared bit sizes; the client's view is
-// within statistical distance 2^−σ (per entry) of one independent of W, and the server sees only ciphertexts.
+// The shares sum to A·W mod 2^l exactly, whatever A and W are within their declared bit sizes (|Y| ≤ 2^bound by
+// construction). The client's view is within statistical distance 2^(1−σ) per entry of one independent of W (the
+// decrypted noise is flooded, slots outside the result hold exact zeros), and the server sees only ciphertexts.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { ProtocolError } from "../net/errors.js";
