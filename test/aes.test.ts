@@ -2,7 +2,7 @@ import { ecb } from "@noble/ciphers/aes.js";
 import { hexToBytes } from "@noble/ciphers/utils.js";
 import { describe, expect, it, vi } from "vitest";
 import { createAes, type Aes, type AesBackend } from "../src/core/aes.js";
-import { wasm } from "../src/core/wasm.js";
+import { Wasm, sharedKernelModule, wasm } from "../src/core/wasm.js";
 import { expectSameBytes, randomBytes, xorBytes } from "./bytes.js";
 
 const BACKENDS: AesBackend[] = ["node", "wasm"];
@@ -136,5 +136,22 @@ describe("createAes", () => {
       vi.doUnmock("node:crypto");
       vi.resetModules();
     }
+  });
+
+  it("runs on the shared-memory build, whose instances must not rely on static data", () => {
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+    const w1 = new Wasm(memory, sharedKernelModule());
+    const ctx = w1.alloc(w1.k.aesContextBytes() as number);
+    const { key, pt, ct } = VECTORS[0];
+    w1.k.aesInit(ctx);
+    // A second instance on the same memory, as a worker would start: it must not overwrite the tables.
+    const w2 = new Wasm(memory, sharedKernelModule());
+    const rk = w1.k.aesRoundKeys(ctx) as number;
+    w1.u8(rk, 16).set(hexToBytes(key));
+    w2.k.aesExpandKey(ctx, rk);
+    const block = w1.alloc(16);
+    w1.u8(block, 16).set(hexToBytes(pt));
+    w2.k.aesEncrypt(ctx, block, block, 1);
+    expectSameBytes(w1.u8(block, 16).slice(), hexToBytes(ct));
   });
 });
