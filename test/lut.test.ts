@@ -60,6 +60,11 @@ describe("lut", () => {
     expect(perOp).toBeLessThan(256 + 16 * 37 + 4);
   });
 
+  it("returns an empty vector for an empty batch", async () => {
+    const res = await pair.both((p) => lut(p, new BigUint64Array(16), new BigUint64Array(0), 4, new Ring(16)));
+    expect(res[0].length + res[1].length).toBe(0);
+  });
+
   it("rejects a bad domain or table, naming the field", async () => {
     const out = new Ring(16);
     await expect(lut(pair.server, new BigUint64Array(16), new BigUint64Array(1), 9, out)).rejects.toThrow(/lut: m/);

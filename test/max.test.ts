@@ -41,6 +41,13 @@ describe("max and argmax", () => {
     }
   }
 
+  it("handles an empty matrix", async () => {
+    const ring = new Ring(37);
+    const out = await pair.both((p) => argmax(p, new BigUint64Array(0), 0, 5, ring));
+    expect(out[0].index.length).toBe(0);
+    expect(out[1].max.length).toBe(0);
+  });
+
   it("rejects a shape that does not match the data", async () => {
     await expect(max(pair.server, new BigUint64Array(5), 2, 3, new Ring(16))).rejects.toThrow(/max: x has 5/);
     await expect(argmax(pair.server, new BigUint64Array(0), 0, 0, new Ring(16))).rejects.toThrow(/argmax: cols/);

@@ -32,7 +32,7 @@ describe("mult", () => {
   for (const bits of [2, 16, 32, 37, 64]) {
     it(`multiplies shares mod 2^${bits}`, { timeout: 20_000 }, async () => {
       const ring = new Ring(bits);
-      for (const n of [1, 512 + 101]) {
+      for (const n of [0, 1, 512 + 101]) {
         const [x, y] = operands(n, ring);
         const [xs, xc] = share(x, ring);
         const [ys, yc] = share(y, ring);
