@@ -404,6 +404,29 @@ describe("frames", () => {
     });
   });
 
+  it("random bytes give frames or a FrameError, never another error", () => {
+    let x = 777;
+    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const kinds = new Set<string>();
+    for (let t = 0; t < 2000; t++) {
+      const junk = Uint8Array.from({ length: 1 + rand(60) }, () => rand(256));
+      // Small length fields make some inputs decodable; the rest must fail on a named field.
+      if (rand(2) && junk.length > 4) {
+        junk[1] = junk[2] = junk[3] = 0;
+        junk[4] = rand(4);
+      }
+      for (const run of [() => decodeFrame(junk, 4096), () => new FrameReader(4096, () => undefined).push(junk)]) {
+        try {
+          run();
+        } catch (e) {
+          expect(e).toBeInstanceOf(FrameError);
+          kinds.add((e as FrameError).field);
+        }
+      }
+    }
+    expect([...kinds].sort()).toEqual(["kind", "length", "tagLength"]);
+  });
+
   it("encodes the header fields little-endian at fixed offsets", () => {
     const f = encodeFrame(FrameKind.Close, 0x01020304, new TextEncoder().encode("ab"), Uint8Array.of(9, 8, 7));
     expect([...f]).toEqual([0x0b, 0, 0, 0, FrameKind.Close, 4, 3, 2, 1, 2, 97, 98, 9, 8, 7]);
