@@ -28,8 +28,25 @@ export function tripleOts(m: number): number {
 }
 
 /**
+ * A party's buffer for the 1-of-16 messages it sends, reused from call to call: a fresh 100 MB array costs more
+ * in page faults than filling it. A second batch of the same party while one is in flight gets its own array.
+ * Every lane is written (both 32-bit words), so the buffer is never cleared.
+ */
+const sendBuffers = new WeakMap<Party, { buf: BigUint64Array; busy: boolean }>();
+
+/** `count` message lanes (contents undefined) until `release` is called. */
+export function messageLanes(p: Party, count: number): { msgs: BigUint64Array; release: () => void } {
+  let slot = sendBuffers.get(p);
+  if (slot?.busy) return { msgs: new BigUint64Array(count), release: () => {} };
+  if (!slot || slot.buf.length < count) sendBuffers.set(p, (slot = { buf: new BigUint64Array(count), busy: false }));
+  const s = slot;
+  s.busy = true;
+  return { msgs: s.buf.subarray(0, count), release: () => void (s.busy = false) };
+}
+
+/**
  * Server side of triple generation: writes the 16 two-bit messages of each of the `tripleOts(m)` OTs into
- * `msgs32` (the low words of a zeroed BigUint64Array seen as Uint32Array, two entries per message) from OT `at`.
+ * `msgs32` (a BigUint64Array seen as Uint32Array, two words per message) from OT `at`.
  */
 export function tripleSend(p: Party, m: number, msgs32: Uint32Array, at: number): BitTriples {
   const len = packedLength(m + 1);
@@ -48,7 +65,10 @@ function tripleMessages(a: Uint8Array, b: Uint8Array, r: Uint8Array, ots: number
     const sh = (2 * k) & 7;
     const byte = k >>> 2;
     const row = (((a[byte] >>> sh) & 3) | (((b[byte] >>> sh) & 3) << 2) | (((r[byte] >>> sh) & 3) << 4)) * TRIPLE_N;
-    for (let j = 0; j < TRIPLE_N; j++) msgs32[o + 2 * j] = TRIPLE_ROWS[row + j];
+    for (let j = 0; j < TRIPLE_N; j++) {
+      msgs32[o + 2 * j] = TRIPLE_ROWS[row + j];
+      msgs32[o + 2 * j + 1] = 0;
+    }
   }
 }
 
@@ -108,10 +128,14 @@ export async function bitTriples(p: Party, m: number): Promise<BitTriples> {
   if (!Number.isInteger(m) || m < 0) throw new RangeError(`bitTriples: m must be a non-negative integer, got ${m}`);
   const ots = tripleOts(m);
   if (p.isServer) {
-    const msgs = new BigUint64Array(ots * TRIPLE_N);
-    const t = tripleSend(p, m, new Uint32Array(msgs.buffer), 0);
-    if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
-    return t;
+    const { msgs, release } = messageLanes(p, ots * TRIPLE_N);
+    try {
+      const t = tripleSend(p, m, new Uint32Array(msgs.buffer, msgs.byteOffset, msgs.length * 2), 0);
+      if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
+      return t;
+    } finally {
+      release();
+    }
   }
   const choices = new Uint8Array(ots);
   const ab = tripleChoose(p, m, choices, 0);

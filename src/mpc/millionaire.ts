@@ -11,7 +11,7 @@
 // exchanges for q digits. At 37 bits this is 9 digit OTs and 14 ANDs: 4,664 bits against SCI's 4,952.
 import type { Party } from "./party.js";
 import { packBits, packedLength } from "./bits.js";
-import { andWithTriples, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, tripleFinish, tripleOts, tripleSend } from "./and.js";
+import { andWithTriples, messageLanes, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, tripleFinish, tripleOts, tripleSend } from "./and.js";
 import type { BitTriples } from "./and.js";
 
 const DIGIT = 4;
@@ -205,7 +205,10 @@ function leafMessages(m32: Uint32Array, o: number, v: Uint8Array, gt: Uint8Array
   for (let e = 0; e < v.length; e++, o += 2 * TRIPLE_N) {
     const sh = e & 7;
     const row = (v[e] | (((gt[e >>> 3] >>> sh) & 1) << 4) | (((eq[e >>> 3] >>> sh) & 1) << 5)) * TRIPLE_N;
-    for (let j = 0; j < TRIPLE_N; j++) m32[o + 2 * j] = LEAF_ROWS[row + j];
+    for (let j = 0; j < TRIPLE_N; j++) {
+      m32[o + 2 * j] = LEAF_ROWS[row + j];
+      m32[o + 2 * j + 1] = 0;
+    }
   }
 }
 
@@ -249,22 +252,26 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
   }
   let triples: BitTriples;
   if (server) {
-    const msgs = new BigUint64Array(ots * TRIPLE_N);
-    const m32 = new Uint32Array(msgs.buffer);
-    let o = 0;
-    for (let k = 0; k < plans.length; k++) {
-      const w = words(specs[k].input);
-      for (const i of plans[k].leaves) {
-        const v = digitsOf(w, from, n, npad, plans[k].digits[i]);
-        const gt = p.prg.bytes(bytes);
-        const eq = p.prg.bytes(bytes);
-        leafMessages(m32, o, v, gt, eq);
-        o += 2 * TRIPLE_N * npad;
-        nodes[k][i] = { gt, eq };
+    const { msgs, release } = messageLanes(p, ots * TRIPLE_N);
+    try {
+      const m32 = words(msgs);
+      let o = 0;
+      for (let k = 0; k < plans.length; k++) {
+        const w = words(specs[k].input);
+        for (const i of plans[k].leaves) {
+          const v = digitsOf(w, from, n, npad, plans[k].digits[i]);
+          const gt = p.prg.bytes(bytes);
+          const eq = p.prg.bytes(bytes);
+          leafMessages(m32, o, v, gt, eq);
+          o += 2 * TRIPLE_N * npad;
+          nodes[k][i] = { gt, eq };
+        }
       }
+      triples = tripleSend(p, andBits, m32, leafOts);
+      if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
+    } finally {
+      release();
     }
-    triples = tripleSend(p, andBits, m32, leafOts);
-    if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
   } else {
     const choices = new Uint8Array(ots);
     let o = 0;
