@@ -178,7 +178,7 @@ describe("the WebAssembly backend (browsers)", () => {
         expect(ot[i]).toBe(getBit(choices, i) ? x0[i] : delta[i]);
         expect(otn[i]).toBe(table[16 * i + digits[i]]);
       }
-      outs.push([x0, got, rot.m0, rot.m1, rotGot].map((a) => Array.from(a)));
+      outs.push([x0, got, rot.m0, rot.m1, rotGot].map((a) => a.join(",")));
     }
     expect(outs[0]).toEqual(outs[1]);
   }, 30_000);
