@@ -81,10 +81,19 @@ export function accumulate(accLo: Float64Array, accHi: Float64Array, to: number,
   const big = shift >= 32;
   const s = shift & 31;
   for (let e = to, q = at; e < to + count; e++, q += stride) {
-    const lo = v[q];
-    accLo[e] += big ? 0 : (lo << s) >>> 0;
-    accHi[e] += (big ? lo << s : (v[q + 1] << s) | ((lo >>> (31 - s)) >>> 1)) >>> 0;
+    accLo[e] += shlLo(v[q], s, big);
+    accHi[e] += shlHi(v[q], v[q + 1], s, big);
   }
+}
+
+/** Low word of (hi·2^32 + lo) << shift mod 2^64, with s = shift mod 32 and big = shift ≥ 32. */
+export function shlLo(lo: number, s: number, big: boolean): number {
+  return big ? 0 : (lo << s) >>> 0;
+}
+
+/** High word of (hi·2^32 + lo) << shift mod 2^64 (hi is read mod 2^32). */
+export function shlHi(lo: number, hi: number, s: number, big: boolean): number {
+  return (big ? lo << s : (hi << s) | ((lo >>> (31 - s)) >>> 1)) >>> 0;
 }
 
 /** The lanes sign·(hi·2^32 + lo) reduced mod 2^l. */

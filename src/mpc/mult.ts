@@ -4,7 +4,7 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { packLanes, unpackLanes } from "../ot/lanes.js";
-import { accumulate, blockWords, choiceBits, positions, packInto, recvBytes, toRing, TWO32, words } from "./gilboa.js";
+import { blockWords, choiceBits, positions, packInto, recvBytes, shlHi, shlLo, toRing, TWO32, words } from "./gilboa.js";
 
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
 const MAX_OTS = 1 << 22;
@@ -13,24 +13,39 @@ function checkValues(x: BigUint64Array, field: string): void {
   if (!(x instanceof BigUint64Array)) throw new TypeError(`${field}: expected a BigUint64Array`);
 }
 
-/** tw[e] = m0 + y − m1 (mod 2^64, as u32 pairs) for the n random OTs from word q0 of m0 (a) and m1 (b). */
-function senderPads(a: Uint32Array, b: Uint32Array, d: Uint32Array, tw: Uint32Array, q0: number, n: number): void {
-  for (let e = 0, q = q0; e < n; e++, q += 4) {
-    const sum = a[q] + d[2 * e] - b[q];
+/**
+ * Position with shift `shift` of the sender, for the n random OTs from word q0 of m0 (a) and m1 (b): the pads
+ * tw[e] = m0 + y − m1 (mod 2^64, as u32 pairs) and acc += m0 << shift, in one pass over the OT messages.
+ */
+function senderPass(a: Uint32Array, b: Uint32Array, d: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, q0: number, shift: number): void {
+  const big = shift >= 32;
+  const s = shift & 31;
+  for (let e = 0, q = q0; e < accLo.length; e++, q += 4) {
+    const a0 = a[q];
+    const a1 = a[q + 1];
+    const sum = a0 + d[2 * e] - b[q];
     const lo = sum >>> 0;
     tw[2 * e] = lo;
-    tw[2 * e + 1] = a[q + 1] + d[2 * e + 1] - b[q + 1] + (sum - lo) / TWO32;
+    tw[2 * e + 1] = a1 + d[2 * e + 1] - b[q + 1] + (sum - lo) / TWO32;
+    accLo[e] += shlLo(a0, s, big);
+    accHi[e] += shlHi(a0, a1, s, big);
   }
 }
 
-/** tw[e] = m_c + c·t (mod 2^64) for choice bits c from bit k0 on: m0 for c = 0, t + m1 = m0 + y mod 2^width for c = 1. */
-function receiverValues(mb: Uint32Array, choices: Uint8Array, tw: Uint32Array, q0: number, k0: number, n: number): void {
-  for (let e = 0, q = q0, k = k0; e < n; e++, q += 4, k++) {
+/**
+ * Position with shift `shift` of the receiver, choice bits from bit k0 on: acc += (m_c + c·t) << shift, which is
+ * m0 for c = 0 and t + m1 = m0 + y mod 2^width for c = 1.
+ */
+function receiverPass(mb: Uint32Array, choices: Uint8Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, q0: number, k0: number, shift: number): void {
+  const big = shift >= 32;
+  const s = shift & 31;
+  for (let e = 0, q = q0, k = k0; e < accLo.length; e++, q += 4, k++) {
     const c = (choices[k >>> 3] >>> (k & 7)) & 1;
     const sum = mb[q] + c * tw[2 * e];
     const lo = sum >>> 0;
-    tw[2 * e] = lo;
-    tw[2 * e + 1] = mb[q + 1] + c * tw[2 * e + 1] + (sum - lo) / TWO32;
+    const hi = mb[q + 1] + c * tw[2 * e + 1] + (sum - lo) / TWO32;
+    accLo[e] += shlLo(lo, s, big);
+    accHi[e] += shlHi(lo, hi, s, big);
   }
 }
 
@@ -57,9 +72,8 @@ async function crossSend(p: Party, y: BigUint64Array, ring: Ring, shift: number,
   const accHi = new Float64Array(n);
   let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
-    senderPads(a, b, d, tw, 4 * i * n, n);
+    senderPass(a, b, d, tw, accLo, accHi, 4 * i * n, pos[i].shift);
     frame = packInto(frame, pos[i], packLanes(t, n, pos[i].width), p, tag);
-    accumulate(accLo, accHi, 0, n, a, 4 * i * n, 4, pos[i].shift);
   }
   return toRing(accLo, accHi, -1, ring);
 }
@@ -79,8 +93,7 @@ async function crossRecv(p: Party, x: BigUint64Array, ring: Ring, shift: number,
   for (let i = 0; i < pos.length; i++) {
     if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
     unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), n, pos[i].width, t);
-    receiverValues(mb, choices, tw, 4 * i * n, i * n, n);
-    accumulate(accLo, accHi, 0, n, tw, 0, 2, pos[i].shift);
+    receiverPass(mb, choices, tw, accLo, accHi, 4 * i * n, i * n, pos[i].shift);
   }
   return toRing(accLo, accHi, 1, ring);
 }
