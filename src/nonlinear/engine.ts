@@ -23,8 +23,8 @@ export interface Fx {
   readonly plain: boolean;
   /** Runs `fn` in a named counter scope (protocol only). */
   scope<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  /** x + c for a public constant c (the server adds it to its share). */
-  addConst(x: Lanes, c: bigint, ring: Ring): Lanes;
+  /** x + c for a public constant c, or a public vector c of x's length (the server adds it to its share). */
+  addConst(x: Lanes, c: bigint | Lanes, ring: Ring): Lanes;
   /** floor(x / 2^s), x read as signed; `sign` promises the sign of every lane (cheaper when known). */
   trunc(x: Lanes, s: number, ring: Ring, sign?: SignHint): Promise<Lanes>;
   mul(x: Lanes, y: Lanes, ring: Ring): Promise<Lanes>;
@@ -90,6 +90,13 @@ export function rowSum(x: Lanes, rows: number, cols: number, ring: Ring): Lanes 
   return out;
 }
 
+function addPublic(x: Lanes, c: bigint | Lanes, ring: Ring): Lanes {
+  if (typeof c !== "bigint" && c.length !== x.length) throw new RangeError(`addConst: constant vector has length ${c.length}, x has ${x.length}`);
+  const out = new BigUint64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i] + (typeof c === "bigint" ? c : c[i])) & ring.mask;
+  return out;
+}
+
 function signedOf(v: bigint, ring: Ring): bigint {
   return v >= ring.half ? v - ring.modulus : v;
 }
@@ -112,10 +119,8 @@ export class PlainFx implements Fx {
     return fn();
   }
 
-  addConst(x: Lanes, c: bigint, ring: Ring): Lanes {
-    const out = new BigUint64Array(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = (x[i] + c) & ring.mask;
-    return out;
+  addConst(x: Lanes, c: bigint | Lanes, ring: Ring): Lanes {
+    return addPublic(x, c, ring);
   }
 
   async trunc(x: Lanes, s: number, ring: Ring): Promise<Lanes> {
@@ -190,10 +195,8 @@ export class SecureFx implements Fx {
     return this.p.scope(name, fn);
   }
 
-  addConst(x: Lanes, c: bigint, ring: Ring): Lanes {
-    const out = x.slice();
-    if (this.p.isServer) for (let i = 0; i < out.length; i++) out[i] = (out[i] + c) & ring.mask;
-    return out;
+  addConst(x: Lanes, c: bigint | Lanes, ring: Ring): Lanes {
+    return this.p.isServer ? addPublic(x, c, ring) : x.slice();
   }
 
   trunc(x: Lanes, s: number, ring: Ring, sign?: SignHint): Promise<Lanes> {

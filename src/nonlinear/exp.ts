@@ -2,7 +2,8 @@
 // e^x = e^p · 2^(−k). 2^(−k) comes from a 32-entry lookup table on k (x is first clipped to ≥ −CLIP, where e^x is
 // below half an ulp at any scale ≤ 14, so k ≤ 21 fits 5 bits).
 //  - high (BOLT): e^p ≈ 0.3585·(p + 1.353)² + 0.344, one secret square. Max relative error 0.31% in float.
-//  - low (ours): e^p ≈ 0.97851 + 0.72136·p, no square. Max relative error 4.3% in float.
+//  - low (ours): e^p ≈ c·(p + 2·ln2), no square; the line is chosen so that its value at p = 0 is twice its value at
+//    p = −ln2 (no jump where k steps) and c = 2 / (2·ln2 + 4/e) balances the relative error: max 3.0%.
 import type { Ring } from "../core/ring.js";
 import { mulPublic } from "../mpc/mult.js";
 import { add, fixedConst, type Fx, type Lanes } from "./engine.js";
@@ -12,7 +13,8 @@ import type { NonlinearOptions } from "./gelu.js";
 const CLIP = 14;
 const TABLE_BITS = 5;
 const HIGH = { a: 0.3585, b: 1.353, c: 0.344 };
-const LOW = { c0: 0.9785073638896115, c1: 0.7213555929213084 };
+const LOW_C = 2 / (2 * Math.LN2 + 4 / Math.E);
+const LOW = { c0: 2 * Math.LN2 * LOW_C, c1: LOW_C };
 
 /** The float form each degree implements (for x ≤ 0). */
 export function expApprox(x: number, degree: "high" | "low"): number {

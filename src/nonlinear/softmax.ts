@@ -1,0 +1,64 @@
+// Softmax over the rows of a rows × cols matrix: subtract the row max (a tree of comparisons), exp (≤ 0 by then), row
+// sums, one reciprocal per row, and one product per element. The probabilities stay shared: the pruning score is a
+// local column mean of them.
+import type { Ring } from "../core/ring.js";
+import { broadcastRows, fixedConst, rowSum, sub, type Fx, type Lanes } from "./engine.js";
+import { exp, expApprox } from "./exp.js";
+import { reciprocal, reciprocalApprox } from "./reciprocal.js";
+import type { Degree } from "./gelu.js";
+
+export interface SoftmaxOptions {
+  degree?: Degree;
+  /**
+   * Penalty lanes (rows·cols) subtracted from the scores: 0 for keys to attend to and `PAD_PENALTY` for padding
+   * (`paddingMask`). In the protocol they are shares (the client, who knows its padding, shares them).
+   */
+  mask?: Lanes;
+}
+
+/** A penalty that sends a masked score to probability 0 (added before the row max). */
+export const PAD_PENALTY = 64;
+
+/** Float softmax of one row (masked entries −∞). */
+export function softmaxFloat(row: number[], mask?: number[]): number[] {
+  const vals = row.map((v, i) => (mask && !mask[i] ? -Infinity : v));
+  const m = Math.max(...vals);
+  const e = vals.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** The float form each degree implements for one row. */
+export function softmaxApprox(row: number[], degree: Degree, mask?: number[]): number[] {
+  const vals = row.map((v, i) => (mask && !mask[i] ? v - PAD_PENALTY : v));
+  const m = Math.max(...vals);
+  const e = vals.map((v) => expApprox(v - m, degree));
+  const inv = reciprocalApprox(e.reduce((a, b) => a + b, 0), degree);
+  return e.map((v) => v * inv);
+}
+
+/** Row-wise softmax of fixed-point scores (|score| < 2^(l−s−3) after masking); exact twin of the protocol. */
+export async function softmax(E: Fx, x: Lanes, rows: number, cols: number, ring: Ring, opts: SoftmaxOptions = {}): Promise<Lanes> {
+  const degree = opts.degree ?? "high";
+  const s = ring.scale;
+  if (x.length !== rows * cols) throw new RangeError(`softmax: x has ${x.length} lanes, expected rows·cols = ${rows * cols}`);
+  if (opts.mask && opts.mask.length !== x.length) throw new RangeError(`softmax: mask has ${opts.mask.length} lanes, expected ${x.length}`);
+  return E.scope(`softmax.${degree}`, async () => {
+    const scores = opts.mask ? sub(x, opts.mask, ring) : x;
+    const max = await E.rowMax(scores, rows, cols, ring);
+    const e = await exp(E, sub(scores, broadcastRows(max, rows, cols), ring), ring, { degree });
+    // Each row sum is ≥ e^0 ≈ 1 (≥ 0.97 in the low form) and ≤ cols·1.001.
+    const hi = s + Math.ceil(Math.log2(cols)) + 1;
+    const inv = await reciprocal(E, rowSum(e, rows, cols, ring), ring, { lo: s - 1, hi, degree });
+    return E.trunc(await E.mul(e, broadcastRows(inv, rows, cols), ring), s, ring, "nonneg");
+  });
+}
+
+/** Mask lanes for a key-padding mask (1 = attend) repeated over `rows` query rows, as public values. */
+export function paddingMask(keyMask: ArrayLike<number>, rows: number, ring: Ring): Lanes {
+  const cols = keyMask.length;
+  const pen = fixedConst(PAD_PENALTY, ring);
+  const out = new BigUint64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = keyMask[c] ? 0n : pen;
+  return out;
+}

@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { Ring } from "../src/core/ring.js";
+import { PlainFx } from "../src/nonlinear/engine.js";
+import { paddingMask, softmax, softmaxApprox, softmaxFloat } from "../src/nonlinear/softmax.js";
+import { makePair, share, open, type Pair } from "./mpc-util.js";
+import { PlainFx as Plain, SecureFx } from "../src/nonlinear/engine.js";
+import { fixed } from "./nonlinear-util.js";
+
+let pair: Pair;
+beforeAll(async () => {
+  pair = await makePair();
+});
+
+const ring = new Ring(37, 12);
+const cols = 13;
+const rowsOf = (): { rows: number[][]; mask: number[] } => {
+  const rnd = (scale: number) => Array.from({ length: cols }, () => (Math.random() - 0.5) * scale);
+  return {
+    rows: [rnd(8), rnd(2), new Array(cols).fill(1.5), [40, ...new Array(cols - 1).fill(-3)], rnd(30), rnd(8)],
+    mask: [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+  };
+};
+
+describe.each(["high", "low"] as const)("softmax, %s degree", (degree) => {
+  const bound = degree === "high" ? 0.004 : 0.03;
+
+  it("the twin stays close to softmax on random, all-equal and one-huge rows, masked and not", async () => {
+    const { rows: raw, mask } = rowsOf();
+    // The functions see the inputs rounded to the scale; compare against those.
+    const rows = raw.map((r) => Array.from(ring.decodeArray(fixed(r, ring))));
+    for (const m of [undefined, mask]) {
+      const x = fixed(rows.flat(), ring);
+      const out = await softmax(new PlainFx(), x, rows.length, cols, ring, { degree, mask: m && paddingMask(m, rows.length, ring) });
+      rows.forEach((row, r) => {
+        const want = softmaxFloat(row, m);
+        const approx = softmaxApprox(row, degree, m);
+        row.forEach((_, c) => {
+          const got = ring.decode(out[r * cols + c]);
+          expect(Math.abs(got - want[c]), `row ${r} col ${c}`).toBeLessThan(bound);
+          expect(Math.abs(got - approx[c]), `row ${r} col ${c}`).toBeLessThan(6 / 4096);
+        });
+      });
+    }
+  });
+
+  it("a fully masked row gives uniform probabilities", async () => {
+    const x = fixed(new Array(cols).fill(0).map((_, i) => i / 4), ring);
+    const out = await softmax(new PlainFx(), x, 1, cols, ring, { degree, mask: paddingMask(new Array(cols).fill(0), 1, ring) });
+    const got = Array.from(ring.decodeArray(out));
+    const mean = got.reduce((a, b) => a + b, 0) / cols;
+    expect(Math.abs(mean - 1 / cols)).toBeLessThan(bound);
+  });
+
+  it("the protocol equals the twin exactly, with a shared padding mask", async () => {
+    const { rows, mask } = rowsOf();
+    const n = rows.length;
+    const x = fixed(rows.flat(), ring);
+    const pen = paddingMask(mask, n, ring);
+    const plain = await softmax(new Plain(), x, n, cols, ring, { degree, mask: pen });
+    const [xs, xc] = share(x, ring);
+    const [ms, mc] = share(pen, ring);
+    const got = await pair.both((p) => softmax(new SecureFx(p), p.isServer ? xs : xc, n, cols, ring, { degree, mask: p.isServer ? ms : mc }));
+    expect(Array.from(open(got, ring))).toEqual(Array.from(plain));
+  });
+});
+
+it("rejects shapes that do not match", async () => {
+  await expect(softmax(new PlainFx(), new BigUint64Array(5), 2, 3, ring)).rejects.toThrow(/rows·cols = 6/);
+});
