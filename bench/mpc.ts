@@ -13,7 +13,11 @@ import { relu } from "../src/mpc/relu.js";
 import { truncate } from "../src/mpc/truncate.js";
 import { mux } from "../src/mpc/mux.js";
 import { b2a } from "../src/mpc/b2a.js";
-import { mult } from "../src/mpc/mult.js";
+import { mult, square } from "../src/mpc/mult.js";
+import { lut } from "../src/mpc/lut.js";
+import { max } from "../src/mpc/max.js";
+import { matmulShares } from "../src/mpc/matmul.js";
+import type { Channel } from "../src/net/channel.js";
 
 const OPS = ["compare", "drelu", "relu", "truncUnknown", "truncKnown", "mux", "b2a", "mult"] as const;
 type Op = (typeof OPS)[number];
@@ -95,47 +99,75 @@ function median(v: number[]): number {
   return s[s.length >> 1];
 }
 
+type Runner = (p: Party, n: number) => () => Promise<unknown>;
+
+interface Measured extends Result {
+  cpu: number;
+}
+
+/** Warms up on a small batch, then times `runs` runs of `count` operations; bits and rounds come from the last run. */
+async function measure(a: Channel, b: Channel, parties: Party[], run: Runner, count: number, runs: number, warmCount: number): Promise<Measured> {
+  await Promise.all(parties.map((p) => run(p, warmCount)()));
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let bits = 0;
+  let rounds = 0;
+  for (let r = 0; r < runs; r++) {
+    const fs = parties.map((p) => run(p, count));
+    const start = process.cpuUsage();
+    const { traffic, ms } = await measurePair(a, b, () => Promise.all(fs.map((f) => f())));
+    const used = process.cpuUsage(start);
+    cpu.push((used.user + used.system) / 1000);
+    times.push(ms);
+    bits = Math.round(((traffic.bytes * 8) / count) * 10) / 10;
+    rounds = traffic.rounds;
+  }
+  return { bits, rounds, ms: Math.round(median(times) * 10) / 10, cpu: median(cpu) };
+}
+
+/** Protocols outside the SCI table, at l = 37, for the human table only: [label, runner, operations counted]. */
+function extras(n: number, ring: Ring): [string, Runner, number][] {
+  const side = 64;
+  const cols = 8;
+  const table = random(16, ring.bits);
+  return [
+    ["square", (p, k) => { const x = random(k, ring.bits); return () => square(p, x, ring); }, n],
+    ["lut m=4", (p, k) => { const x = random(k, 4); return () => lut(p, table, x, 4, ring); }, n],
+    [`max ${cols} cols, per row`, (p, k) => { const x = random(k * cols, ring.bits - 3); return () => max(p, x, k, cols, ring); }, n / cols],
+    [`matmul ${side}³, per MAC`, (p) => { const A = random(side * side, ring.bits); return () => matmulShares(p, A, A, side, side, side, ring); }, side ** 3],
+  ];
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
   const n = arg("--n", 65536);
   const runs = arg("--runs", 1);
   const [a, b] = memoryPair();
-  const [server, client] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
+  const parties = await Promise.all([Party.create("server", a), Party.create("client", b)]);
   const out: Record<string, Record<Op, Result>> = {};
   const rows: string[][] = [];
+  const row = (l: number, label: string, m: Measured, sci: [number, number] | null) => {
+    rows.push([String(l), label, m.bits.toFixed(1), sci ? String(sci[0]) : "-", String(m.rounds), m.ms.toFixed(1), m.cpu.toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
+    process.stderr.write(`l=${l} ${label}: ${m.bits.toFixed(1)} bits/op, ${m.rounds} rounds, ${m.ms.toFixed(1)} ms\n`);
+  };
   for (const l of RINGS) {
     const ring = new Ring(l, SCALE);
     const perRing = {} as Record<Op, Result>;
     for (const op of OPS) {
-      // One small run first so the timed runs see compiled code.
-      const warm = [inputs(server, op, 1024, ring), inputs(client, op, 1024, ring)];
-      await Promise.all(warm.map((f) => f()));
-      const times: number[] = [];
-      const cpu: number[] = [];
-      let result: Result | undefined;
-      for (let r = 0; r < runs; r++) {
-        const fs = [inputs(server, op, n, ring), inputs(client, op, n, ring)];
-        const start = process.cpuUsage();
-        const { traffic, ms } = await measurePair(a, b, () => Promise.all(fs.map((f) => f())));
-        const used = process.cpuUsage(start);
-        cpu.push((used.user + used.system) / 1000);
-        times.push(ms);
-        result = { bits: Math.round(((traffic.bytes * 8) / n) * 10) / 10, rounds: traffic.rounds, ms: 0 };
-      }
-      result!.ms = Math.round(median(times) * 10) / 10;
-      perRing[op] = result!;
-      const sci = SCI[op][l];
-      rows.push([String(l), op, result!.bits.toFixed(1), sci ? String(sci[0]) : "-", String(result!.rounds), result!.ms.toFixed(1), median(cpu).toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
-      process.stderr.write(`l=${l} ${op}: ${result!.bits.toFixed(1)} bits/op, ${result!.rounds} rounds, ${result!.ms.toFixed(1)} ms\n`);
+      const m = await measure(a, b, parties, (p, k) => inputs(p, op, k, ring), n, runs, 1024);
+      perRing[op] = { bits: m.bits, rounds: m.rounds, ms: m.ms };
+      row(l, op, m, SCI[op][l]);
     }
     out[`l${l}`] = perRing;
   }
+  const ring37 = new Ring(37, SCALE);
+  for (const [label, run, count] of extras(n, ring37)) row(37, label, await measure(a, b, parties, run, count, runs, 8), null);
   a.close();
   b.close();
   const head = ["l", "protocol", "bits/op", "SCI bits", "rounds", "ms", "cpu ms", "SCI ms"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(`${n} operations per protocol, median of ${runs} runs; bits both directions per operation`);
+  console.log(`${n} operations per protocol (extras: per the unit named), median of ${runs} runs; bits both directions per operation`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   if (json) console.log(JSON.stringify(out));
