@@ -1,7 +1,8 @@
 // The OT pack of one party: IKNP extension in both directions (this party is extension sender in one instance and
 // extension receiver in the other) and the KKOT 1-of-N extension (λ = 256, Walsh–Hadamard code) in both directions.
-// Every call is one flight from the OT receiver and at most one from the OT sender. Calls run in the same order on
-// both sides. A receiver queues its receive one microtask after sending, so that a sender call started beside it
+// Every call is one flight from the OT receiver and at most one from the OT sender: u, 128 bits per OT (256 for
+// 1-of-N), then l bits per OT (COT), 2l (chosen OT), N·l (1-of-N) or nothing (random OT), bit-packed, one frame
+// each way. The work runs in batches (2^17 OTs) so memory stays bounded. Calls run in the same order on both sides. A receiver queues its receive one microtask after sending, so that a sender call started beside it
 // (`Promise.all([cotSend(…), cotRecv(…)])`, in either order) queues first: the peer's frames arrive in that order.
 import type { Channel } from "../net/channel.js";
 import type { Prg } from "../core/prg.js";
