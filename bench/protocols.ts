@@ -3,14 +3,15 @@
 // the in-memory channel. Bytes count both directions (frames included) and everything the method needs after the
 // session's base OTs, including the shuffle's random OTs; rounds are flights of the transcript; ms is wall time
 // (both parties on one thread). LAN/WAN times come from the cost model (3 Gbps / 0.8 ms RTT, 200 Mbps / 40 ms RTT).
-// reductionMask prunes and splits the kept tokens into high- and low-degree groups in the same single shuffle.
+// reductionMask prunes and splits the kept tokens into high- and low-degree groups in the same single shuffle;
+// shufflePrune is compactPrune without restoring the order (kept rows in random order).
 // Usage: node dist/bench/protocols.js [--json] [--n 32,64,128,256,512] [--d 768] [--keep 0.4296875]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Ring } from "../src/core/ring.js";
 import { LAN, WAN, estimateMs } from "../src/net/cost.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { Party } from "../src/mpc/party.js";
-import { compactPrune } from "../src/prune/compact.js";
+import { compactPrune, shufflePrune } from "../src/prune/compact.js";
 import type { PruneResult } from "../src/prune/result.js";
 import { reductionMask } from "../src/prune/reduction.js";
 import { revealPrune } from "../src/prune/reveal.js";
@@ -40,6 +41,7 @@ type Method = (p: Party, rows: BigUint64Array, scores: BigUint64Array, n: number
 const METHODS: [string, Method][] = [
   ["compactPrune", (p, x, s, n, d) => compactPrune(p, x, s, n, d, THETA, ring)],
   ["reductionMask", (p, x, s, n, d) => reductionMask(p, x, s, n, d, THETA, BETA, ring)],
+  ["shufflePrune", (p, x, s, n, d) => shufflePrune(p, x, s, n, d, THETA, ring)],
   ["swapPrune", (p, x, s, n, d) => swapPrune(p, x, s, n, d, THETA, ring)],
   ["bitonicPrune", (p, x, s, n, d) => bitonicPrune(p, x, s, n, d, ring)],
   ["sortPrune", (p, x, s, n, d) => sortPrune(p, x, s, n, d, THETA, ring)],

@@ -8,7 +8,7 @@ import { Party } from "../src/mpc/party.js";
 import type { Channel } from "../src/net/channel.js";
 import { memoryPair } from "../src/net/memory.js";
 import { unpackLanes } from "../src/ot/lanes.js";
-import { compactPrune } from "../src/prune/compact.js";
+import { compactPrune, shufflePrune } from "../src/prune/compact.js";
 import type { PruneResult } from "../src/prune/result.js";
 import { revealPrune } from "../src/prune/reveal.js";
 import { bitonicPrune, sortPrune } from "../src/prune/sort.js";
@@ -171,6 +171,7 @@ describe("views do not depend on which positions were pruned", () => {
   });
 
   for (const [name, method, runs] of [
+    ["shufflePrune", (p, x, s, n, d) => shufflePrune(p, x, s, n, d, 0n, ring), 15],
     ["swapPrune", (p, x, s, n, d) => swapPrune(p, x, s, n, d, 0n, ring), 15],
     ["sortPrune", (p, x, s, n, d) => sortPrune(p, x, s, n, d, 0n, ring), 12],
     ["bitonicPrune", (p, x, s, n, d) => bitonicPrune(p, x, s, n, d, ring, FIRST.length), 8],

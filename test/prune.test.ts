@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import type { Party } from "../src/mpc/party.js";
-import { compactPrune } from "../src/prune/compact.js";
+import { compactPrune, shufflePrune } from "../src/prune/compact.js";
 import { compactPlain, groupsPlain, keepPlain, rowMultiset, scorePlain } from "../src/prune/plain.js";
 import { reductionMask } from "../src/prune/reduction.js";
 import { revealPrune } from "../src/prune/reveal.js";
@@ -66,6 +66,7 @@ async function runAll(cases: Case[], seed: number) {
       const s = shareOf(p, c.scores, masks[i].scores);
       out.push({
         compact: await compactPrune(p, x, s, c.n, c.d, c.theta, ring),
+        shuffle: await shufflePrune(p, x, s, c.n, c.d, c.theta, ring),
         reveal: await revealPrune(p, x, s, c.n, c.d, c.theta, ring),
         swap: await swapPrune(p, x, s, c.n, c.d, c.theta, ring),
         sort: await sortPrune(p, x, s, c.n, c.d, c.theta, ring),
@@ -103,10 +104,12 @@ async function checkCases(cases: Case[], seed: number) {
       expect(client[m].kept, m).toBe(kept);
       expect(open(server[m].rows, client[m].rows), m).toEqual(want);
     }
-    const sorted = open(server.sort.rows, client.sort.rows);
-    expect(server.sort.kept).toBe(kept);
-    expect(rowMultiset(sorted, c.d)).toEqual(rowMultiset(want, c.d));
-    expect(sorted.subarray(0, c.d)).toEqual(c.rows.subarray(0, c.d));
+    for (const m of ["sort", "shuffle"] as const) {
+      const got = open(server[m].rows, client[m].rows);
+      expect(server[m].kept, m).toBe(kept);
+      expect(rowMultiset(got, c.d), m).toEqual(rowMultiset(want, c.d));
+      expect(got.subarray(0, c.d), m).toEqual(c.rows.subarray(0, c.d));
+    }
     const half = Math.ceil(c.n / 2);
     expect(server.bitonic.kept).toBe(half);
     expect(open(server.bitonic.rows, client.bitonic.rows)).toEqual(compactPlain(c.rows, c.d, topK(c, half)));

@@ -33,7 +33,7 @@ export async function reductionMask(
     p.scope("reductionMask", async () => {
       const [keep, high] = await aboveThresholds(p, scores, [theta, beta], ring);
       // S > β implies S > θ, so "kept but not high" is keep ⊕ high, computed locally.
-      return compactGroups(p, rows, n, d, [high, xorBits(keep, high)], ring, setup);
+      return compactGroups(p, rows, n, d, [high, xorBits(keep, high)], ring, { setup });
     }),
   );
   const [hi, lo] = value.counts;
