@@ -84,7 +84,7 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const pos = positions(lanes * n, ring, 0);
   const { m0, m1 } = await p.ot.rotSend(lanes * pos.length);
   const [s0, s1] = scratchOf(p);
-  const [x0, x1] = await Promise.all([expand(m0, n, s0), expand(m1, n, s1)]);
+  const block = 16 * lanes;
   const bw = words(B);
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
@@ -92,19 +92,21 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const accHi = new Float64Array(m * n);
   let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
-    senderPass(x0, x1, bw, tw, accLo, accHi, i, m, k, n, pos[i].shift);
+    // Pads are expanded one bit position at a time: memory stays at lanes·n values per message array.
+    const [x0, x1] = await Promise.all([expand(m0.subarray(i * block, (i + 1) * block), n, s0), expand(m1.subarray(i * block, (i + 1) * block), n, s1)]);
+    senderPass(x0, x1, bw, tw, accLo, accHi, m, k, n, pos[i].shift);
     frame = packInto(frame, pos[i], packLanes(t, lanes * n, pos[i].width), p, tag);
   }
   return toRing(accLo, accHi, -1, ring);
 }
 
 /** Position i of the sender: the pads of every OT into tw, and 2^shift·pad0 into the accumulators. */
-function senderPass(x0: Uint32Array, x1: Uint32Array, bw: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, i: number, m: number, k: number, n: number, shift: number): void {
+function senderPass(x0: Uint32Array, x1: Uint32Array, bw: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, m: number, k: number, n: number, shift: number): void {
   const vs = stride(n);
   for (let r = 0; r < m; r++) {
     for (let j = 0; j < k; j++) {
       const lane = r * k + j;
-      const at = 2 * ((i * m * k + lane) * vs);
+      const at = 2 * lane * vs;
       rowPads(x0, x1, at, bw, 2 * j * n, tw, 2 * lane * n, n);
       accumulate(accLo, accHi, r * n, n, x0, at, 2, shift);
     }
@@ -126,7 +128,7 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   const lanes = m * k;
   const pos = positions(lanes * n, ring, 0);
   const choices = choiceBits(words(A), lanes, pos.length);
-  const xb = await expand(await p.ot.rotRecv(choices, lanes * pos.length), n, scratchOf(p)[2]);
+  const mb = await p.ot.rotRecv(choices, lanes * pos.length);
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
   const accLo = new Float64Array(m * n);
@@ -135,6 +137,7 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   for (let i = 0; i < pos.length; i++) {
     if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
     unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
+    const xb = await expand(mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, scratchOf(p)[2]);
     receiverPass(xb, choices, tw, accLo, accHi, i, lanes, k, n, pos[i].shift);
   }
   return toRing(accLo, accHi, 1, ring);
@@ -145,7 +148,7 @@ function receiverPass(xb: Uint32Array, choices: Uint8Array, tw: Uint32Array, acc
   const vs = stride(n);
   for (let lane = 0; lane < lanes; lane++) {
     const q = i * lanes + lane;
-    chosenRow(xb, 2 * q * vs, (choices[q >>> 3] >>> (q & 7)) & 1, tw, 2 * lane * n, n);
+    chosenRow(xb, 2 * lane * vs, (choices[q >>> 3] >>> (q & 7)) & 1, tw, 2 * lane * n, n);
     accumulate(accLo, accHi, Math.floor(lane / k) * n, n, tw, 2 * lane * n, 2, shift);
   }
 }
@@ -176,7 +179,7 @@ export async function matmulShares(p: Party, A: BigUint64Array, B: BigUint64Arra
   return p.scope("matmul", async () => {
     const out = matmul(A, B, m, k, n, ring.bits);
     if (m * k * n === 0) return out;
-    const rows = Math.max(1, Math.floor(MAX_VALUES / (k * ring.bits * stride(n))));
+    const rows = Math.max(1, Math.floor(MAX_VALUES / (k * stride(n))));
     for (let r0 = 0; r0 < m; r0 += rows) {
       const r1 = Math.min(m, r0 + rows);
       const part = A.subarray(r0 * k, r1 * k);
