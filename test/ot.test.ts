@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { getBit } from "../src/mpc/bits.js";
-import { TagMismatchError } from "../src/net/errors.js";
+import { ProtocolError, TagMismatchError } from "../src/net/errors.js";
 import { OtPack } from "../src/ot/index.js";
 import { Prg } from "../src/core/prg.js";
 import { memoryPair } from "../src/net/memory.js";
@@ -264,8 +264,12 @@ describe("argument checks and desynchronised peers", () => {
     expect(traffic.bytes).toBe(0);
   });
 
-  it("a peer running another flavour fails with a tag error", async () => {
+  it("a frame of the wrong size, or a peer running another flavour, fails naming the tag", async () => {
     const q = await makePacks([61, 62], 2000);
+    const short = q.server.cotSend(new BigUint64Array(10), 8);
+    q.channels[1].send("ot.cot.u", new Uint8Array(100));
+    await expect(short).rejects.toThrow(ProtocolError);
+    await expect(short).rejects.toThrow("ot.cot.u: expected 160 bytes, got 100");
     const sending = q.server.cotSend(new BigUint64Array(10), 8);
     const receiving = q.client.otRecv(new Uint8Array(2), 10, 8);
     const err = await sending.catch((e: unknown) => e);
