@@ -52,6 +52,8 @@ describe("mult", () => {
     expect(perOp).toBeGreaterThanOrEqual(ideal);
     expect(perOp).toBeLessThan(ideal + 8);
     expect(perOp).toBeLessThan(11_152);
+    // Both parties send their OT flight, then their pads: at most four flights in the transcript.
+    expect(traffic.rounds).toBeLessThanOrEqual(4);
   });
 
   it("multiplies a batch whose pads span several frames", { timeout: 20_000 }, async () => {
@@ -120,6 +122,7 @@ describe("matmulShares", () => {
     const ideal = 2 * (m * k * 16 * 128 + (m * k * n * 16 * 17) / 2);
     expect(traffic.bytes * 8).toBeGreaterThanOrEqual(ideal);
     expect(traffic.bytes * 8).toBeLessThan(ideal + 4096);
+    expect(traffic.rounds).toBeLessThanOrEqual(4);
   });
 
   it("splits products with many pad values into row chunks", { timeout: 20_000 }, async () => {
