@@ -71,7 +71,7 @@ export class BaseOtSender {
     if (reply.length !== this.n * POINT_BYTES) {
       throw new ProtocolError(`base OT: reply must be ${this.n * POINT_BYTES} bytes, got ${reply.length}`);
     }
-    const aA = Point.BASE.multiply(this.a).multiply(this.a);
+    const aA = Point.BASE.multiply(Point.Fn.mul(this.a, this.a)); // a·A = a²·G, on the precomputed base
     const k0 = new Uint8Array(this.n * KEY_BYTES);
     const k1 = new Uint8Array(this.n * KEY_BYTES);
     for (let i = 0; i < this.n; i++) {
