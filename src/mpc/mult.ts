@@ -3,15 +3,12 @@
 // because it is multiplied by 2^i; the COTs are built on random OTs so each one carries exactly its own width.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
+import { checkShares } from "./extend.js";
 import { packLanes, unpackLanes } from "../ot/lanes.js";
 import { blockWords, choiceBits, positions, packInto, recvBytes, shlHi, shlLo, toRing, TWO32, words } from "./gilboa.js";
 
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
 const MAX_OTS = 1 << 22;
-
-function checkValues(x: BigUint64Array, field: string): void {
-  if (!(x instanceof BigUint64Array)) throw new TypeError(`${field}: expected a BigUint64Array`);
-}
 
 /**
  * Position with shift `shift` of the sender, for the n random OTs from word q0 of m0 (a) and m1 (b): the pads
@@ -118,7 +115,7 @@ async function chunked(arrays: BigUint64Array[], size: number, fn: (parts: BigUi
 
 /** x · c mod 2^l, locally, for a public scalar or a public vector c (same length as x). */
 export function mulPublic(x: BigUint64Array, c: bigint | BigUint64Array, ring: Ring): BigUint64Array {
-  checkValues(x, "mulPublic: x");
+  checkShares(x, "mulPublic: x");
   const mask = ring.mask;
   const out = new BigUint64Array(x.length);
   if (typeof c === "bigint") {
@@ -126,7 +123,7 @@ export function mulPublic(x: BigUint64Array, c: bigint | BigUint64Array, ring: R
     for (let i = 0; i < x.length; i++) out[i] = (x[i] * cm) & mask;
     return out;
   }
-  checkValues(c, "mulPublic: c");
+  checkShares(c, "mulPublic: c");
   if (c.length !== x.length) throw new RangeError(`mulPublic: c has length ${c.length}, x has length ${x.length}`);
   for (let i = 0; i < x.length; i++) out[i] = (x[i] * c[i]) & mask;
   return out;
@@ -137,8 +134,8 @@ export function mulPublic(x: BigUint64Array, c: bigint | BigUint64Array, ring: R
  * direction, run concurrently: 2·l·(128 + (l + 1)/2) bits per product, two rounds.
  */
 export async function mult(p: Party, x: BigUint64Array, y: BigUint64Array, ring: Ring): Promise<BigUint64Array> {
-  checkValues(x, "mult: x");
-  checkValues(y, "mult: y");
+  checkShares(x, "mult: x");
+  checkShares(y, "mult: y");
   if (x.length !== y.length) throw new RangeError(`mult: x and y differ in length (${x.length} and ${y.length})`);
   return p.scope("mult", () =>
     chunked([x, y], chunkLanes(ring), async ([xs, ys]) => {
@@ -150,7 +147,7 @@ export async function mult(p: Party, x: BigUint64Array, y: BigUint64Array, ring:
 
 /** Shares of x² mod 2^l: x_s² + x_c² locally and one cross term 2·x_s·x_c (the server chooses): half of `mult`. */
 export async function square(p: Party, x: BigUint64Array, ring: Ring): Promise<BigUint64Array> {
-  checkValues(x, "square: x");
+  checkShares(x, "square: x");
   return p.scope("square", () =>
     chunked([x], chunkLanes(ring), async ([xs]) => {
       const cross = p.isServer ? await crossRecv(p, xs, ring, 1, "square.cross") : await crossSend(p, xs, ring, 1, "square.cross");

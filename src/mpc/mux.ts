@@ -1,12 +1,9 @@
 // Multiplexer on XOR-shared selectors: two correlated OTs, one in each direction, run concurrently (SCI's MUX).
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
+import { checkShares } from "./extend.js";
 import { checkBits } from "./b2a.js";
 import { getBit } from "./bits.js";
-
-function checkValues(x: BigUint64Array, field: string): void {
-  if (!(x instanceof BigUint64Array)) throw new TypeError(`${field}: expected a BigUint64Array`);
-}
 
 /**
  * Shares of sel ? x : 0 for XOR-shared sel = s0 ⊕ s1 and additively shared x = x0 + x1.
@@ -14,7 +11,7 @@ function checkValues(x: BigUint64Array, field: string): void {
  * chosen by the other's bit and keeps s_j·x_j locally.
  */
 export async function mux(p: Party, sel: Uint8Array, x: BigUint64Array, ring: Ring): Promise<BigUint64Array> {
-  checkValues(x, "mux: x");
+  checkShares(x, "mux: x");
   const n = x.length;
   checkBits(sel, n, "mux: sel");
   return p.scope("mux", async () => {
@@ -49,8 +46,8 @@ function addScaled(a: BigUint64Array, b: BigUint64Array, sign: bigint, mask: big
 
 /** Shares of sel ? a : b = b + mux(sel, a − b). */
 export async function select(p: Party, sel: Uint8Array, a: BigUint64Array, b: BigUint64Array, ring: Ring): Promise<BigUint64Array> {
-  checkValues(a, "select: a");
-  checkValues(b, "select: b");
+  checkShares(a, "select: a");
+  checkShares(b, "select: b");
   if (a.length !== b.length) throw new RangeError(`select: a and b differ in length (${a.length} and ${b.length})`);
   return addScaled(await mux(p, sel, addScaled(a, b, -1n, ring.mask), ring), b, 1n, ring.mask);
 }
