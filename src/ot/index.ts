@@ -13,9 +13,10 @@ import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { fixedKeyAes, hashPairs } from "./crhash.js";
 import { lanesBytes, packLanes, pickLanes, unpackLanes } from "./lanes.js";
 import { KernelScratch, Scratch, words, xorKernel } from "./scratch.js";
+import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "./code.js";
 
 const IKNP_WIDTH = 128;
-const KKOT_WIDTH = 256;
+const KKOT_WIDTH = CODE_BITS;
 /**
  * OTs per IKNP batch: PRG rows of 16 KiB, the size node:crypto encrypts fastest per call, which the PRG writes
  * straight into the matrix (2^12 → 2^16 measured ≈6× less PRG time).
@@ -303,7 +304,7 @@ export class OtPack {
       receiver.reserve(m);
       this.columns.reserve((m >>> 3) * (N + k));
       this.hashOut.reserve(16 * count);
-      const cols = this.codeColumns(choices.subarray(from, from + count), m, k);
+      const cols = codeColumns(choices.subarray(from, from + count), m, k, this.columns.view((m >>> 3) * (N + k)));
       const colBytes = m >>> 3;
       const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colBytes, ((j & (N - 1)) + 1) * colBytes), wire, at);
       at += (KKOT_WIDTH / 8) * count;
@@ -441,56 +442,10 @@ export class OtPack {
     }
   }
 
-  /** C(x) ∧ s for x < N, with C(x)_j = parity(x & j): 32 bytes per x. */
+  /** C(x) ∧ s for x < N, cached per N. */
   private codeAndS(N: number, s: Uint8Array): Uint8Array {
     let c = this.maskedCode.get(N);
-    if (c === undefined) {
-      c = new Uint8Array(32 * N);
-      for (let x = 0; x < N; x++) {
-        for (let j = 0; j < KKOT_WIDTH; j++) {
-          if (parity(x & j) & bit(s, j)) c[32 * x + (j >>> 3)] |= 1 << (j & 7);
-        }
-      }
-      this.maskedCode.set(N, c);
-    }
+    if (c === undefined) this.maskedCode.set(N, (c = maskedCodewords(N, s)));
     return c;
   }
-
-  /**
-   * The receiver's code columns: column v (m bits) has bit i = C(c_i)_v = parity(c_i & v). Columns j ≥ N repeat
-   * column j mod N, as c_i < N. Built from the k bit planes of the choices by XOR.
-   */
-  private codeColumns(choices: Uint8Array, m: number, k: number): Uint8Array {
-    const N = 1 << k;
-    const cw = m >>> 5;
-    const bytes = this.columns.view(4 * cw * (N + k));
-    const cols = words(bytes);
-    cols.fill(0);
-    const planes = N * cw;
-    for (let i = 0; i < choices.length; i++) {
-      const c = choices[i];
-      for (let b = 0; b < k; b++) if ((c >>> b) & 1) cols[planes + b * cw + (i >>> 5)] |= 1 << (i & 31);
-    }
-    for (let v = 1; v < N; v++) {
-      const low = 31 - Math.clz32(v & -v);
-      const rest = (v & (v - 1)) * cw;
-      const plane = planes + low * cw;
-      const dst = v * cw;
-      for (let w = 0; w < cw; w++) cols[dst + w] = cols[rest + w] ^ cols[plane + w];
-    }
-    return bytes;
-  }
-}
-
-/** Fills dst with copies of a 16-byte block, doubling the filled prefix each step. */
-function spreadBlock(dst: Uint8Array, block: Uint8Array): void {
-  dst.set(block);
-  for (let len = block.length; len < dst.length; len *= 2) dst.copyWithin(len, 0, Math.min(len, dst.length - len));
-}
-
-function parity(x: number): number {
-  x ^= x >>> 4;
-  x ^= x >>> 2;
-  x ^= x >>> 1;
-  return x & 1;
 }
