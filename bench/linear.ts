@@ -3,7 +3,8 @@
 // and the attention products for 12 heads (Q·Kᵀ: n×64·64×n, softmax·V: n×n·n×64). Each result is opened and checked
 // against the WASM ring product. plaintextMs is the same products in the ring core on one thread (the lower bound).
 // The worker speed-up is the attention-output product run in this thread against the pool, in the same run.
-// Usage: node dist/bench/linear.js [--json] [--n N] [--threads T]
+// Usage: node dist/bench/linear.js [--json] [--n N] [--threads T] [--only qkv,attnOut,ffn1,ffn2,qk,sv]
+// (--only runs a subset: "total" then covers those products only and "products" lists them)
 import { matmul } from "../src/core/kernels.js";
 import { Ring } from "../src/core/ring.js";
 import { linear, linearPlan, type LinearShape } from "../src/he/linear.js";
@@ -38,6 +39,10 @@ const linears: Record<string, LinearShape> = {
   ffn2: { n, k: 3072, m: 768, wBits: W_BITS },
 };
 const attention: Record<string, [number, number, number]> = { qk: [n, HEAD_DIM, n], sv: [n, n, HEAD_DIM] };
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt < 0 ? undefined : new Set(process.argv[onlyAt + 1].split(","));
+for (const name of only ?? []) if (!(name in linears) && !(name in attention)) throw new RangeError(`--only: no product named ${name}`);
+const selected = (name: string) => only === undefined || only.has(name);
 
 function randomRing(len: number, bits = ring.bits): BigUint64Array {
   const out = new BigUint64Array(len);
@@ -101,6 +106,7 @@ async function main(): Promise<void> {
     return { ms: r.ms, bytes: r.traffic.bytes, rounds: r.traffic.rounds };
   };
   for (const [name, shape] of Object.entries(linears)) {
+    if (!selected(name)) continue;
     log(`${name}: ${shape.n}×${shape.k}·${shape.k}×${shape.m} ...`);
     rows[name] = await runLinear(name, shape, pool);
     log(`${name}: ${JSON.stringify(rows[name])}`);
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
     plaintextMs += performance.now() - tp;
   }
   for (const [name, [r, k, m]] of Object.entries(attention)) {
+    if (!selected(name)) continue;
     log(`${name}: ${HEADS} heads of ${r}×${k}·${k}×${m} ...`);
     const as = Array.from({ length: HEADS }, () => randomRing(r * k));
     const bs = Array.from({ length: HEADS }, () => randomRing(k * m));
@@ -129,21 +136,23 @@ async function main(): Promise<void> {
     rows[name] = { ms: res.ms, bytes: res.traffic.bytes, rounds: res.traffic.rounds };
     log(`${name}: ${JSON.stringify(rows[name])}`);
   }
-  log(`attnOut in this thread, for the worker speed-up ...`);
+  // Side by side, so that both see the same machine load.
+  log(`attnOut on the pool and then in this thread, for the worker speed-up ...`);
+  const pooled = await runLinear("attnOut (pool)", linears.attnOut, pool);
   const inline = await runLinear("attnOut (one thread)", linears.attnOut);
   await pool.close();
   hs.delete();
   hc.delete();
 
   const total = Object.values(rows).reduce((t, r) => ({ ms: t.ms + r.ms, bytes: t.bytes + r.bytes, rounds: t.rounds + r.rounds }), { ms: 0, bytes: 0, rounds: 0 });
-  const speedup = inline.ms / rows.attnOut.ms;
+  const speedup = inline.ms / pooled.ms;
   const MB = 1e6;
   const table = [["product", "ms", "MB", "rounds"], ...Object.entries({ ...rows, total }).map(([k, r]) => [k, r.ms.toFixed(0), (r.bytes / MB).toFixed(2), String(r.rounds)])];
   console.log(`HE linear layers, BERT-base layer at n = ${n}; ${threads} worker threads; all results exact`);
   for (const row of table) console.log(row[0].padEnd(10) + row.slice(1).map((c) => c.padStart(12)).join(""));
   console.log(`plaintext ring products: ${plaintextMs.toFixed(0)} ms (HE total is ${(total.ms / plaintextMs).toFixed(0)}× that)`);
   console.log(`set-up: ${setup.ms.toFixed(0)} ms, ${(setup.traffic.bytes / MB).toFixed(1)} MB (keys once per session); pool start ${poolStartMs.toFixed(0)} ms`);
-  console.log(`worker speed-up on attnOut: ${speedup.toFixed(2)}× (${inline.ms.toFixed(0)} ms in one thread vs ${rows.attnOut.ms.toFixed(0)} ms)`);
+  console.log(`worker speed-up on attnOut: ${speedup.toFixed(2)}× (${inline.ms.toFixed(0)} ms in one thread vs ${pooled.ms.toFixed(0)} ms on ${threads})`);
   if (json) {
     console.log(
       JSON.stringify({
@@ -151,6 +160,7 @@ async function main(): Promise<void> {
         total: { ms: Math.round(total.ms), bytes: total.bytes, rounds: total.rounds },
         plaintextMs: Math.round(plaintextMs),
         setup: { ms: Math.round(setup.ms), bytes: setup.traffic.bytes, rounds: setup.traffic.rounds },
+        products: Object.keys(rows),
         threads,
         workerSpeedup: Number(speedup.toFixed(2)),
         n,
