@@ -17,7 +17,7 @@ export interface NonlinearOptions {
 /** BOLT's factored quartic: P4(y) = (z + a·y + d)·z + e with z = (a·y + b)·y + c. */
 const BOLT = { a: 0.14439048359960427, b: -0.7077117131613893, c: 4.5702822654246535, d: -8.15444702051307, e: 16.382265425072532, cut: 2.7 };
 /** Minimax-weighted fit of q(y) on [0, 2.2]: c0 + c1·y + c2·y². */
-const LOW = { c0: -0.031559976, c1: -0.24028816, c2: 0.11594355, cut: 2.2 };
+export const LOW = { c0: -0.031559976, c1: -0.24028816, c2: 0.11594355, cut: 2.2 };
 
 /** W. J. Cody's rational approximation of erf, |error| < 1e-15 (BERT's GELU is the exact erf form). */
 export function erf(x: number): number {
