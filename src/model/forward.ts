@@ -136,8 +136,15 @@ export async function bertPass(
     x = await stage(E, `layer${l}`, () => encoderLayer(E, cfg, x, input.penalty, weights?.layers[l]));
     opts.onLayer?.(l + 1, cfg.layers);
   }
-  const pooled = await dense(E, "pooler", x.slice(0, d), 1, d, d, weights?.pooler);
-  const act = await stage(E, "tanh", () => tanh(E.fx, pooled, E.ring));
-  const logits = await dense(E, "classifier", act, 1, d, cfg.labels, weights?.classifier);
-  return stage(E, "output", () => E.openToClient(logits));
+  // The head works on [CLS] alone, but the HE packing costs N/(2·rows) diagonals per product, so one row is its
+  // most expensive shape: the [CLS] row goes through the linears as row 0 of an n-row matrix, the rest zero.
+  const cls = (v: Lanes) => {
+    const rows = new BigUint64Array(n * d);
+    rows.set(v.subarray(0, d));
+    return rows;
+  };
+  const pooled = await dense(E, "pooler", cls(x), n, d, d, weights?.pooler);
+  const act = await stage(E, "tanh", () => tanh(E.fx, pooled.slice(0, d), E.ring));
+  const logits = await dense(E, "classifier", cls(act), n, d, cfg.labels, weights?.classifier);
+  return stage(E, "output", () => E.openToClient(logits.slice(0, cfg.labels)));
 }

@@ -1,0 +1,66 @@
+// The private two-party inference equals the fixed-point twin exactly on a small random BERT, and its channel scopes
+// give a per-stage breakdown. The model is the tiny preset narrowed to one layer of width 32 (2 heads) at 64 tokens:
+// an HE product here costs seconds on 2 cores, and fewer rows make it dearer (N/(2·rows) diagonals).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Ring } from "../src/core/ring.js";
+import type { HeSession } from "../src/he/session.js";
+import { presetConfig } from "../src/model/config.js";
+import { fixedForward } from "../src/model/fixed.js";
+import { clientData } from "../src/model/forward.js";
+import { privateInference, setupPrivate } from "../src/model/private.js";
+import { quantize } from "../src/model/quantize.js";
+import { summarizeStages } from "../src/model/stages.js";
+import { randomWeights } from "../src/model/weights.js";
+import { makePair, type Pair } from "./mpc-util.js";
+
+const ring = new Ring(37, 12);
+const cfg = presetConfig("tiny", { layers: 1, hidden: 32, heads: 2, intermediate: 128, vocabSize: 120, maxPositions: 64 });
+const n = 64;
+const w = randomWeights(cfg, 7);
+for (const l of [w.pooler, w.classifier]) for (let i = 0; i < l.weight.length; i++) l.weight[i] *= 8;
+const fixed = quantize(w, ring);
+
+describe("private BERT inference", () => {
+  let pair: Pair;
+  let he: [HeSession, HeSession];
+
+  beforeAll(async () => {
+    pair = await makePair();
+    he = await pair.both((p) => setupPrivate(p, cfg, n, ring));
+  }, 120_000);
+
+  afterAll(() => {
+    for (const s of he ?? []) s.delete();
+  });
+
+  const run = (ids: Int32Array, mask: Uint8Array, onLayer?: (d: number, t: number) => void) =>
+    pair.both((p) =>
+      p.isServer
+        ? privateInference(p, he[0], ring, cfg, n, { weights: fixed })
+        : privateInference(p, he[1], ring, cfg, n, { data: clientData(w, ids, mask, ring) }, { onLayer }),
+    );
+
+  it.each([
+    ["full", Int32Array.from({ length: n }, (_, i) => (i * 37 + 2) % cfg.vocabSize), n],
+    ["padded", Int32Array.from({ length: n }, (_, i) => (i < 5 ? [2, 5, 77, 119, 3][i] : 0)), 5],
+  ])("%s input: the client's logits equal the fixed-point twin; the server learns none", async (_, ids, real) => {
+    const mask = Uint8Array.from({ length: n }, (_, i) => (i < real ? 1 : 0));
+    const progress: number[] = [];
+    const [server, client] = await run(ids, mask, (d) => progress.push(d));
+    expect(server).toBeUndefined();
+    expect(client).toEqual(await fixedForward(w, ring, ids, mask, { fixed }));
+    expect(progress).toEqual([1]);
+  }, 150_000);
+
+  it("per-stage breakdown: every stage of every layer is counted", () => {
+    const sum = summarizeStages(pair.client.ch.scopes());
+    for (const st of ["input", "qkv", "scores", "softmax", "context", "attnOut", "norm1", "ffnIn", "gelu", "ffnOut", "norm2", "pooler", "tanh", "classifier", "output"]) {
+      expect(sum.stages[st], st).toBeDefined();
+      expect(sum.stages[st].bytes, st).toBeGreaterThan(0);
+    }
+    expect(sum.layers).toHaveLength(cfg.layers);
+    // A layer's total covers its stages.
+    const inLayers = ["qkv", "softmax", "gelu"].reduce((a, st) => a + sum.stages[st].bytes, 0);
+    expect(sum.layers.reduce((a, c) => a + c.bytes, 0)).toBeGreaterThan(inLayers);
+  });
+});
