@@ -1,0 +1,63 @@
+// One private inference over a channel, as either party: handshake (ring, sequence length, model hash), base OTs,
+// HE keys, the forward pass. Also both parties in one process over the in-memory channel.
+import { Ring } from "../core/ring.js";
+import { Party, type Role } from "../mpc/party.js";
+import type { Channel } from "../net/channel.js";
+import { handshake } from "../net/handshake.js";
+import { memoryPair } from "../net/memory.js";
+import type { Model } from "../model/directory.js";
+import { clientData } from "../model/forward.js";
+import { privateInference, setupPrivate } from "../model/private.js";
+import { quantize } from "../model/quantize.js";
+import { modelHashes } from "./model.js";
+
+export const RING = new Ring(37, 12);
+
+export interface Job {
+  model: Model;
+  /** Padded sequence length (public). */
+  seq: number;
+  /** The client's text. */
+  text?: string;
+  onLayer?: (done: number, total: number) => void;
+  onPhase?: (phase: string) => void;
+}
+
+export interface Outcome {
+  logits?: Float64Array;
+  tokens?: string[];
+  /** Wall time of the inference after set-up (ms). */
+  ms: number;
+}
+
+/** Runs one side; the client passes `text`. */
+export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outcome> {
+  const { model, seq } = job;
+  const enc = role === "client" ? model.tokenizer.encode(job.text ?? "", seq) : undefined;
+  const weights = role === "server" ? quantize(model.weights, RING) : undefined;
+  const hashes = modelHashes(model, RING);
+  job.onPhase?.("handshake");
+  await handshake(ch, role, { model: hashes.public, ring: RING.toString(), seq }, { info: role === "server" ? { weights: hashes.weights } : {} });
+  job.onPhase?.("base OT");
+  const p = await Party.create(role, ch);
+  job.onPhase?.("HE keys");
+  const he = await setupPrivate(p, model.config, seq, RING);
+  try {
+    job.onPhase?.("inference");
+    const start = performance.now();
+    const side = weights ? { weights } : { data: clientData(model.weights, enc!.ids, enc!.mask, RING) };
+    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer: role === "client" ? job.onLayer : undefined });
+    return { logits, tokens: enc?.tokens, ms: performance.now() - start };
+  } finally {
+    he.delete();
+  }
+}
+
+/** Both parties in this process; returns the client's outcome and both channel ends. */
+export async function runLocal(job: Job): Promise<{ outcome: Outcome; server: Channel; client: Channel }> {
+  // Encode first so that bad input fails before any party starts.
+  job.model.tokenizer.encode(job.text ?? "", job.seq);
+  const [server, client] = memoryPair();
+  const [, outcome] = await Promise.all([runParty("server", server, { ...job, onLayer: undefined, onPhase: undefined }), runParty("client", client, job)]);
+  return { outcome, server, client };
+}

@@ -1,0 +1,131 @@
+// The command line, run as separate processes from the compiled build (npm run build:ts): bad inputs give one error
+// line and a non-zero exit; serve + infer --connect run a private inference over TCP on an ephemeral port, and the
+// client's logits equal the fixed-point twin. The model there is a narrow one-layer BERT saved as a Hugging Face
+// directory (so the directory loader is exercised too), to keep the HE time short.
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { presetModel } from "../src/cli/model.js";
+import { RING } from "../src/cli/session.js";
+import { presetConfig } from "../src/model/config.js";
+import { saveModel, type Model } from "../src/model/directory.js";
+import { fixedForward } from "../src/model/fixed.js";
+import { randomWeights } from "../src/model/weights.js";
+
+const MAIN = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
+
+interface Done {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  const done = new Promise<Done>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  const stderrMatch = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(stderr);
+        if (m) resolve(m);
+      };
+      child.stderr.on("data", check);
+      child.on("close", () => reject(new Error(`process ended before printing ${re}: ${stderr}`)));
+    });
+  return { child, done, stderrMatch };
+}
+
+const run = (args: string[]) => start(args).done;
+
+/** The one error line a failed command prints. */
+function errorLine(d: Done): string {
+  const lines = d.stderr.split("\n").filter((l) => l.startsWith("cipherprune:"));
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
+
+let dir: string;
+let small: Model;
+let other: string;
+
+async function save(model: Model, where: string): Promise<void> {
+  await saveModel((name, data) => writeFile(join(where, name), data), model);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cipherprune-cli-"));
+  const base = presetModel("tiny");
+  const config = presetConfig("tiny", { layers: 1, hidden: 32, heads: 1, intermediate: 64, vocabSize: base.config.vocabSize, maxPositions: 64 });
+  small = { config, weights: randomWeights(config, 3), tokenizer: base.tokenizer };
+  for (const l of [small.weights.pooler, small.weights.classifier]) for (let i = 0; i < l.weight.length; i++) l.weight[i] *= 8;
+  await save(small, dir);
+  other = mkdtempSync(join(tmpdir(), "cipherprune-cli-other-"));
+  await save({ ...small, weights: randomWeights(config, 4) }, other);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(other, { recursive: true, force: true });
+});
+
+describe("cipherprune command line", () => {
+  it("unknown model directory: one error line, exit 1", async () => {
+    const d = await run(["infer", "--text", "good", "--model", join(dir, "missing")]);
+    expect(d.code).toBe(1);
+    expect(errorLine(d)).toMatch(/unknown model .*missing.*preset/);
+  }, 20_000);
+
+  it("malformed safetensors: names the file", async () => {
+    const bad = mkdtempSync(join(tmpdir(), "cipherprune-cli-bad-"));
+    try {
+      await save(small, bad);
+      writeFileSync(join(bad, "model.safetensors"), new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0, 123, 34, 120]));
+      const d = await run(["infer", "--text", "good", "--model", bad]);
+      expect(d.code).toBe(1);
+      expect(errorLine(d)).toMatch(/model\.safetensors/);
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  }, 20_000);
+
+  it("text longer than the sequence: one error line", async () => {
+    const d = await run(["infer", "--text", "a b c d e f g h i j", "--model", dir, "--seq", "8"]);
+    expect(d.code).toBe(1);
+    expect(errorLine(d)).toMatch(/longer than the maximum 8/);
+  }, 20_000);
+
+  it("a server with another model: the handshake names the model hash on both sides", async () => {
+    const server = start(["serve", "--model", other, "--port", "0", "--seq", "64", "--once"]);
+    const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
+    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", "good", "--model", dir, "--seq", "64"]);
+    expect(client.code).toBe(1);
+    expect(errorLine(client)).toMatch(/parameter "model" differs/);
+    const s = await server.done;
+    expect(s.code).toBe(1);
+    expect(s.stderr).toMatch(/parameter "model" differs/);
+  }, 30_000);
+
+  it("serve + infer --connect over TCP: the client's logits equal the fixed-point twin", async () => {
+    const text = "a great movie!";
+    const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64", "--once"]);
+    const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
+    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", text, "--model", dir, "--seq", "64", "--json"]);
+    expect(client.code, client.stderr).toBe(0);
+    expect((await server.done).code).toBe(0);
+    const lines = client.stdout.trim().split("\n");
+    const out = JSON.parse(lines[lines.length - 1]) as { logits: number[]; label: number; bytes: number; stages: Record<string, unknown> };
+    const enc = small.tokenizer.encode(text, 64);
+    expect(out.logits).toEqual(Array.from(await fixedForward(small.weights, RING, enc.ids, enc.mask)));
+    expect(out.label).toBe(out.logits[1] > out.logits[0] ? 1 : 0);
+    expect(out.bytes).toBeGreaterThan(0);
+    expect(Object.keys(out.stages)).toEqual(expect.arrayContaining(["qkv", "softmax", "gelu", "classifier"]));
+    expect(client.stderr).toMatch(/layer 1\/1/);
+  }, 240_000);
+});
