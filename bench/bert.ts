@@ -1,0 +1,78 @@
+// One private BERT inference with seeded random weights, both parties in one process over the in-memory channel,
+// checked against the fixed-point twin. Prints the per-stage table and, with --json, one JSON line:
+// {model, seq, ms, bytes, rounds, lanMs, wanMs, stages: {name: {ms, bytes, rounds}}, maxAbsLogitError}.
+// ms, bytes and rounds cover the inference after set-up (base OTs and HE keys); rounds are flights of the pair.
+// Usage: node dist/bench/bert.js [--model PRESET] [--seq N] [--threads T] [--json]   (T = 0: HE in this thread)
+import { Ring } from "../src/core/ring.js";
+import { HePool } from "../src/he/pool.js";
+import type { HeSession } from "../src/he/session.js";
+import { Party } from "../src/mpc/party.js";
+import { estimateMs, LAN, WAN } from "../src/net/cost.js";
+import { measurePair, memoryPair } from "../src/net/memory.js";
+import { presetConfig } from "../src/model/config.js";
+import { fixedForward } from "../src/model/fixed.js";
+import { clientData } from "../src/model/forward.js";
+import { privateInference, setupPrivate } from "../src/model/private.js";
+import { quantize } from "../src/model/quantize.js";
+import { formatStages, summarizeStages } from "../src/model/stages.js";
+import { randomWeights } from "../src/model/weights.js";
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+function intArg(name: string, fallback: number, min: number): number {
+  const v = arg(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  return n;
+}
+
+const json = process.argv.includes("--json");
+const preset = arg("--model") ?? "tiny";
+const seq = intArg("--seq", 128, 2);
+const threads = intArg("--threads", 2, 0);
+const ring = new Ring(37, 12);
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+const cfg = presetConfig(preset);
+log(`${preset}: ${cfg.layers} layers, width ${cfg.hidden}, ${cfg.heads} heads, ${seq} tokens`);
+const w = randomWeights(cfg, 1);
+const fixed = quantize(w, ring);
+let state = 12345;
+const ids = Int32Array.from({ length: seq }, (_, i) => {
+  state = (state * 1103515245 + 12345) >>> 0;
+  return i === 0 ? 101 : 1000 + (state % (cfg.vocabSize - 1000));
+});
+const mask = new Uint8Array(seq).fill(1);
+
+const [a, b] = memoryPair({ timeoutMs: 3_600_000 });
+const [server, client] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
+const t0 = performance.now();
+const he: HeSession[] = await Promise.all([setupPrivate(server, cfg, seq, ring), setupPrivate(client, cfg, seq, ring)]);
+const pool = threads > 0 ? await HePool.create(he[0], { threads }) : undefined;
+log(`set-up (HE keys${pool ? `, ${threads} HE threads` : ""}): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+const start = performance.now();
+const { result, traffic } = await measurePair(a, b, () =>
+  Promise.all([
+    privateInference(server, he[0], ring, cfg, seq, { weights: fixed }, { runner: pool }),
+    privateInference(client, he[1], ring, cfg, seq, { data: clientData(w, ids, mask, ring) }, { onLayer: (d, t) => log(`layer ${d}/${t} at ${((performance.now() - start) / 1000).toFixed(1)} s`) }),
+  ]),
+);
+const ms = performance.now() - start;
+await pool?.close();
+for (const s of he) s.delete();
+const logits = result[1]!;
+const twin = await fixedForward(w, ring, ids, mask, { fixed });
+const maxAbsLogitError = Math.max(...Array.from(logits, (v, i) => Math.abs(v - twin[i])));
+const run = { ms, bytes: traffic.bytes, rounds: traffic.rounds };
+const sum = summarizeStages(b.scopes());
+const stages = Object.fromEntries(Object.entries(sum.stages).filter(([name]) => name !== "he.setup"));
+const out = { model: preset, seq, ms, bytes: traffic.bytes, rounds: traffic.rounds, lanMs: estimateMs(LAN, run), wanMs: estimateMs(WAN, run), stages, maxAbsLogitError };
+console.log(formatStages({ stages, layers: sum.layers }));
+console.log(`\n${preset} at ${seq} tokens: ${(ms / 1000).toFixed(1)} s, ${(traffic.bytes / 2 ** 20).toFixed(1)} MiB, ${traffic.rounds} rounds; LAN ${(out.lanMs / 1000).toFixed(1)} s, WAN ${(out.wanMs / 1000).toFixed(1)} s; logits [${Array.from(logits).join(", ")}], max |private − twin| = ${maxAbsLogitError}`);
+if (json) console.log(JSON.stringify(out));
+a.close();
+b.close();
