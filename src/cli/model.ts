@@ -31,7 +31,8 @@ export function defaultModelDir(): string {
 function demoVocab(): string[] {
   const chars = [..."abcdefghijklmnopqrstuvwxyz0123456789"];
   const words = "the a an and or not is was are be it this that of to in on for with movie film good bad great awful fun boring very".split(" ");
-  return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ...chars, ...chars.map((c) => `##${c}`), ...".,!?;:'\"()-", ...words];
+  // A Set: a token listed twice would shift every later id when the vocabulary is saved and read back.
+  return [...new Set(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ...chars, ...chars.map((c) => `##${c}`), ...".,!?;:'\"()-", ...words])];
 }
 
 /** A preset with seeded random weights and the small demonstration vocabulary. */
