@@ -1,6 +1,6 @@
 // The private two-party inference equals the fixed-point twin exactly on a small random BERT, and its channel scopes
-// give a per-stage breakdown. The model is the tiny preset narrowed to one layer of width 32 (2 heads) at 64 tokens:
-// an HE product here costs seconds on 2 cores, and fewer rows make it dearer (N/(2·rows) diagonals).
+// give a per-stage breakdown. The model is the tiny preset narrowed to one layer of width 32 (2 heads, FFN 64) at 64
+// tokens: an HE product costs seconds on 2 shared cores, and fewer rows make it dearer (N/(2·rows) diagonals).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import type { HeSession } from "../src/he/session.js";
@@ -14,7 +14,7 @@ import { randomWeights } from "../src/model/weights.js";
 import { makePair, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
-const cfg = presetConfig("tiny", { layers: 1, hidden: 32, heads: 2, intermediate: 128, vocabSize: 120, maxPositions: 64 });
+const cfg = presetConfig("tiny", { layers: 1, hidden: 32, heads: 2, intermediate: 64, vocabSize: 120, maxPositions: 64 });
 const n = 64;
 const w = randomWeights(cfg, 7);
 for (const l of [w.pooler, w.classifier]) for (let i = 0; i < l.weight.length; i++) l.weight[i] *= 8;
