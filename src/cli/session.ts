@@ -1,6 +1,7 @@
 // One private inference over a channel, as either party: handshake (ring, sequence length, model hash), base OTs,
 // HE keys, the forward pass. Also both parties in one process over the in-memory channel.
 import { Ring } from "../core/ring.js";
+import { HePool } from "../he/pool.js";
 import { Party, type Role } from "../mpc/party.js";
 import type { Channel } from "../net/channel.js";
 import { handshake } from "../net/handshake.js";
@@ -21,6 +22,8 @@ export interface Job {
   text?: string;
   onLayer?: (done: number, total: number) => void;
   onPhase?: (phase: string) => void;
+  /** HE worker threads of the server (0: its products run in this thread). */
+  heThreads?: number;
 }
 
 export interface Outcome {
@@ -42,13 +45,16 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
   const p = await Party.create(role, ch);
   job.onPhase?.("HE keys");
   const he = await setupPrivate(p, model.config, seq, RING);
+  const threads = job.heThreads ?? 2;
+  const pool = role === "server" && threads > 0 ? await HePool.create(he, { threads }) : undefined;
   try {
     job.onPhase?.("inference");
     const start = performance.now();
     const side = weights ? { weights } : { data: clientData(model.weights, enc!.ids, enc!.mask, RING) };
-    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer: role === "client" ? job.onLayer : undefined });
+    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer: role === "client" ? job.onLayer : undefined, runner: pool });
     return { logits, tokens: enc?.tokens, ms: performance.now() - start };
   } finally {
+    await pool?.close();
     he.delete();
   }
 }
