@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TRAIN, trainModel } from "../src/train/train.js";
+import { loadCorpus, splitCorpus } from "../src/train/corpus.js";
+import { encodeExamples } from "../src/train/dataset.js";
+import { evaluateModel } from "../src/train/evaluate.js";
+import { tf } from "../src/train/tf.js";
+import { paramsFromWeights } from "../src/train/tfmodel.js";
+import { DEFAULT_TRAIN, trainModel, validate } from "../src/train/train.js";
 
 describe("training", () => {
   it("a short run on a small subset lowers the validation loss and learns thresholds", async () => {
@@ -25,5 +30,22 @@ describe("training", () => {
     model.thresholds!.beta.forEach((b, l) => expect(b).toBeGreaterThanOrEqual(model.thresholds!.theta[l]));
     expect(model.thresholds!.theta.some((t) => t !== 0)).toBe(true);
     expect(lines.some((l) => /min left/.test(l))).toBe(true);
-  }, 60_000);
+
+    // Evaluation: the reference's accuracy equals the TensorFlow.js twin's on the same inputs, pruning included.
+    const examples = splitCorpus(loadCorpus(), DEFAULT_TRAIN.seed).validation.slice(0, 24);
+    const report = await evaluateModel(model, examples, 32, { fixedPoint: false });
+    const P = paramsFromWeights(model.weights);
+    const data = encodeExamples(model.tokenizer, examples, 32);
+    const th = model.thresholds!;
+    const pruning = { theta: tf.tensor1d(th.theta), temperature: 1 };
+    expect(report.accuracy.float).toBeCloseTo(validate(P, model.config, data, 8).accuracy, 10);
+    expect(report.accuracy.pruned).toBeCloseTo(validate(P, model.config, data, 8, pruning).accuracy, 10);
+    expect(report.accuracy.fixed).toBeNull();
+    expect(report.keptPerLayer).toHaveLength(2);
+    expect(report.keptPerLayer[1]).toBeLessThanOrEqual(report.keptPerLayer[0]);
+    expect(report.keptPerLayer[0]).toBeLessThanOrEqual(32);
+    expect(report.prunedShare).toBeCloseTo(1 - (report.keptPerLayer[0] + report.keptPerLayer[1]) / 64, 10);
+    expect(report.lowDegreeShare).toBeGreaterThanOrEqual(0);
+    expect(report.lowDegreeShare).toBeLessThanOrEqual(1);
+  }, 90_000);
 });

@@ -12,7 +12,7 @@ const USAGE = `usage:
   train --out DIR [--preset tiny] [--hidden N] [--vocab 4096] [--max-length 128] [--epochs 3] [--prune-epochs 1]
         [--batch 32] [--lr 1e-3] [--threshold-lr 2e-4] [--temperature 2e-3] [--lambda 0.5] [--alpha 0.2]
         [--seed 2025] [--limit N] [--backend wasm|cpu]
-  eval --model DIR [--max-length 128] [--limit N] [--seed 2025] [--backend wasm|cpu] [--json]`;
+  eval --model DIR [--max-length 128] [--limit N] [--seed 2025] [--backend wasm|cpu] [--no-fixed] [--json]`;
 
 function parseArgs(argv: string[]): Map<string, string> {
   const m = new Map<string, string>();
@@ -75,15 +75,22 @@ async function evaluate(args: Map<string, string>) {
   const model = await loadModel(fileReader(dir), dir);
   let test = splitCorpus(loadCorpus(), num(args, "seed", DEFAULT_TRAIN.seed)).test;
   if (args.has("limit")) test = test.slice(0, num(args, "limit", test.length));
-  const report = evaluateModel(model, test, num(args, "max-length", DEFAULT_TRAIN.maxLength), (done) => {
-    if (done % 50 === 0 || done === test.length) log(`evaluated ${done}/${test.length}`);
+  const t0 = performance.now();
+  const report = await evaluateModel(model, test, num(args, "max-length", DEFAULT_TRAIN.maxLength), {
+    fixedPoint: !args.has("no-fixed"),
+    progress: (done) => {
+      if (done % 50 === 0 || done === test.length) {
+        const el = (performance.now() - t0) / 1000;
+        log(`evaluated ${done}/${test.length} · ${el.toFixed(0)} s, about ${Math.ceil(((el / done) * (test.length - done)) / 60)} min left`);
+      }
+    },
   });
   if (args.has("json")) process.stdout.write(JSON.stringify(report) + "\n");
   else {
     const pct = (x: number | null) => (x === null ? "n/a" : `${(100 * x).toFixed(2)} %`);
     console.log(`test messages        ${report.examples} (${report.maxLength} tokens, ${report.realTokens.toFixed(1)} real on average)`);
     console.log(`accuracy float       ${pct(report.accuracy.float)}`);
-    console.log(`accuracy fixed-point ${pct(report.accuracy.fixed)} (needs the fixed-point reference)`);
+    console.log(`accuracy fixed-point ${pct(report.accuracy.fixed)} (without pruning)`);
     console.log(`accuracy pruned      ${pct(report.accuracy.pruned)}`);
     console.log(`kept per layer       ${report.keptPerLayer.map((k) => k.toFixed(1)).join(" / ")}`);
     console.log(`pruned positions     ${pct(report.prunedShare)}`);

@@ -1,7 +1,11 @@
 // Test-split evaluation of a model directory. `float` and `pruned` come from the project's float reference
-// (src/model/reference.ts), `pruned` with the hard thresholds θ. `fixed` (the fixed-point reference, with and
-// without polynomial reduction) is null until a fixed-point reference exists. Kept tokens and the low-degree share
-// come from the hard-mask TensorFlow.js twin, which equals the reference's pruning (tested).
+// (src/model/reference.ts), `pruned` with the hard thresholds θ; `fixed` from the fixed-point twin of the private
+// run (src/model/fixed.ts, the session ring), which does not prune yet: the fixed-point figure with hard pruning and
+// polynomial reduction comes when that pass prunes. Kept tokens and the low-degree share come from the hard-mask
+// TensorFlow.js twin, which equals the reference's pruning (tested).
+import { RING } from "../cli/session.js";
+import { fixedForward } from "../model/fixed.js";
+import { quantize } from "../model/quantize.js";
 import { forward } from "../model/reference.js";
 import type { Model } from "../model/directory.js";
 import type { Example } from "./corpus.js";
@@ -25,7 +29,16 @@ export interface EvalReport {
 
 const argmax = (v: Float64Array) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
 
-export function evaluateModel(model: Model, examples: readonly Example[], maxLength: number, progress: (done: number) => void = () => {}): EvalReport {
+export interface EvalOptions {
+  /** Also run the fixed-point twin (about half a second per 128-token input for the bundled model). */
+  fixedPoint?: boolean;
+  progress?: (done: number) => void;
+}
+
+export async function evaluateModel(model: Model, examples: readonly Example[], maxLength: number, opts: EvalOptions = {}): Promise<EvalReport> {
+  const { fixedPoint = true, progress = () => {} } = opts;
+  const fixed = fixedPoint ? quantize(model.weights, RING) : undefined;
+  let fixedOk = 0;
   const data = encodeExamples(model.tokenizer, examples, maxLength);
   const L = model.config.layers;
   const th = model.thresholds;
@@ -38,6 +51,7 @@ export function evaluateModel(model: Model, examples: readonly Example[], maxLen
     const mask = data.mask.subarray(i * maxLength, (i + 1) * maxLength);
     real += mask.reduce((a, b) => a + b, 0);
     if (argmax(forward(model.weights, ids, mask).logits) === data.labels[i]) floatOk++;
+    if (fixed && argmax(await fixedForward(model.weights, RING, ids, mask, { fixed })) === data.labels[i]) fixedOk++;
     if (th) {
       const r = forward(model.weights, ids, mask, { thresholds: th.theta });
       if (argmax(r.logits) === data.labels[i]) prunedOk++;
@@ -76,7 +90,7 @@ export function evaluateModel(model: Model, examples: readonly Example[], maxLen
     lowDegreeShare = all ? low / all : 0;
   }
   return {
-    accuracy: { float: floatOk / n, fixed: null, pruned: th ? prunedOk / n : null },
+    accuracy: { float: floatOk / n, fixed: fixed ? fixedOk / n : null, pruned: th ? prunedOk / n : null },
     keptPerLayer: th ? kept.map((k) => k / n) : [],
     lowDegreeShare,
     prunedShare: th ? 1 - kept.reduce((a, k) => a + k, 0) / (n * L * maxLength) : null,
