@@ -63,6 +63,12 @@ function hostPort(s: string): [string, number] {
   return [s.slice(0, i), port];
 }
 
+async function loadFor(spec: string | undefined, seq: number) {
+  const m = await resolveModel(spec);
+  if (seq > m.model.config.maxPositions) throw new RangeError(`--seq ${seq} exceeds the model's ${m.model.config.maxPositions} positions`);
+  return m;
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -87,8 +93,7 @@ async function main(argv: string[]): Promise<void> {
   const seq = positive(values.seq, "seq", DEFAULT_SEQ);
   if (cmd === "infer") {
     if (values.text === undefined) throw new RangeError("infer needs --text");
-    const { model, name } = await resolveModel(values.model);
-    if (seq > model.config.maxPositions) throw new RangeError(`--seq ${seq} exceeds the model's ${model.config.maxPositions} positions`);
+    const { model, name } = await loadFor(values.model, seq);
     const job: Job = { model, seq, text: values.text, onLayer: progressBar, onPhase: (p) => process.stderr.write(`${p}…\n`) };
     if (values.connect === undefined) {
       const { outcome, client, server } = await runLocal(job);
@@ -111,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
     if (values.port === undefined) throw new RangeError("serve needs --port");
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be an integer in [0, 65535], got "${values.port}"`);
-    const { model, name } = await resolveModel(values.model);
+    const { model, name } = await loadFor(values.model, seq);
     const listener = await listen(port, values.host, { timeoutMs: 600_000 });
     process.stderr.write(`serving ${name} on ${listener.host}:${listener.port}\n`);
     for (;;) {
