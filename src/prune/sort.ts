@@ -10,13 +10,11 @@ import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
 import { greaterThan, lessThan } from "../mpc/compare.js";
 import { drelu } from "../mpc/drelu.js";
-import { reveal } from "../mpc/share.js";
-import { ProtocolError } from "../net/errors.js";
-import { exchangeRows, gatherLane, sumShares } from "./exchange.js";
+import { exchangeRows, gatherLane } from "./exchange.js";
 import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { bitonicLayers } from "./schedules.js";
-import { aboveThresholds } from "./threshold.js";
+import { aboveThresholds, openKeptCount } from "./threshold.js";
 
 function indexBits(n: number): number {
   return Math.max(1, Math.ceil(Math.log2(n)));
@@ -115,10 +113,7 @@ export async function sortPrune(
   const { value, counters } = await counted(p, () =>
     p.scope("sortPrune", async () => {
       const [keep] = await aboveThresholds(p, scores, [theta], ring);
-      const bits = await b2a(p, keep, n, ring);
-      const [count] = await reveal(p, ring, new BigUint64Array([sumShares(bits, ring)]));
-      const kept = Number(count);
-      if (kept < 1 || kept > n) throw new ProtocolError(`sortPrune: opened count ${kept} outside 1..${n}`);
+      const { kept } = await openKeptCount(p, keep, n, ring, "sortPrune");
       const table = withKey(rows, sortKeys(p, scores, ring), n, d);
       await sortRows(p, table, n, d + 1, d, true, ring);
       return { rows: firstRows(table, d + 1, d, kept), kept };

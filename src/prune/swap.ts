@@ -4,15 +4,12 @@
 // passes run as one batched layer (schedules.ts), n + m − 2 layers in all.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
-import { b2a } from "../mpc/b2a.js";
 import { packedLength, setBit } from "../mpc/bits.js";
-import { reveal } from "../mpc/share.js";
-import { ProtocolError } from "../net/errors.js";
-import { exchangeRows, gatherLane, sumShares } from "./exchange.js";
+import { exchangeRows, gatherLane } from "./exchange.js";
 import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { bubbleLayers } from "./schedules.js";
-import { aboveThresholds } from "./threshold.js";
+import { aboveThresholds, openKeptCount } from "./threshold.js";
 
 /** Keeps [CLS] and the tokens with S(j) > θ in order, revealing only how many were kept. */
 export async function swapPrune(
@@ -28,10 +25,7 @@ export async function swapPrune(
   const { value, counters } = await counted(p, () =>
     p.scope("swapPrune", async () => {
       const [keep] = await aboveThresholds(p, scores, [theta], ring);
-      const bound = await b2a(p, keep, n, ring);
-      const [count] = await reveal(p, ring, new BigUint64Array([sumShares(bound, ring)]));
-      const kept = Number(count);
-      if (kept < 1 || kept > n) throw new ProtocolError(`swapPrune: opened count ${kept} outside 1..${n}`);
+      const { bound, kept } = await openKeptCount(p, keep, n, ring, "swapPrune");
       const w = d + 1;
       const table = new BigUint64Array(n * w);
       for (let j = 0; j < n; j++) {

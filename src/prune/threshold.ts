@@ -1,8 +1,12 @@
 // The prune and reduction masks: XOR-shared bits 1{S(j) > θ}, with [CLS] (token 0) always set.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
+import { b2a } from "../mpc/b2a.js";
 import { drelu } from "../mpc/drelu.js";
 import { getBit, packedLength, setBit } from "../mpc/bits.js";
+import { reveal } from "../mpc/share.js";
+import { ProtocolError } from "../net/errors.js";
+import { sumShares } from "./exchange.js";
 
 /**
  * One packed XOR-shared mask per threshold: bit j = 1{S(j) > θ} (signed; needs |S(j) − θ − 1| < 2^(l−1)), bit 0
@@ -23,4 +27,13 @@ export async function aboveThresholds(p: Party, scores: BigUint64Array, threshol
     setBit(mask, 0, p.isServer ? 1 : 0); // [CLS] is always kept: a public 1 is the sharing (1, 0)
     return mask;
   });
+}
+
+/** Arithmetic shares of a keep mask and the opened number of kept tokens (the only value revealed), checked in 1..n. */
+export async function openKeptCount(p: Party, keep: Uint8Array, n: number, ring: Ring, method: string): Promise<{ bound: BigUint64Array; kept: number }> {
+  const bound = await b2a(p, keep, n, ring);
+  const [count] = await reveal(p, ring, new BigUint64Array([sumShares(bound, ring)]));
+  const kept = Number(count);
+  if (kept < 1 || kept > n) throw new ProtocolError(`${method}: opened count ${kept} outside 1..${n}`);
+  return { bound, kept };
 }
