@@ -9,14 +9,7 @@ import { Worker, type TransferListItem } from "node:worker_threads";
 import { memoryPair } from "../src/net/memory.js";
 import { portChannel } from "../src/net/port.js";
 import { loopbackPair } from "../src/net/tcp.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const json = process.argv.includes("--json");
 const rounds = arg("--rounds", 20_000);

@@ -15,14 +15,7 @@ import type { ProductRunner } from "../src/he/product.js";
 import { HeSession } from "../src/he/session.js";
 import { Party } from "../src/mpc/party.js";
 import { measurePair, memoryPair } from "../src/net/memory.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const json = process.argv.includes("--json");
 const n = arg("--n", 128);

@@ -18,6 +18,7 @@ import { lut } from "../src/mpc/lut.js";
 import { max } from "../src/mpc/max.js";
 import { matmulShares } from "../src/mpc/matmul.js";
 import type { Channel } from "../src/net/channel.js";
+import { arg } from "./args.js";
 
 const OPS = ["compare", "drelu", "relu", "truncUnknown", "truncKnown", "mux", "b2a", "mult"] as const;
 type Op = (typeof OPS)[number];
@@ -40,14 +41,6 @@ interface Result {
   bits: number;
   rounds: number;
   ms: number;
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return v;
 }
 
 /** Fills `v` from the platform CSPRNG (which serves at most 64 KiB per call). */

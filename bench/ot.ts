@@ -10,14 +10,7 @@ import { Prg } from "../src/core/prg.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { OtPack } from "../src/ot/index.js";
 import { createAes } from "../src/core/aes.js";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return v;
-}
+import { arg } from "./args.js";
 
 const json = process.argv.includes("--json");
 const n = arg("--n", 1 << 20);

@@ -6,18 +6,11 @@
 import { add, matmul, mul } from "../src/core/kernels.js";
 import { createPool } from "../src/core/pool.js";
 import { wasm, type Wasm } from "../src/core/wasm.js";
+import { arg } from "./args.js";
 
 const M = 128;
 const K = 768;
 const N = 768;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return v;
-}
 
 const json = process.argv.includes("--json");
 const runs = arg("--runs", 9);
