@@ -37,7 +37,10 @@ describe.each(["high", "low"] as const)("softmax, %s degree", (degree) => {
         row.forEach((_, c) => {
           const got = ring.decode(out[r * cols + c]);
           expect(Math.abs(got - want[c]), `row ${r} col ${c}`).toBeLessThan(bound);
-          expect(Math.abs(got - approx[c]), `row ${r} col ${c}`).toBeLessThan(8 / 4096);
+          // The low form's reciprocal is a piecewise-constant seed (steps up to 1.6% of 1/S); twin and float form can
+          // sit on either side of a step.
+          const step = degree === "low" ? 0.016 * approx[c] : 0;
+          expect(Math.abs(got - approx[c]), `row ${r} col ${c}`).toBeLessThan(8 / 4096 + step);
         });
       });
     }
