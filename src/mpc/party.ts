@@ -1,10 +1,9 @@
 // A party of the two-party computation: its role, its channel to the peer, its randomness and its OT instances.
-import type { Channel } from "../net/channel.js";
+import type { Channel, Role } from "../net/channel.js";
 import { Prg } from "../core/prg.js";
 import { OtPack } from "../ot/index.js";
 
-/** The server holds the model; the client holds the input and learns the output. */
-export type Role = "server" | "client";
+export type { Role };
 
 export interface PartyOptions {
   /** A seeded PRG, for reproducible tests only; production parties seed from the OS. */
