@@ -160,14 +160,7 @@ export async function compactPrune(
   ring: Ring,
   setup?: ShuffleSetup,
 ): Promise<PruneResult> {
-  checkInputs("compactPrune", rows, scores, n, d);
-  const { value, counters } = await counted(p, () =>
-    p.scope("compactPrune", async () => {
-      const [keep] = await aboveThresholds(p, scores, [theta], ring);
-      return compactGroups(p, rows, n, d, [keep], ring, { setup });
-    }),
-  );
-  return { rows: value.rows, kept: value.counts[0], d, counters };
+  return thresholdCompact(p, "compactPrune", rows, scores, n, d, theta, ring, { setup });
 }
 
 /**
@@ -184,11 +177,26 @@ export async function shufflePrune(
   ring: Ring,
   setup?: ShuffleSetup,
 ): Promise<PruneResult> {
-  checkInputs("shufflePrune", rows, scores, n, d);
+  return thresholdCompact(p, "shufflePrune", rows, scores, n, d, theta, ring, { setup, ordered: false });
+}
+
+/** One threshold mask, then `compactGroups` with the given options, inside a named, counted scope. */
+async function thresholdCompact(
+  p: Party,
+  method: string,
+  rows: BigUint64Array,
+  scores: BigUint64Array,
+  n: number,
+  d: number,
+  theta: bigint,
+  ring: Ring,
+  opts: GroupOptions,
+): Promise<PruneResult> {
+  checkInputs(method, rows, scores, n, d);
   const { value, counters } = await counted(p, () =>
-    p.scope("shufflePrune", async () => {
+    p.scope(method, async () => {
       const [keep] = await aboveThresholds(p, scores, [theta], ring);
-      return compactGroups(p, rows, n, d, [keep], ring, { setup, ordered: false });
+      return compactGroups(p, rows, n, d, [keep], ring, opts);
     }),
   );
   return { rows: value.rows, kept: value.counts[0], d, counters };
