@@ -413,3 +413,42 @@ export abstract class BaseChannel implements Channel {
     this.armTimer(next);
   };
 }
+
+// A resolved promise's then() is a bare V8 microtask; Node's queueMicrotask adds an async resource per call.
+const resolved = Promise.resolve();
+
+/**
+ * A transport that sends the frames queued in one tick together (one write, one postMessage, one delivery pass),
+ * and ends itself only after the last queued frame (a close or abort among them) has gone out.
+ */
+export abstract class TickBatchedChannel extends BaseChannel {
+  private out: Uint8Array[] = [];
+  private scheduled = false;
+  private ending = false;
+
+  /** Sends one tick's frames, in order. */
+  protected abstract sendFrames(frames: Uint8Array[]): void;
+  /** Releases the transport; called once every queued frame has been sent. */
+  protected abstract endTransport(): void;
+
+  protected transmit(frame: Uint8Array): void {
+    this.out.push(frame);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      resolved.then(this.flush);
+    }
+  }
+
+  protected shutdown(): void {
+    this.ending = true;
+    if (!this.scheduled) this.endTransport();
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const frames = this.out;
+    this.out = [];
+    this.sendFrames(frames);
+    if (this.ending) this.endTransport();
+  };
+}

@@ -1,7 +1,7 @@
 // Both ends of a channel in one process. Frames are encoded and decoded exactly as on TCP (so byte counts are
 // identical) and delivered in a microtask: the payload is copied once, into the frame, and the receiver gets a view.
 import type { Channel, Role } from "./channel.js";
-import { BaseChannel, type ChannelOptions } from "./base.js";
+import { TickBatchedChannel, type ChannelOptions } from "./base.js";
 import type { Link } from "./cost.js";
 import { decodeFrame, FrameKind } from "./frame.js";
 
@@ -33,8 +33,6 @@ export interface PairTraffic {
   rounds: number;
 }
 
-// A resolved promise's then() is a bare V8 microtask; Node's queueMicrotask adds an async resource per call.
-const resolved = Promise.resolve();
 
 class PairMeter {
   readonly t: PairTraffic = { bytes: 0, bytesServerToClient: 0, bytesClientToServer: 0, messages: 0, rounds: 0 };
@@ -100,10 +98,8 @@ class LinkQueue {
   };
 }
 
-class MemoryChannel extends BaseChannel {
+class MemoryChannel extends TickBatchedChannel {
   peer!: MemoryChannel;
-  private outbox: Uint8Array[] = [];
-  private scheduled = false;
   private readonly wire: LinkQueue | undefined;
 
   constructor(
@@ -117,26 +113,19 @@ class MemoryChannel extends BaseChannel {
     this.wire = link && new LinkQueue(link, this.deliver);
   }
 
-  protected transmit(frame: Uint8Array): void {
+  protected override transmit(frame: Uint8Array): void {
     if (frame[4] <= FrameKind.Handshake) for (const m of this.log.meters) m.add(this.end, frame.length);
-    this.outbox.push(frame);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      resolved.then(this.flush);
-    }
+    super.transmit(frame);
   }
 
-  protected shutdown(): void {
-    // Nothing to release: queued frames (the close or abort among them) are still delivered by `flush`.
+  protected endTransport(): void {
+    // Nothing to release: the pair lives in memory.
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const frames = this.outbox;
-    this.outbox = [];
+  protected sendFrames(frames: Uint8Array[]): void {
     if (this.wire !== undefined) for (const f of frames) this.wire.push(f);
     else for (const f of frames) if (!this.deliver(f)) return;
-  };
+  }
 
   /** Hands one frame to the peer; false if it could not be decoded (the peer has failed). */
   private readonly deliver = (f: Uint8Array): boolean => {

@@ -1,7 +1,7 @@
 // A channel over a MessagePort: a worker thread in Node, a Web Worker or another window in a browser. Frames sent in
 // one tick travel in one postMessage; small frames are packed into one transferred buffer, large frames transfer
 // their own buffer, so a payload is copied once (into its frame) however large it is.
-import { BaseChannel, type ChannelOptions } from "./base.js";
+import { TickBatchedChannel, type BaseChannel, type ChannelOptions } from "./base.js";
 import { ProtocolError } from "./errors.js";
 import { decodeFrame, SLAB_MAX_ALLOC } from "./frame.js";
 
@@ -14,15 +14,10 @@ export interface PortLike {
   close(): void;
 }
 
-const resolved = Promise.resolve();
 // Frames up to the slab limit are packed together; larger ones own their ArrayBuffer (allocBytes) and are transferred.
 const PACK_FRAME_BYTES = SLAB_MAX_ALLOC;
 
-class PortChannel extends BaseChannel {
-  private out: Uint8Array[] = [];
-  private scheduled = false;
-  private ending = false;
-
+class PortChannel extends TickBatchedChannel {
   constructor(
     private readonly port: PortLike,
     opts: ChannelOptions,
@@ -34,23 +29,11 @@ class PortChannel extends BaseChannel {
     port.start();
   }
 
-  protected transmit(frame: Uint8Array): void {
-    this.out.push(frame);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      resolved.then(this.flush);
-    }
+  protected endTransport(): void {
+    this.port.close();
   }
 
-  protected shutdown(): void {
-    this.ending = true;
-    if (!this.scheduled) this.port.close();
-  }
-
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const frames = this.out;
-    this.out = [];
+  protected sendFrames(frames: Uint8Array[]): void {
     // Packed frames keep their payload 8-byte aligned: each starts at the same offset mod 8 as in its slab.
     let packed = 0;
     for (const f of frames) if (f.length <= PACK_FRAME_BYTES) packed = ((packed + 7) & ~7) + (f.byteOffset & 7) + f.length;
@@ -75,8 +58,7 @@ class PortChannel extends BaseChannel {
     } catch (err) {
       this.transportFailed(new ProtocolError(`postMessage failed: ${(err as Error).message}`), false);
     }
-    if (this.ending) this.port.close();
-  };
+  }
 
   private onMessage(data: unknown): void {
     if (!Array.isArray(data)) {

@@ -2,7 +2,7 @@
 // chunks are reassembled into frames whatever their split.
 import * as net from "node:net";
 import type { Channel } from "./channel.js";
-import { BaseChannel, checkChannelOptions, DEFAULT_TIMEOUT_MS, type ChannelOptions } from "./base.js";
+import { checkChannelOptions, DEFAULT_TIMEOUT_MS, TickBatchedChannel, type ChannelOptions } from "./base.js";
 import { ProtocolError } from "./errors.js";
 import { FrameReader } from "./frame.js";
 
@@ -11,13 +11,7 @@ const COALESCE_FRAME_BYTES = 16 * 1024;
 const COALESCE_BATCH_BYTES = 256 * 1024;
 const SHUTDOWN_GRACE_MS = 2_000;
 
-// A resolved promise's then() is a bare V8 microtask; Node's queueMicrotask adds an async resource per call.
-const resolved = Promise.resolve();
-
-class TcpChannel extends BaseChannel {
-  private out: Uint8Array[] = [];
-  private scheduled = false;
-  private ending = false;
+class TcpChannel extends TickBatchedChannel {
   private readerFailed = false;
 
   constructor(
@@ -51,26 +45,18 @@ class TcpChannel extends BaseChannel {
     socket.on("close", () => this.transportFailed(new ProtocolError("the connection was closed"), false));
   }
 
-  protected transmit(frame: Uint8Array): void {
-    this.out.push(frame);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      resolved.then(this.flush);
-    }
-  }
-
-  protected shutdown(): void {
-    this.ending = true;
-    if (!this.scheduled) this.socket.end();
+  protected override shutdown(): void {
+    super.shutdown();
     // A peer that never ends its side would hold the connection (and the process) open; once everything we
     // wrote is flushed, it gets a grace period.
     this.socket.once("finish", () => setTimeout(() => this.socket.destroy(), SHUTDOWN_GRACE_MS).unref());
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const frames = this.out;
-    this.out = [];
+  protected endTransport(): void {
+    this.socket.end();
+  }
+
+  protected sendFrames(frames: Uint8Array[]): void {
     const s = this.socket;
     if (s.writable) {
       if (frames.length === 1) s.write(frames[0]);
@@ -98,8 +84,7 @@ class TcpChannel extends BaseChannel {
         s.uncork();
       }
     }
-    if (this.ending) s.end();
-  };
+  }
 }
 
 export type TcpOptions = ChannelOptions;
