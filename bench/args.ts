@@ -1,10 +1,16 @@
 // Command-line options shared by the benchmarks.
 
-/** The positive integer after `name` on the command line, or `fallback` when the option is absent. */
-export function arg(name: string, fallback: number): number {
+/** The word after `name` on the command line, or undefined when the option is absent. */
+export function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${process.argv[i + 1]}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+/** The integer ≥ `min` (default 1) after `name` on the command line, or `fallback` when the option is absent. */
+export function arg(name: string, fallback: number, min = 1): number {
+  const raw = option(name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${raw}`);
   return v;
 }

@@ -2,7 +2,9 @@
 // checked against the fixed-point twin. Prints the per-stage table and, with --json, one JSON line:
 // {model, seq, ms, bytes, rounds, lanMs, wanMs, stages: {name: {ms, bytes, rounds}}, maxAbsLogitError}.
 // ms, bytes and rounds cover the inference after set-up (base OTs and HE keys); rounds are flights of the pair.
-// Usage: node dist/bench/bert.js [--model PRESET] [--seq N] [--threads T] [--json]   (T = 0: HE in this thread)
+// Usage: node dist/bench/bert.js [--model PRESET] [--seq N] [--layers L] [--threads T] [--json]
+//   T = 0: HE in this thread. --layers L runs only the first L encoder layers of the preset (a large model's
+//   per-layer cost without running all of it); the JSON then says "layers": L.
 import { Ring } from "../src/core/ring.js";
 import { HePool } from "../src/he/pool.js";
 import type { HeSession } from "../src/he/session.js";
@@ -16,29 +18,18 @@ import { privateInference, setupPrivate } from "../src/model/private.js";
 import { quantize } from "../src/model/quantize.js";
 import { formatStages, summarizeStages } from "../src/model/stages.js";
 import { randomWeights } from "../src/model/weights.js";
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-
-function intArg(name: string, fallback: number, min: number): number {
-  const v = arg(name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${v}`);
-  return n;
-}
+import { arg, option } from "./args.js";
 
 const json = process.argv.includes("--json");
-const preset = arg("--model") ?? "tiny";
-const seq = intArg("--seq", 128, 2);
-const threads = intArg("--threads", 2, 0);
+const preset = option("--model") ?? "tiny";
+const seq = arg("--seq", 128, 2);
+const threads = arg("--threads", 2, 0);
+const full = presetConfig(preset);
+const cfg = presetConfig(preset, { layers: arg("--layers", full.layers) });
 const ring = new Ring(37, 12);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-const cfg = presetConfig(preset);
-log(`${preset}: ${cfg.layers} layers, width ${cfg.hidden}, ${cfg.heads} heads, ${seq} tokens`);
+log(`${preset}: ${cfg.layers} of ${full.layers} layers, width ${cfg.hidden}, ${cfg.heads} heads, ${seq} tokens`);
 const w = randomWeights(cfg, 1);
 const fixed = quantize(w, ring);
 let state = 12345;
@@ -70,7 +61,7 @@ const maxAbsLogitError = Math.max(...Array.from(logits, (v, i) => Math.abs(v - t
 const run = { ms, bytes: traffic.bytes, rounds: traffic.rounds };
 const sum = summarizeStages(b.scopes());
 const stages = Object.fromEntries(Object.entries(sum.stages).filter(([name]) => name !== "he.setup"));
-const out = { model: preset, seq, ms, bytes: traffic.bytes, rounds: traffic.rounds, lanMs: estimateMs(LAN, run), wanMs: estimateMs(WAN, run), stages, maxAbsLogitError };
+const out = { model: preset, seq, layers: cfg.layers, ms, bytes: traffic.bytes, rounds: traffic.rounds, lanMs: estimateMs(LAN, run), wanMs: estimateMs(WAN, run), stages, maxAbsLogitError };
 console.log(formatStages({ stages, layers: sum.layers }));
 console.log(`\n${preset} at ${seq} tokens: ${(ms / 1000).toFixed(1)} s, ${(traffic.bytes / 2 ** 20).toFixed(1)} MiB, ${traffic.rounds} rounds; LAN ${(out.lanMs / 1000).toFixed(1)} s, WAN ${(out.wanMs / 1000).toFixed(1)} s; logits [${Array.from(logits).join(", ")}], max |private − twin| = ${maxAbsLogitError}`);
 if (json) console.log(JSON.stringify(out));

@@ -18,6 +18,7 @@ import { revealPrune } from "../src/prune/reveal.js";
 import { bitonicPrune, sortPrune } from "../src/prune/sort.js";
 import { swapPrune } from "../src/prune/swap.js";
 import { lineChart, type Series } from "./chart.js";
+import { option } from "./args.js";
 
 const ring = new Ring(37, 12);
 const THETA = 0n;
@@ -48,18 +49,13 @@ const METHODS: [string, Method][] = [
   ["revealPrune (leaky)", (p, x, s, n, d) => revealPrune(p, x, s, n, d, THETA, ring)],
 ];
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-
 function parseArgs() {
-  const ns = (argValue("--n") ?? "32,64,128,256,512").split(",").map(Number);
+  const ns = (option("--n") ?? "32,64,128,256,512").split(",").map(Number);
   for (const n of ns) if (!Number.isInteger(n) || n < 2 || n > 4096) throw new RangeError(`--n: each size must be an integer in [2, 4096], got ${n}`);
-  const d = Number(argValue("--d") ?? 768);
-  if (!Number.isInteger(d) || d < 1) throw new RangeError(`--d must be a positive integer, got ${argValue("--d")}`);
-  const keep = Number(argValue("--keep") ?? 55 / 128);
-  if (!(keep > 0 && keep <= 1)) throw new RangeError(`--keep must be a fraction in (0, 1], got ${argValue("--keep")}`);
+  const d = Number(option("--d") ?? 768);
+  if (!Number.isInteger(d) || d < 1) throw new RangeError(`--d must be a positive integer, got ${option("--d")}`);
+  const keep = Number(option("--keep") ?? 55 / 128);
+  if (!(keep > 0 && keep <= 1)) throw new RangeError(`--keep must be a fraction in (0, 1], got ${option("--keep")}`);
   return { ns, d, keep, json: process.argv.includes("--json") };
 }
 
