@@ -88,7 +88,7 @@ function orShares(bits: Uint8Array, ab: BigUint64Array): BigUint64Array {
 }
 
 /** Lanes of 0/1 from packed bits. */
-function bitLanes(bits: Uint8Array, n: number): BigUint64Array {
+export function bitLanes(bits: Uint8Array, n: number): BigUint64Array {
   const out = new BigUint64Array(n);
   for (let i = 0; i < n; i++) if (getBit(bits, i)) out[i] = 1n;
   return out;
@@ -114,7 +114,7 @@ async function truncateKnown(p: Party, x: BigUint64Array, s: number, ring: Ring,
   return shifted(x, s, c, negative ? ab : orShares(top, ab), hi, extra, ring.mask);
 }
 
-function negate(x: BigUint64Array): BigUint64Array {
+export function negate(x: BigUint64Array): BigUint64Array {
   for (let i = 0; i < x.length; i++) x[i] = -x[i];
   return x;
 }

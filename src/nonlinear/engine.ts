@@ -2,16 +2,18 @@
 // ring elements (the fixed-point twin) and `SecureFx` on secret shares (the two-party protocol). Each function in this
 // folder is written once against `Fx`, so the twin computes exactly what the protocol computes: both use the same
 // exact truncation (floor), exact products mod 2^l, the same comparisons and the same lookup tables.
-import type { Ring } from "../core/ring.js";
+import { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
 import { packedLength } from "../mpc/bits.js";
 import { lessThanPublic } from "../mpc/compare.js";
 import { drelu, notBits } from "../mpc/drelu.js";
+import { extendNonneg } from "../mpc/extend-nonneg.js";
 import { lut } from "../mpc/lut.js";
 import { max } from "../mpc/max.js";
 import { mult, square } from "../mpc/mult.js";
 import { mux } from "../mpc/mux.js";
+import { checkSegment, segment, type Segment } from "../mpc/segment.js";
 import { truncate, type SignHint } from "../mpc/truncate.js";
 
 /** Ring elements (values or shares) in u64 lanes; bit vectors packed (values or XOR shares). */
@@ -42,6 +44,10 @@ export interface Fx {
   lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes>;
   /** Row maxima of a rows × cols matrix (signed). */
   rowMax(x: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes>;
+  /** The cell floor(x / 2^t) (in Z_2^(l−t)), [the cell fits in m signed bits] and [x ≥ 0], in one pass. */
+  segment(x: Lanes, t: number, m: number, ring: Ring): Promise<Segment>;
+  /** The same integer in the larger ring `to`; x must lie in [0, 2^(from.bits−1)) on every lane. */
+  extendNonneg(x: Lanes, from: Ring, to: Ring): Promise<Lanes>;
 }
 
 /** Local operations that are the same on values and on shares. */
@@ -184,6 +190,32 @@ export class PlainFx implements Fx {
     }
     return out;
   }
+
+  /** The protocol's ring steps on values, so that every lane (in range or not) gets the protocol's bits. */
+  async segment(x: Lanes, t: number, m: number, ring: Ring): Promise<Segment> {
+    checkSegment(t, m, ring, "segment");
+    const cellRing = new Ring(ring.bits - t, Math.min(ring.scale, ring.bits - t - 1));
+    const cell = await this.trunc(x, t, ring).then((c) => reduceTo(c, cellRing));
+    const b = BigInt(cellRing.bits - m - 1);
+    const M = BigInt(m);
+    const low = (1n << b) - 1n;
+    const inRange = new Uint8Array(packedLength(x.length));
+    const nonneg = new Uint8Array(packedLength(x.length));
+    for (let i = 0; i < x.length; i++) {
+      const u = (cell[i] + (1n << (M - 1n))) & cellRing.mask;
+      const w = ((u >> M) - 1n) & ((1n << (b + 1n)) - 1n);
+      const allOnes = (w & low) === low;
+      const ge = ((w >> b) === 0n) !== (allOnes && ((u >> (M - 1n)) & 1n) === 1n);
+      if (allOnes) inRange[i >>> 3] |= 1 << (i & 7);
+      if (ge) nonneg[i >>> 3] |= 1 << (i & 7);
+    }
+    return { cell, cellRing, inRange, nonneg };
+  }
+
+  async extendNonneg(x: Lanes, from: Ring, to: Ring): Promise<Lanes> {
+    if (to.bits < from.bits) throw new RangeError(`extendNonneg: to has ${to.bits} bits, fewer than from (${from.bits})`);
+    return x.slice();
+  }
 }
 
 /** The two-party protocol: every operation on shares, through the party's channel and OTs. */
@@ -237,6 +269,14 @@ export class SecureFx implements Fx {
 
   rowMax(x: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes> {
     return max(this.p, x, rows, cols, ring);
+  }
+
+  segment(x: Lanes, t: number, m: number, ring: Ring): Promise<Segment> {
+    return segment(this.p, x, t, m, ring);
+  }
+
+  extendNonneg(x: Lanes, from: Ring, to: Ring): Promise<Lanes> {
+    return extendNonneg(this.p, x, from, to);
   }
 }
 

@@ -1,12 +1,14 @@
 // GELU(x) = x·Φ(x). Both forms use GELU(x) = ReLU(x) + q(|x|) with q(y) = GELU(y) − y = −y·Φ(−y), which is even in x
-// and vanishes fast, so a polynomial for q on |x| < r and 0 outside covers the real line.
-//  - high (BOLT): q(y) ≈ P4(y) − y/2 on y < 2.7, P4 in BOLT's factored form with two secret products.
-//    Max error 9.4e-3 (at the cut-off) in float; fixed point adds about 3 ulp.
-//  - low (ours): q(y) ≈ c2·y² + c1·y + c0 on y < 2.2, one secret square. Max error 3.2e-2 in float.
-import type { Ring } from "../core/ring.js";
+// and vanishes fast, so q on |x| < 4 and 0 outside covers the real line. q is read from a public table indexed by the
+// cell of |x| on a grid of 2^−p (one 1-of-2^(p+2) OT): no secret products at all. The sign of x, the cell and the
+// range test [|x| < 4] come from one pass over the bits of x (`Fx.segment`), about the cost of one DReLU.
+//  - high: q itself, cells of 1/64. Max error 3.9e-3 (at x → 0, where q has slope −1/2) plus half an ulp.
+//  - low (ours): the quadratic c2·y² + c1·y + c0 on y < 2.2 (the form training mixes in, src/train), cells of 1/16.
+//    Max error 3.2e-2 in float for the quadratic; the table adds at most 8.6e-3 to that.
+// Each cell holds the midpoint of the form's range over the cell, so the table is within half that range of it.
+import { Ring } from "../core/ring.js";
 import { mulPublic } from "../mpc/mult.js";
-import { add, fixedConst, neg, type Fx, type Lanes } from "./engine.js";
-import { combine, magnitude } from "./magnitude.js";
+import { add, reduceTo, sub, type Fx, type Lanes } from "./engine.js";
 
 export type Degree = "high" | "low";
 
@@ -14,8 +16,6 @@ export interface NonlinearOptions {
   degree?: Degree;
 }
 
-/** BOLT's factored quartic: P4(y) = (z + a·y + d)·z + e with z = (a·y + b)·y + c. */
-const BOLT = { a: 0.14439048359960427, b: -0.7077117131613893, c: 4.5702822654246535, d: -8.15444702051307, e: 16.382265425072532, cut: 2.7 };
 /** Minimax-weighted fit of q(y) on [0, 2.2]: c0 + c1·y + c2·y². */
 export const LOW = { c0: -0.031559976, c1: -0.24028816, c2: 0.11594355, cut: 2.2 };
 
@@ -71,47 +71,72 @@ export function geluFloat(x: number): number {
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
-/** The function each degree approximates, in float (what the fixed-point form converges to as s grows). */
+/** Cell width 2^−p of each form's table (at most 2^(1−s) for a ring of scale s); the tables cover |x| < 2^RANGE. */
+const CELL_BITS: Record<Degree, number> = { high: 6, low: 4 };
+const RANGE = 2;
+
+/** The form each degree tabulates, as q(y) for y = |x| ≥ 0: GELU(x) = ReLU(x) + q(|x|). */
+function form(y: number, degree: Degree): number {
+  if (degree === "low") return y < LOW.cut ? LOW.c0 + LOW.c1 * y + LOW.c2 * y * y : 0;
+  return y < 2 ** RANGE ? geluFloat(y) - y : 0;
+}
+
+/** The function each degree approximates, in float (what the table converges to as its cells shrink). */
 export function geluApprox(x: number, degree: Degree): number {
-  const y = Math.abs(x);
-  const relu = Math.max(x, 0);
-  if (degree === "low") return y < LOW.cut ? relu + LOW.c0 + LOW.c1 * y + LOW.c2 * y * y : relu;
-  if (y >= BOLT.cut) return relu;
-  const z = (BOLT.a * y + BOLT.b) * y + BOLT.c;
-  return relu + (z + BOLT.a * y + BOLT.d) * z + BOLT.e - y / 2;
+  return Math.max(x, 0) + form(Math.abs(x), degree);
+}
+
+/** A form's table for one ring: cells of 2^(t−s), `bits`-bit indices, entries in the small ring `out` (plus `offset`, ≥ 0). */
+interface Table {
+  t: number;
+  bits: number;
+  entries: BigUint64Array;
+  out: Ring;
+  offset: bigint;
+}
+
+const tables = new Map<string, Table>();
+
+/** Midpoint of q's range over each cell of |x| (sampled at 65 points; q is smooth inside a cell but for the low cut). */
+function tableFor(degree: Degree, ring: Ring): Table {
+  const key = `${degree}/${ring.scale}`;
+  const hit = tables.get(key);
+  if (hit) return hit;
+  const s = ring.scale;
+  if (s < 1) throw new RangeError(`gelu: the ring must have a scale of at least 1, got ${ring}`);
+  const p = Math.min(CELL_BITS[degree], s - 1);
+  const bits = p + RANGE;
+  const h = 2 ** -p;
+  const values = Array.from({ length: 2 ** bits }, (_, j) => {
+    const ys = Array.from({ length: 65 }, (_, k) => form((j + k / 64) * h, degree));
+    return Math.round(((Math.max(...ys) + Math.min(...ys)) / 2) * 2 ** s);
+  });
+  // The entries (and the 0 that replaces them out of range) shifted to be non-negative, in as few bits as that takes.
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(0, ...values) - lo;
+  const out = new Ring(Math.max(2, Math.ceil(Math.log2(hi + 1)) + 1));
+  const table: Table = { t: s - p, bits, entries: BigUint64Array.from(values, (v) => BigInt(v) & out.mask), out, offset: BigInt(-lo) };
+  tables.set(key, table);
+  return table;
 }
 
 /**
- * GELU on fixed-point values (ring scale s ≥ 2). Exact twin of the protocol for |x| < 2^(l−2) (inputs beyond that
- * are rejected by nothing but give garbage, as in any fixed-point code).
+ * GELU on fixed-point values (ring scale s ≥ 1, l ≥ s + 6). Exact twin of the protocol for every input; the sign and
+ * range tests mean what they say for |x| < 2^(l−2). Cost: one segment, two MUXes in l and p + 2 bits, one lookup,
+ * one MUX and one extension from the table's small ring.
  */
 export async function gelu(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = {}): Promise<Lanes> {
   const degree = opts.degree ?? "high";
-  const s = ring.scale;
+  const { t, bits, entries, out, offset } = tableFor(degree, ring);
   return E.scope(`gelu.${degree}`, async () => {
-    const { relu, abs: y } = await magnitude(E, x, ring);
-    let q: Lanes;
-    let inRange;
-    if (degree === "low") {
-      inRange = await E.lessThanConst(y, fixedConst(LOW.cut, ring), ring);
-      // Lanes with y ≥ cut are garbage here (y² may wrap) and are discarded by the MUX below.
-      const sq = await E.trunc(await E.square(y, ring), s, ring, "nonneg");
-      const acc = E.addConst(combine([sq, y], [fixedConst(LOW.c2, ring), fixedConst(LOW.c1, ring)], ring), fixedConst(LOW.c0, ring, 2 * s), ring);
-      q = await E.trunc(acc, s, ring);
-    } else {
-      inRange = await E.lessThanConst(y, fixedConst(BOLT.cut, ring), ring);
-      // Clipping y to 0 outside the range keeps every lane in range, so the sign promises below hold everywhere.
-      const yc = await E.mux(inRange, y, ring);
-      const ay = await E.trunc(mulPublic(yc, fixedConst(BOLT.a, ring), ring), s, ring, "nonneg");
-      // a·y + b < 0 on the range, so −(a·y + b)·y ≥ 0.
-      const t = await E.trunc(await E.mul(neg(E.addConst(ay, fixedConst(BOLT.b, ring), ring), ring), yc, ring), s, ring, "nonneg");
-      const z = E.addConst(neg(t, ring), fixedConst(BOLT.c, ring), ring); // (a·y + b)·y + c > 0
-      const w = E.addConst(add(z, ay, ring), fixedConst(BOLT.d, ring), ring); // z + a·y + d < 0
-      const prod = await E.mul(neg(w, ring), z, ring); // −w·z > 0, scale 2s
-      // q = w·z + e − y/2 at scale 2s, then one truncation.
-      const acc = E.addConst(combine([prod, yc], [-1n, -(1n << BigInt(s - 1))], ring), fixedConst(BOLT.e, ring, 2 * s), ring);
-      q = await E.trunc(acc, s, ring);
-    }
-    return add(relu, await E.mux(inRange, q, ring), ring);
+    const { cell, inRange, nonneg } = await E.segment(x, t, bits + 1, ring);
+    const relu = await E.mux(nonneg, x, ring);
+    // |x| lies in cell j = cell for x ≥ 0 and in its mirror image −1 − cell for x < 0: j = [x ≥ 0]·(2·cell + 1) − cell − 1.
+    const index = new Ring(bits);
+    const c = reduceTo(cell, index);
+    const j = sub(await E.mux(nonneg, E.addConst(mulPublic(c, 2n, index), 1n, index), index), E.addConst(c, 1n, index), index);
+    const q = await E.mux(inRange, await E.lookup(entries, j, bits, out), out);
+    const wide = await E.extendNonneg(E.addConst(q, offset, out), out, ring);
+    return add(relu, E.addConst(wide, -offset, ring), ring);
   });
 }
