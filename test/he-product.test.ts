@@ -74,13 +74,18 @@ describe("heProducts", () => {
     const masks = Array.from({ length: layout.outCts }, () => new BigUint64Array(layout.slots));
     const task = { prime: 0, layout, weights: w, inputs, masks };
     const ct = s.CipherText();
+    const uncompressed = { compress: (saved: Uint8Array) => saved };
+    const codec = hc.clientKeys.responses[0];
     try {
-      for (const [floodBits, check] of [
-        [1, (b: number) => expect(b).toBeGreaterThanOrEqual(44)],
-        [hs.serverPrimes[0].floodBits, (b: number) => expect(b).toBeGreaterThanOrEqual(2)],
+      for (const [floodBits, compressed, check] of [
+        [1, false, (b: number) => expect(b).toBeGreaterThanOrEqual(44)],
+        [hs.serverPrimes[0].floodBits, false, (b: number) => expect(b).toBeGreaterThanOrEqual(2)],
+        // Flooding (≤ 1/16 of the limit) plus the dropped bits (≤ 1/4) must leave at least one bit.
+        [hs.serverPrimes[0].floodBits, true, (b: number) => expect(b).toBeGreaterThanOrEqual(1)],
       ] as const) {
-        for (const out of evaluateProduct(s, { ...hs.serverPrimes[0], floodBits }, task)) {
-          ct.loadArray(pc.context, out);
+        const sp = { ...hs.serverPrimes[0], floodBits, ...(compressed ? {} : { response: uncompressed }) };
+        for (const out of evaluateProduct(s, sp, task)) {
+          ct.loadArray(pc.context, compressed ? codec.expand(out) : out);
           check(hc.clientKeys.decryptors[0].invariantNoiseBudget(ct));
         }
       }

@@ -4,6 +4,7 @@
 import type { PrimeContext } from "./context.js";
 import { floodNoise } from "./flood.js";
 import { diagonal, type Layout } from "./layout.js";
+import type { ResponseCodec } from "./response.js";
 import type { Encryptor, GaloisKeys, Seal } from "./seal.js";
 
 /** What the server holds for one prime: the context, the client's Galois keys and an encryptor under its public key. */
@@ -15,6 +16,8 @@ export interface ServerPrime {
   readonly moduli: readonly bigint[];
   /** Bits of uniform noise added to each returned ciphertext. */
   readonly floodBits: number;
+  /** Drops the low bits of the returned ciphertexts that decryption does not need. */
+  readonly response: Pick<ResponseCodec, "compress">;
 }
 
 /** One product for one prime; all fields are structured-cloneable so that a pool worker can run it. */
@@ -29,7 +32,7 @@ export interface ProductTask {
   masks: BigUint64Array[];
 }
 
-/** Runs `task` and returns the output ciphertexts, serialised at the second level (one data prime dropped). */
+/** Runs `task` and returns the output ciphertexts at the second level (one data prime dropped), compressed. */
 export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Uint8Array[] {
   const { layout: l, weights: w } = task;
   const { context, encoder, evaluator: ev } = sp.pc;
@@ -90,7 +93,7 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
       if (haveOut) ev.add(out, mask, out);
       else out.copy(mask);
       ev.cipherModSwitchToNext(out, out);
-      result.push(out.saveArray(s.ComprModeType.none));
+      result.push(sp.response.compress(out.saveArray(s.ComprModeType.none)));
     }
     return result;
   } finally {

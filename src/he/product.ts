@@ -1,7 +1,7 @@
 // The two-party ciphertext × plaintext product: the client holds A (n×k, shares in Z_2^l), the server holds an
 // integer matrix W (k×m). The client encrypts A, read as signed integers, under each plaintext prime t_i; the server
 // computes Y = A·W homomorphically, adds 2^bound + r with r uniform below 2^(bound+σ), floods the noise and returns
-// the ciphertexts. The client decrypts Y + 2^bound + r mod t_i for every i; since that integer lies in [0, T), CRT
+// the ciphertexts without the low bits decryption does not need (response.ts). The client decrypts Y + 2^bound + r mod t_i for every i; since that integer lies in [0, T), CRT
 // gives it exactly, and both parties reduce mod 2^l locally: the client keeps it, the server keeps −(2^bound + r).
 // The shares sum to A·W mod 2^l exactly, whatever A and W are within their declared bit sizes (|Y| ≤ 2^bound by
 // construction). The client's view is within statistical distance 2^(1−σ) per entry of one independent of W (the
@@ -92,8 +92,9 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
         const pc = he.ctx.primes[pr];
         const perCt: BigUint64Array[] = [];
         for (let c = 0; c < l.outCts; c++) {
+          const saved = keys.responses[pr].expand(outs[at++]);
           try {
-            ct.loadArray(pc.context, outs[at++]);
+            ct.loadArray(pc.context, saved);
           } catch (e) {
             throw new ProtocolError(`he.product.out: ciphertext ${at - 1} does not load (${errorText(e)})`);
           }

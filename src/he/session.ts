@@ -7,6 +7,7 @@ import { HeContext } from "./context.js";
 import type { ServerPrime } from "./evaluate.js";
 import { layoutFor, rotationSteps, type Layout } from "./layout.js";
 import { compareHeParams, DEFAULT_HE, heHandshakeParams, primesNeeded, productBoundBits, type HeParams } from "./params.js";
+import { ResponseCodec } from "./response.js";
 import type { Decryptor, Encryptor, SecretKey } from "./seal.js";
 
 /** A product shape the session must support: X (n×k, entries of aBits signed bits) times W (k×m, wBits). */
@@ -30,6 +31,8 @@ interface ClientKeys {
   secretKeys: SecretKey[];
   encryptors: Encryptor[];
   decryptors: Decryptor[];
+  /** Per plaintext prime, the format of the server's compressed answers. */
+  responses: ResponseCodec[];
 }
 
 /** The serialised public material a worker needs to evaluate products for the server. */
@@ -64,7 +67,7 @@ export class HeSession {
         const s = ctx.seal;
         const none = s.ComprModeType.none;
         if (p.role === "client") {
-          const keys: ClientKeys = { secretKeys: [], encryptors: [], decryptors: [] };
+          const keys: ClientKeys = { secretKeys: [], encryptors: [], decryptors: [], responses: [] };
           const chunks: Uint8Array[] = [];
           ctx.primes.forEach((pc, i) => {
             const kg = s.KeyGenerator(pc.context);
@@ -86,6 +89,7 @@ export class HeSession {
               keys.secretKeys.push(sk);
               keys.encryptors.push(s.Encryptor(pc.context, pk, sk));
               keys.decryptors.push(s.Decryptor(pc.context, sk));
+              keys.responses.push(ResponseCodec.create(s, pc, keys.encryptors[i]));
               pk.delete();
             } finally {
               kg.delete();
@@ -142,7 +146,7 @@ export class HeSession {
   delete(): void {
     if (this.client) {
       for (const o of [...this.client.secretKeys, ...this.client.encryptors, ...this.client.decryptors]) o.delete();
-      this.client.secretKeys.length = this.client.encryptors.length = this.client.decryptors.length = 0;
+      this.client.secretKeys.length = this.client.encryptors.length = this.client.decryptors.length = this.client.responses.length = 0;
     }
     if (this.server) {
       for (const sp of this.server.primes) {
@@ -185,7 +189,7 @@ export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[
     const encryptor = s.Encryptor(pc.context, pk);
     pk.delete();
     const moduli = Array.from(pc.context.firstContextData.parms.coeffModulus, (q) => BigInt(q));
-    return { pc, galois, encryptor, moduli, floodBits };
+    return { pc, galois, encryptor, moduli, floodBits, response: ResponseCodec.create(s, pc, encryptor) };
   });
 }
 
