@@ -78,8 +78,11 @@ function tweaked(m: Uint32Array, blocks: number, scratch: Scratch): Uint32Array 
   return out;
 }
 
-/** Sender of the cross term A_peer·B: returns its share, −Σ 2^i·pad0 per output entry. */
-async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string): Promise<BigUint64Array> {
+/**
+ * Sender of the cross term A_peer·B: returns its share, −Σ 2^i·pad0 per output entry. With `perLane`, every product
+ * A[r, j]·B[j, :] is its own output row (m = 1: the rows of B scaled by the entries of A, unsummed).
+ */
+async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string, perLane = false): Promise<BigUint64Array> {
   const lanes = m * k;
   const pos = positions(lanes * n, ring, 0);
   const { m0, m1 } = await p.ot.rotSend(lanes * pos.length);
@@ -89,29 +92,29 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const bw = words(B);
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
-  const accLo = new Float64Array(m * n);
-  const accHi = new Float64Array(m * n);
+  const accLo = new Float64Array((perLane ? lanes : m) * n);
+  const accHi = new Float64Array((perLane ? lanes : m) * n);
   let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
     // Pads are expanded one bit position at a time (memory stays at lanes·n values per message array), and no await
     // interrupts the loop, so all frames leave in one flight.
     const x0 = expand(aes, m0.subarray(i * block, (i + 1) * block), n, s0);
     const x1 = expand(aes, m1.subarray(i * block, (i + 1) * block), n, s1);
-    senderPass(x0, x1, bw, tw, accLo, accHi, m, k, n, pos[i].shift);
+    senderPass(x0, x1, bw, tw, accLo, accHi, m, k, n, pos[i].shift, perLane);
     frame = packInto(frame, pos[i], packLanes(t, lanes * n, pos[i].width), p, tag);
   }
   return toRing(accLo, accHi, -1, ring);
 }
 
 /** Position i of the sender: the pads of every OT into tw, and 2^shift·pad0 into the accumulators. */
-function senderPass(x0: Uint32Array, x1: Uint32Array, bw: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, m: number, k: number, n: number, shift: number): void {
+function senderPass(x0: Uint32Array, x1: Uint32Array, bw: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, m: number, k: number, n: number, shift: number, perLane: boolean): void {
   const vs = stride(n);
   for (let r = 0; r < m; r++) {
     for (let j = 0; j < k; j++) {
       const lane = r * k + j;
       const at = 2 * lane * vs;
       rowPads(x0, x1, at, bw, 2 * j * n, tw, 2 * lane * n, n);
-      accumulate(accLo, accHi, r * n, n, x0, at, 2, shift);
+      accumulate(accLo, accHi, (perLane ? lane : r) * n, n, x0, at, 2, shift);
     }
   }
 }
@@ -126,8 +129,8 @@ function rowPads(x0: Uint32Array, x1: Uint32Array, at: number, b: Uint32Array, b
   }
 }
 
-/** Receiver of the cross term A·B_peer: chooses with the bits of A and returns its share. */
-async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string): Promise<BigUint64Array> {
+/** Receiver of the cross term A·B_peer: chooses with the bits of A and returns its share (`perLane` as crossSend). */
+async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string, perLane = false): Promise<BigUint64Array> {
   const lanes = m * k;
   const pos = positions(lanes * n, ring, 0);
   const choices = choiceBits(words(A), lanes, pos.length);
@@ -135,14 +138,14 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   const aes = await expansionAes();
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
-  const accLo = new Float64Array(m * n);
-  const accHi = new Float64Array(m * n);
+  const accLo = new Float64Array((perLane ? lanes : m) * n);
+  const accHi = new Float64Array((perLane ? lanes : m) * n);
   let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < pos.length; i++) {
     if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
     unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
     const xb = expand(aes, mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, scratchOf(p)[2]);
-    receiverPass(xb, choices, tw, accLo, accHi, i, lanes, k, n, pos[i].shift);
+    receiverPass(xb, choices, tw, accLo, accHi, i, lanes, perLane ? 1 : k, n, pos[i].shift);
   }
   return toRing(accLo, accHi, 1, ring);
 }
@@ -194,5 +197,43 @@ export async function matmulShares(p: Party, A: BigUint64Array, B: BigUint64Arra
       addShares(out.subarray(r0 * n, r1 * n), sent, got, ring.mask);
     }
     return out;
+  });
+}
+
+/** x[r, c]·v[r] mod 2^l per lane, in place in out (the local term of each party). */
+function scaleLocal(out: BigUint64Array, x: BigUint64Array, v: BigUint64Array, n: number, mask: bigint): BigUint64Array {
+  for (let r = 0, q = 0; r < v.length; r++) {
+    const f = v[r];
+    for (let c = 0; c < n; c++, q++) out[q] = (out[q] + x[q] * f) & mask;
+  }
+  return out;
+}
+
+/**
+ * Shares of x[r, c]·v[r] for a shared rows × cols matrix x and a shared vector v of one value per row (LayerNorm's and
+ * softmax's per-row factors). Each party chooses with the bits of its own v share, once per row and bit, between
+ * pads for the whole row of the other's x: per cross term rows·l OTs plus rows·cols·l·(l + 1)/2 bits, so about
+ * l·(l + 1) bits per element against 2·l·(128 + (l + 1)/2) for an elementwise product. Two rounds per chunk of rows.
+ */
+export async function scaleRows(p: Party, x: BigUint64Array, v: BigUint64Array, rows: number, cols: number, ring: Ring): Promise<BigUint64Array> {
+  for (const [name, w] of [["rows", rows], ["cols", cols]] as const) {
+    if (!Number.isSafeInteger(w) || w < 0) throw new RangeError(`scaleRows: ${name} must be a non-negative integer, got ${w}`);
+  }
+  if (!(x instanceof BigUint64Array) || x.length !== rows * cols) throw new RangeError(`scaleRows: x must be a BigUint64Array of rows·cols = ${rows * cols} values`);
+  if (!(v instanceof BigUint64Array) || v.length !== rows) throw new RangeError(`scaleRows: v must be a BigUint64Array of rows = ${rows} values`);
+  return p.scope("scaleRows", async () => {
+    const out = new BigUint64Array(rows * cols);
+    if (rows * cols === 0) return out;
+    const chunk = Math.max(1, Math.floor(MAX_VALUES / stride(cols)));
+    for (let r0 = 0; r0 < rows; r0 += chunk) {
+      const r1 = Math.min(rows, r0 + chunk);
+      const xs = x.subarray(r0 * cols, r1 * cols);
+      const [sent, got] = await Promise.all([
+        crossSend(p, xs, 1, r1 - r0, cols, ring, "scaleRows.cross", true),
+        crossRecv(p, v.subarray(r0, r1), 1, r1 - r0, cols, ring, "scaleRows.cross", true),
+      ]);
+      addShares(out.subarray(r0 * cols, r1 * cols), sent, got, ring.mask);
+    }
+    return scaleLocal(out, x, v, cols, ring.mask);
   });
 }
