@@ -11,6 +11,7 @@ import { drelu, notBits } from "../mpc/drelu.js";
 import { extendNonneg } from "../mpc/extend-nonneg.js";
 import { lut } from "../mpc/lut.js";
 import { max } from "../mpc/max.js";
+import { scaleRows } from "../mpc/matmul.js";
 import { mult, square } from "../mpc/mult.js";
 import { mux } from "../mpc/mux.js";
 import { checkSegment, segment, type Segment } from "../mpc/segment.js";
@@ -31,6 +32,8 @@ export interface Fx {
   trunc(x: Lanes, s: number, ring: Ring, sign?: SignHint): Promise<Lanes>;
   mul(x: Lanes, y: Lanes, ring: Ring): Promise<Lanes>;
   square(x: Lanes, ring: Ring): Promise<Lanes>;
+  /** x[r, c]·v[r] for a rows × cols matrix x and one factor per row (far cheaper than `mul` on a broadcast v). */
+  mulRows(x: Lanes, v: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes>;
   /** [x ≥ 0] (signed). */
   drelu(x: Lanes, ring: Ring): Promise<Bits>;
   /** [x < c] for a public c (signed; |x − c| < 2^(l−1)). */
@@ -146,6 +149,11 @@ export class PlainFx implements Fx {
     return this.mul(x, x, ring);
   }
 
+  async mulRows(x: Lanes, v: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes> {
+    if (x.length !== rows * cols || v.length !== rows) throw new RangeError(`mulRows: expected ${rows}·${cols} lanes and ${rows} factors, got ${x.length} and ${v.length}`);
+    return this.mul(x, broadcastRows(v, rows, cols), ring);
+  }
+
   async drelu(x: Lanes, ring: Ring): Promise<Bits> {
     return mapBits(x.length, (i) => x[i] < ring.half);
   }
@@ -241,6 +249,10 @@ export class SecureFx implements Fx {
 
   square(x: Lanes, ring: Ring): Promise<Lanes> {
     return square(this.p, x, ring);
+  }
+
+  mulRows(x: Lanes, v: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes> {
+    return scaleRows(this.p, x, v, rows, cols, ring);
   }
 
   drelu(x: Lanes, ring: Ring): Promise<Bits> {

@@ -41,6 +41,27 @@ function roundShift(E: Fx, x: Lanes, s: number, ring: Ring): Promise<Lanes> {
   return E.trunc(E.addConst(x, 1n << BigInt(s - 1), ring), s, ring);
 }
 
+/**
+ * floor(y / 2^s) of the normalised rows y = (x − μ)·rsqrt(σ² + ε) at scale 2s. |y| ≤ √d·2^(2s) up to rsqrt's error and
+ * the roundings of σ² (less than a factor 1.6 together, even for σ² of a few ulp), so adding 2^k·2^(2s) with
+ * 2^k ≥ 4√d makes every lane non-negative: the truncation then has a known sign, at a third of the cost. Rings too
+ * small for that offset keep the general truncation.
+ */
+function normalizedTrunc(E: Fx, y: Lanes, d: number, ring: Ring): Promise<Lanes> {
+  const s = ring.scale;
+  const k = Math.ceil(Math.log2(4 * Math.sqrt(d)));
+  if (2 * s + k + 1 > ring.bits - 1) return E.trunc(y, s, ring);
+  const offset = 1n << BigInt(k + s);
+  return E.trunc(E.addConst(y, offset << BigInt(s), ring), s, ring, "nonneg").then((t) => E.addConst(t, -offset, ring));
+}
+
+/** The cols × rows transpose of a rows × cols matrix (local, on values and shares alike). */
+function transpose(x: Lanes, rows: number, cols: number): Lanes {
+  const out = new BigUint64Array(x.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c];
+  return out;
+}
+
 /** Repeats a d-lane vector over `rows` rows. */
 function tileRows(v: Lanes, rows: number): Lanes {
   const out = new BigUint64Array(rows * v.length);
@@ -63,10 +84,10 @@ export async function layerNorm(E: Fx, x: Lanes, rows: number, d: number, ring: 
     // σ² + ε ∈ [2^−s, 2^(hi−s)): the widest range rsqrt takes in this ring.
     const hi = Math.min(ring.bits - 1, 2 * (ring.bits - 4 - s));
     const inv = await rsqrt(E, variance, ring, { lo: 0, hi, degree });
-    let y = await E.trunc(await E.mul(centred, broadcastRows(inv, rows, d), ring), s, ring);
+    let y = await normalizedTrunc(E, await E.mulRows(centred, inv, rows, d, ring), d, ring);
     if (affine) {
-      const gamma = tileRows(affine.gamma, rows);
-      const scaled = affine.shared ? await E.mul(y, gamma, ring) : mulPublic(y, gamma, ring);
+      // A shared γ is one factor per column: the per-row product on the transpose.
+      const scaled = affine.shared ? transpose(await E.mulRows(transpose(y, rows, d), affine.gamma, d, rows, ring), d, rows) : mulPublic(y, tileRows(affine.gamma, rows), ring);
       const beta = tileRows(affine.beta, rows);
       y = await E.trunc(scaled, s, ring);
       y = affine.shared ? add(y, beta, ring) : E.addConst(y, beta, ring);

@@ -1,5 +1,5 @@
 // Softmax over the rows of a rows × cols matrix: subtract the row max (a tree of comparisons), exp (≤ 0 by then), row
-// sums, one reciprocal per row, and one product per element. The probabilities stay shared: the pruning score is a
+// sums, one reciprocal per row, and each row scaled by its reciprocal (a per-row product, ~l² bits per element). The probabilities stay shared: the pruning score is a
 // local column mean of them.
 import type { Ring } from "../core/ring.js";
 import { broadcastRows, fixedConst, rowSum, sub, type Fx, type Lanes } from "./engine.js";
@@ -50,7 +50,7 @@ export async function softmax(E: Fx, x: Lanes, rows: number, cols: number, ring:
     // Each row sum is ≥ e^0 ≈ 1 (≥ 0.97 in the low form) and ≤ cols·1.001.
     const hi = s + Math.ceil(Math.log2(cols)) + 1;
     const inv = await reciprocal(E, rowSum(e, rows, cols, ring), ring, { lo: s - 1, hi, degree });
-    return E.trunc(await E.mul(e, broadcastRows(inv, rows, cols), ring), s, ring, "nonneg");
+    return E.trunc(await E.mulRows(e, inv, rows, cols, ring), s, ring, "nonneg");
   });
 }
 
