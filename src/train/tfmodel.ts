@@ -64,12 +64,32 @@ function embedLookup(table: tf.Variable, ids: tf.Tensor2D): tf.Tensor {
   return lookup(table);
 }
 
+/**
+ * x·Wᵀ + b on 2-D x, with gradients from untransposed products only: the WASM backend's matMul is several times
+ * slower with a transpose flag than after an explicit transpose.
+ */
+export const dense = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, tf.transpose(w)), b),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]) => [tf.matMul(dy, ws), tf.matMul(tf.transpose(dy), xs), tf.sum(dy, 0)],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/**
+ * exp(s − max_row s) with the max held constant in the gradient: the shift cancels in the normalisation, and the
+ * backend's gradient of max is slow.
+ */
+export const expShifted = tf.customGrad(((s: tf.Tensor, save: tf.GradSaveFunc) => {
+  const e = tf.exp(tf.sub(s, tf.max(s, -1, true)));
+  save([e]);
+  return { value: e, gradFunc: (dy: tf.Tensor, [es]: tf.Tensor[]) => tf.mul(dy, es) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
 function linear(P: Params, name: string, x: tf.Tensor): tf.Tensor {
   const w = P.get(`${name}.weight`)!;
-  const b = P.get(`${name}.bias`)!;
   const lead = x.shape.slice(0, -1);
-  const y = tf.add(tf.matMul(x.reshape([-1, w.shape[1]!]) as tf.Tensor2D, w as tf.Variable<tf.Rank.R2>, false, true), b);
-  return y.reshape([...lead, w.shape[0]!]);
+  return dense(x.reshape([-1, w.shape[1]!]), w, P.get(`${name}.bias`)!).reshape([...lead, w.shape[0]!]);
 }
 
 function layerNorm(P: Params, name: string, x: tf.Tensor, eps: number): tf.Tensor {
@@ -122,7 +142,7 @@ export function forwardTf(P: Params, c: BertConfig, ids: tf.Tensor2D, mask: tf.T
     const s = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh));
     // Row max over present keys only (absent keys pushed down by 1e9), for a stable exponent.
     const sMasked = tf.add(s, tf.mul(tf.sub(tf.step(keyW), 1), 1e9));
-    const e = tf.mul(tf.exp(tf.sub(sMasked, tf.max(sMasked, -1, true))), keyW);
+    const e = tf.mul(expShifted(sMasked), keyW);
     const probs = tf.div(e, tf.sum(e, -1, true));
     const colSum = tf.matMul(queryW.reshape([B, 1, 1, n]).tile([1, H, 1, 1]), probs).sum(1).reshape([B, n]);
     const S = tf.div(colSum, tf.mul(tf.sum(queryW, -1, true), H)) as tf.Tensor2D;

@@ -7,6 +7,7 @@ import { randomWeights } from "../model/weights.js";
 import { loadCorpus, seededRandom, shuffled, splitCorpus, type Example } from "./corpus.js";
 import { encodeExamples, selectRows, type Encoded } from "./dataset.js";
 import { pruningLoss, type LossWeights } from "./loss.js";
+import { AdamW, warmupLinearDecay } from "./optimizer.js";
 import { initTf, tf, type Backend } from "./tf.js";
 import { forwardTf, paramsFromWeights, weightsFromParams, type Params, type Pruning } from "./tfmodel.js";
 import { countWords, learnVocab } from "./vocab.js";
@@ -23,7 +24,14 @@ export interface TrainOptions {
   /** Further epochs with the soft masks and learned thresholds. */
   pruneEpochs: number;
   batch: number;
+  /** Peak learning rate of the task epochs: linear warm-up, then linear decay to 0 at their end. */
   learningRate: number;
+  /** Share of the task steps spent warming up. */
+  warmup: number;
+  /** Decoupled weight decay (AdamW) on the weight matrices. */
+  weightDecay: number;
+  /** Constant learning rate of the weights during the pruning epochs. */
+  pruneLearningRate: number;
   thresholdLearningRate: number;
   /** Soft-mask temperature T. */
   temperature: number;
@@ -43,6 +51,9 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, "log"> = {
   pruneEpochs: 1,
   batch: 32,
   learningRate: 1e-3,
+  warmup: 0.06,
+  weightDecay: 0.01,
+  pruneLearningRate: 2e-4,
   thresholdLearningRate: 2e-4,
   temperature: 2e-3,
   loss: { lambda: 0.5, alpha: 0.2 },
@@ -114,12 +125,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const weightVars = [...P.values()];
   const theta = tf.variable(tf.zeros([config.layers]) as tf.Tensor1D, true, "theta");
   const beta = tf.variable(tf.fill([config.layers], opts.temperature * 5) as tf.Tensor1D, true, "beta");
-  const optW = tf.train.adam(opts.learningRate);
+  const optW = new AdamW(weightVars, { weightDecay: opts.weightDecay });
   const optT = tf.train.adam(opts.thresholdLearningRate);
   const random = seededRandom(opts.seed + 1);
   const history: EpochStats[] = [];
   const steps = Math.ceil(train.count / opts.batch);
   const totalEpochs = opts.epochs + opts.pruneEpochs;
+  const taskSteps = steps * opts.epochs;
+  const warmupSteps = Math.round(opts.warmup * taskSteps);
   let secondsPerEpoch = 0;
   const v0 = validate(P, config, val, 64);
   history.push({ epoch: 0, phase: "init", trainLoss: NaN, validationLoss: v0.loss, validationAccuracy: v0.accuracy, seconds: 0 });
@@ -145,7 +158,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         const { value, grads } = tf.variableGrads(f, pruning ? [...weightVars, theta, beta] : weightVars);
         // Gradients are keyed by variable name: the thresholds go to their own optimizer (another learning rate).
         const { theta: gT, beta: gB, ...gW } = grads as unknown as Record<string, tf.Variable>;
-        optW.applyGradients(gW);
+        const lr = phase === "task" ? warmupLinearDecay((epoch - 1) * steps + s, taskSteps, opts.learningRate, warmupSteps) : opts.pruneLearningRate;
+        optW.step(gW, lr);
         if (pruning) optT.applyGradients({ theta: gT, beta: gB });
         return { loss: value.dataSync()[0], prune, approx };
       });
