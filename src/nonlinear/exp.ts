@@ -4,9 +4,9 @@
 //  - high (BOLT): e^p ≈ 0.3585·(p + 1.353)² + 0.344, one secret square. Max relative error 0.31% in float.
 //  - low (ours): e^p ≈ c·(p + 2·ln2), no square; the line is chosen so that its value at p = 0 is twice its value at
 //    p = −ln2 (no jump where k steps) and c = 2 / (2·ln2 + 4/e) balances the relative error: max 3.0%.
-import type { Ring } from "../core/ring.js";
+import { Ring } from "../core/ring.js";
 import { mulPublic } from "../mpc/mult.js";
-import { add, fixedConst, type Fx, type Lanes } from "./engine.js";
+import { add, fixedConst, reduceTo, type Fx, type Lanes } from "./engine.js";
 import { combine } from "./magnitude.js";
 import type { NonlinearOptions } from "./gelu.js";
 
@@ -39,17 +39,21 @@ export async function exp(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = 
     // k = floor(xc · (−1/ln2)) ≥ 0, read at scale 2s; p = xc + k·ln2 ∈ (−ln2, 0] (up to rounding).
     const k = await E.trunc(mulPublic(xc, fixedConst(-1 / Math.LN2, ring), ring), 2 * s, ring, "nonneg");
     const p = add(xc, mulPublic(k, fixedConst(Math.LN2, ring), ring), ring);
+    // From here every value is below 2^(2s+1) and non-negative (p, signed, is below 1): the products run in Z_2^(2s+3),
+    // where shares are reduced locally and exactly, and only e^x is extended back. Gilboa products cost in proportion
+    // to the ring's bits.
+    const small = new Ring(Math.min(ring.bits, 2 * s + 3), s);
     let ep: Lanes;
     if (degree === "high") {
-      const q = E.addConst(p, fixedConst(HIGH.b, ring), ring); // q ∈ (0.66, 1.353]
-      const q2 = await E.trunc(await E.square(q, ring), s, ring, "nonneg");
-      ep = await E.trunc(E.addConst(combine([q2], [fixedConst(HIGH.a, ring)], ring), fixedConst(HIGH.c, ring, 2 * s), ring), s, ring, "nonneg");
+      const q = reduceTo(E.addConst(p, fixedConst(HIGH.b, ring), ring), small); // q ∈ (0.66, 1.353]
+      const q2 = await E.trunc(await E.square(q, small), s, small, "nonneg");
+      ep = await E.trunc(E.addConst(combine([q2], [fixedConst(HIGH.a, small)], small), fixedConst(HIGH.c, small, 2 * s), small), s, small, "nonneg");
     } else {
-      ep = await E.trunc(E.addConst(combine([p], [fixedConst(LOW.c1, ring)], ring), fixedConst(LOW.c0, ring, 2 * s), ring), s, ring, "nonneg");
+      ep = await E.trunc(E.addConst(combine([reduceTo(p, small)], [fixedConst(LOW.c1, small)], small), fixedConst(LOW.c0, small, 2 * s), small), s, small, "nonneg");
     }
     const table = new BigUint64Array(1 << TABLE_BITS);
     for (let j = 0; j < table.length; j++) table[j] = j <= s ? 1n << BigInt(s - j) : 0n;
-    const pow = await E.lookup(table, k, TABLE_BITS, ring); // 2^(−k) at scale s
-    return E.trunc(await E.mul(ep, pow, ring), s, ring, "nonneg");
+    const pow = await E.lookup(table, k, TABLE_BITS, small); // 2^(−k) at scale s
+    return E.extendNonneg(await E.trunc(await E.mul(ep, pow, small), s, small, "nonneg"), small, ring);
   });
 }
