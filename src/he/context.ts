@@ -53,6 +53,11 @@ export class HeContext {
     return this.params.polyDegree;
   }
 
+  /** The ciphertext primes of the first data level (the same for every plaintext prime). */
+  get dataModuli(): bigint[] {
+    return Array.from(this.primes[0].context.firstContextData.parms.coeffModulus, (q) => BigInt(q));
+  }
+
   delete(): void {
     for (const p of this.primes) {
       p.encoder.delete();

@@ -1,8 +1,9 @@
 // The two-party ciphertext × plaintext product: the client holds A (n×k, shares in Z_2^l), the server holds an
 // integer matrix W (k×m). The client encrypts A, read as signed integers, under each plaintext prime t_i; the server
 // computes Y = A·W homomorphically, adds 2^bound + r with r uniform below 2^(bound+σ), floods the noise and returns
-// the ciphertexts without the low bits decryption does not need (response.ts). The client decrypts Y + 2^bound + r mod t_i for every i; since that integer lies in [0, T), CRT
-// gives it exactly, and both parties reduce mod 2^l locally: the client keeps it, the server keeps −(2^bound + r).
+// the ciphertexts without the low bits decryption does not need (response.ts); uploads drop SEAL's padding
+// (upload.ts). The client decrypts Y + 2^bound + r mod t_i for every i; since that integer lies in [0, T), CRT gives it
+// exactly, and both parties reduce mod 2^l locally: the client keeps it, the server keeps −(2^bound + r).
 // The shares sum to A·W mod 2^l exactly, whatever A and W are within their declared bit sizes (|Y| ≤ 2^bound by
 // construction). The client's view is within statistical distance 2^(1−σ) per entry of one independent of W (the
 // decrypted noise is flooded, slots outside the result hold exact zeros), and the server sees only ciphertexts.
@@ -14,6 +15,7 @@ import { Crt } from "./crt.js";
 import { evaluateProduct, type ProductTask } from "./evaluate.js";
 import { columnSlot, packColumns, swapRows } from "./layout.js";
 import { errorText, type HePlan, type HeSession, type PlannedProduct } from "./session.js";
+import { UploadCodec } from "./upload.js";
 
 /** One product of a batch: the client passes `a` (n×k ring shares), the server `w` (k×m signed integers). */
 export interface ProductItem {
@@ -57,6 +59,7 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
   const keys = he.clientKeys;
   const none = s.ComprModeType.none;
   const chunks: Uint8Array[] = [];
+  const upload = new UploadCodec(he.ctx.slots, he.ctx.dataModuli);
   const pt = s.PlainText();
   const ct = s.CipherText();
   try {
@@ -75,7 +78,7 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
           for (const copy of [v, swapRows(v)]) {
             pc.encoder.encode(copy, pt);
             const ser = keys.encryptors[pr].encryptSymmetricSerializable(pt);
-            chunks.push(ser.saveArray(none));
+            chunks.push(upload.pack(ser.saveArray(none)));
             ser.delete();
           }
         }
@@ -160,7 +163,8 @@ async function serverSide(
     masks.push(itemMasks);
   });
   const expected = planned.reduce((n, pp) => n + pp.primes * 2 * pp.layout.inCts, 0);
-  const ins = unpackChunks(await p.ch.recv("he.product.in"), expected, "he.product.in");
+  const upload = new UploadCodec(he.ctx.slots, he.ctx.dataModuli);
+  const ins = unpackChunks(await p.ch.recv("he.product.in"), expected, "he.product.in").map((c) => upload.unpack(c, "he.product.in"));
   const tasks: ProductTask[] = [];
   let at = 0;
   items.forEach((it, idx) => {

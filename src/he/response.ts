@@ -6,6 +6,7 @@
 // needs about log2(t) + 4 bits for c0 and log2(t) + 17 for c1 instead of 64 bits per prime per polynomial.
 // The answer is a function of the ciphertext the server would send otherwise, so it reveals nothing more.
 import { ProtocolError } from "../net/errors.js";
+import { BitReader, BitWriter } from "./bitstream.js";
 import type { PrimeContext } from "./context.js";
 import type { Encryptor, Seal } from "./seal.js";
 
@@ -127,70 +128,5 @@ export class ResponseCodec {
       }
     }
     return saved;
-  }
-}
-
-/** Little-endian bit stream of unsigned integers of given widths. */
-class BitWriter {
-  readonly bytes: Uint8Array;
-  private acc = 0n;
-  private accBits = 0;
-  private at = 0;
-
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-  }
-
-  write(v: bigint, width: number): void {
-    this.acc |= v << BigInt(this.accBits);
-    this.accBits += width;
-    while (this.accBits >= 32) {
-      const word = Number(this.acc & 0xffffffffn);
-      this.bytes[this.at] = word & 0xff;
-      this.bytes[this.at + 1] = (word >>> 8) & 0xff;
-      this.bytes[this.at + 2] = (word >>> 16) & 0xff;
-      this.bytes[this.at + 3] = word >>> 24;
-      this.at += 4;
-      this.acc >>= 32n;
-      this.accBits -= 32;
-    }
-  }
-
-  /** Writes the last partial word; the stream must fill the size given to the constructor. */
-  finish(): Uint8Array {
-    for (; this.accBits > 0; this.accBits -= 8) {
-      this.bytes[this.at++] = Number(this.acc & 0xffn);
-      this.acc >>= 8n;
-    }
-    if (this.at !== this.bytes.length) throw new RangeError(`BitWriter: wrote ${this.at} of ${this.bytes.length} bytes`);
-    return this.bytes;
-  }
-}
-
-class BitReader {
-  private acc = 0n;
-  private accBits = 0;
-  private at = 0;
-
-  constructor(private readonly bytes: Uint8Array) {}
-
-  read(width: number): bigint {
-    while (this.accBits < width) {
-      const b = this.bytes;
-      const word = this.at + 4 <= b.length ? (b[this.at] | (b[this.at + 1] << 8) | (b[this.at + 2] << 16) | (b[this.at + 3] << 24)) >>> 0 : this.tail();
-      this.acc |= BigInt(word) << BigInt(this.accBits);
-      this.accBits += 32;
-      this.at += 4;
-    }
-    const v = this.acc & ((1n << BigInt(width)) - 1n);
-    this.acc >>= BigInt(width);
-    this.accBits -= width;
-    return v;
-  }
-
-  private tail(): number {
-    let word = 0;
-    for (let i = 0; i < 4 && this.at + i < this.bytes.length; i++) word |= this.bytes[this.at + i] << (8 * i);
-    return word >>> 0;
   }
 }
