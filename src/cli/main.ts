@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 // cipherprune: private BERT inference from the command line.
-//   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--json]     both parties in this process
-//   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--once]
-//   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--json]
+//   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--no-prune] [--json]     both parties in this process
+//   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--no-prune] [--once]
+//   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--no-prune] [--json]
+// A model with thresholds (thresholds.json) prunes tokens and reduces GELU's degree unless --no-prune is given.
 // Progress goes to stderr; errors print one line and set a non-zero exit code.
 import { parseArgs } from "node:util";
 import type { Channel } from "../net/channel.js";
 import { estimateMs, LAN, WAN } from "../net/cost.js";
 import { connect, listen } from "../net/tcp.js";
-import { formatStages, summarizeStages } from "../model/stages.js";
+import { formatStages, formatTable, summarizeStages } from "../model/stages.js";
 import { resolveModel } from "./model.js";
 import { runLocal, runParty, type Job, type Outcome } from "./session.js";
 
 const USAGE = `usage:
-  cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--json] [--connect HOST:PORT]
-  cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--once]`;
+  cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--no-prune] [--json] [--connect HOST:PORT]
+  cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--no-prune] [--once]`;
 
 const DEFAULT_SEQ = 64;
 
@@ -31,7 +32,7 @@ function positive(v: string | undefined, field: string, dflt: number): number {
   return n;
 }
 
-function report(out: Outcome, ch: Channel, json: boolean, modelName: string, seq: number): void {
+function report(out: Outcome, ch: Channel, json: boolean, modelName: string, seq: number, labelNames?: string[]): void {
   const t = ch.traffic;
   const bytes = t.bytesSent + t.bytesReceived;
   const rounds = t.flightsSent + t.flightsReceived;
@@ -39,14 +40,18 @@ function report(out: Outcome, ch: Channel, json: boolean, modelName: string, seq
   const sum = summarizeStages(ch.scopes());
   const logits = Array.from(out.logits ?? []);
   const label = logits.reduce((b, v, i) => (v > logits[b] ? i : b), 0);
-  const result = { model: modelName, seq, tokens: out.tokens, logits, label, ms: out.ms, bytes, rounds, lanMs: estimateMs(LAN, run), wanMs: estimateMs(WAN, run), stages: sum.stages, layers: sum.layers };
+  const labelName = labelNames?.[label];
+  const kept = out.kept.map((t, layer) => ({ layer, ...t }));
+  const result = { model: modelName, seq, tokens: out.tokens, logits, label, ...(labelName !== undefined && { labelName }), kept, ms: out.ms, bytes, rounds, lanMs: estimateMs(LAN, run), wanMs: estimateMs(WAN, run), stages: sum.stages, layers: sum.layers };
   if (json) {
     process.stdout.write(JSON.stringify(result) + "\n");
     return;
   }
   const lines = [
     `model ${modelName}, ${seq} tokens padded: ${out.tokens?.join(" ")}`,
-    `logits [${logits.map((v) => v.toFixed(4)).join(", ")}] → label ${label}`,
+    `logits [${logits.map((v) => v.toFixed(4)).join(", ")}] → label ${label}${labelName === undefined ? "" : ` (${labelName})`}`,
+    "",
+    formatTable([["layer", "kept", "high", "low"], ...kept.map((t) => [String(t.layer), String(t.kept), String(t.high), String(t.low)])]),
     "",
     formatStages(sum),
     "",
@@ -78,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
       model: { type: "string" },
       seq: { type: "string" },
       json: { type: "boolean", default: false },
+      "no-prune": { type: "boolean", default: false },
       connect: { type: "string" },
       port: { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
@@ -91,13 +97,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const seq = positive(values.seq, "seq", DEFAULT_SEQ);
+  const prune = !values["no-prune"];
   if (cmd === "infer") {
     if (values.text === undefined) throw new RangeError("infer needs --text");
     const { model, name } = await loadFor(values.model, seq);
-    const job: Job = { model, seq, text: values.text, onLayer: progressBar, onPhase: (p) => process.stderr.write(`${p}…\n`) };
+    const job: Job = { model, seq, text: values.text, prune, onLayer: progressBar, onPhase: (p) => process.stderr.write(`${p}…\n`) };
     if (values.connect === undefined) {
       const { outcome, client, server } = await runLocal(job);
-      report(outcome, client, values.json, name, seq);
+      report(outcome, client, values.json, name, seq, model.config.labelNames);
       client.close();
       server.close();
       return;
@@ -106,7 +113,7 @@ async function main(argv: string[]): Promise<void> {
     const [host, port] = hostPort(values.connect);
     const ch = await connect(host, port, { retryMs: 5000, timeoutMs: 600_000 });
     try {
-      report(await runParty("client", ch, job), ch, values.json, name, seq);
+      report(await runParty("client", ch, job), ch, values.json, name, seq, model.config.labelNames);
     } finally {
       ch.close();
     }
@@ -122,7 +129,7 @@ async function main(argv: string[]): Promise<void> {
     for (;;) {
       const ch = await listener.accept();
       try {
-        await runParty("server", ch, { model, seq });
+        await runParty("server", ch, { model, seq, prune });
         process.stderr.write("inference done\n");
       } catch (e) {
         process.stderr.write(`cipherprune: client failed: ${(e as Error).message}\n`);

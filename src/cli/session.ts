@@ -7,7 +7,7 @@ import type { Channel } from "../net/channel.js";
 import { handshake } from "../net/handshake.js";
 import { memoryPair } from "../net/memory.js";
 import type { Model } from "../model/directory.js";
-import { clientData } from "../model/forward.js";
+import { clientData, type LayerTokens } from "../model/forward.js";
 import { privateInference, setupPrivate } from "../model/private.js";
 import { quantize } from "../model/quantize.js";
 import { modelHashes } from "./model.js";
@@ -22,6 +22,8 @@ export interface Job {
   text?: string;
   onLayer?: (done: number, total: number) => void;
   onPhase?: (phase: string) => void;
+  /** Prune with the model's thresholds when it has them (default); both parties must agree (handshake). */
+  prune?: boolean;
   /** HE worker threads of the server (0: its products run in this thread). */
   heThreads?: number;
 }
@@ -29,6 +31,8 @@ export interface Job {
 export interface Outcome {
   logits?: Float64Array;
   tokens?: string[];
+  /** Tokens kept after each layer's pruning (public to both parties). */
+  kept: LayerTokens[];
   /** Wall time of the inference after set-up (ms). */
   ms: number;
 }
@@ -39,20 +43,27 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
   const enc = role === "client" ? model.tokenizer.encode(job.text ?? "", seq) : undefined;
   const weights = role === "server" ? quantize(model.weights, RING) : undefined;
   const hashes = modelHashes(model, RING);
+  const thresholds = job.prune === false ? undefined : model.thresholds;
+  const prune = thresholds ? JSON.stringify(thresholds) : "off";
   job.onPhase?.("handshake");
-  await handshake(ch, role, { model: hashes.public, ring: RING.toString(), seq }, { info: role === "server" ? { weights: hashes.weights } : {} });
+  await handshake(ch, role, { model: hashes.public, ring: RING.toString(), seq, prune }, { info: role === "server" ? { weights: hashes.weights } : {} });
   job.onPhase?.("base OT");
   const p = await Party.create(role, ch);
   job.onPhase?.("HE keys");
-  const he = await setupPrivate(p, model.config, seq, RING);
+  const he = await setupPrivate(p, model.config, seq, RING, { pruned: thresholds !== undefined });
   const threads = job.heThreads ?? 2;
   const pool = role === "server" && threads > 0 ? await HePool.create(he, { threads }) : undefined;
   try {
     job.onPhase?.("inference");
     const start = performance.now();
     const side = weights ? { weights } : { data: clientData(model.weights, enc!.ids, enc!.mask, RING) };
-    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer: role === "client" ? job.onLayer : undefined, runner: pool });
-    return { logits, tokens: enc?.tokens, ms: performance.now() - start };
+    const kept: LayerTokens[] = [];
+    const onLayer = (done: number, total: number, t: LayerTokens) => {
+      kept.push(t);
+      if (role === "client") job.onLayer?.(done, total);
+    };
+    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer, runner: pool, thresholds });
+    return { logits, tokens: enc?.tokens, kept, ms: performance.now() - start };
   } finally {
     await pool?.close();
     he.delete();

@@ -16,6 +16,8 @@ export interface BertConfig {
   /** Output classes of the classifier head. */
   labels: number;
   layerNormEps: number;
+  /** Class names by index (config.json's id2label), when the model has them. */
+  labelNames?: string[];
 }
 
 const base = { vocabSize: 30522, maxPositions: 512, typeVocabSize: 2, labels: 2, layerNormEps: 1e-12 };
@@ -54,7 +56,8 @@ export function configFromHuggingFace(json: unknown, source = "config.json"): Be
   if (cfg.model_type !== undefined && cfg.model_type !== "bert") throw new RangeError(`${source}: "model_type" must be "bert", got ${JSON.stringify(cfg.model_type)}`);
   const act = cfg.hidden_act ?? "gelu";
   if (act !== "gelu" && act !== "gelu_new" && act !== "gelu_pytorch_tanh") throw new RangeError(`${source}: "hidden_act" ${JSON.stringify(act)} is not supported (GELU only)`);
-  const labels = cfg.id2label && typeof cfg.id2label === "object" ? Object.keys(cfg.id2label).length : typeof cfg.num_labels === "number" ? cfg.num_labels : 2;
+  const labelNames = cfg.id2label === undefined ? undefined : parseId2Label(cfg.id2label, source);
+  const labels = labelNames ? labelNames.length : typeof cfg.num_labels === "number" ? cfg.num_labels : 2;
   const eps = cfg.layer_norm_eps ?? 1e-12;
   if (typeof eps !== "number" || !(eps > 0)) throw new RangeError(`${source}: "layer_norm_eps" must be a positive number`);
   return validateConfig({
@@ -67,7 +70,20 @@ export function configFromHuggingFace(json: unknown, source = "config.json"): Be
     typeVocabSize: cfg.type_vocab_size === undefined ? 2 : positiveInt(cfg, "type_vocab_size", source),
     labels,
     layerNormEps: eps,
+    ...(labelNames && { labelNames }),
   }, source);
+}
+
+/** id2label: {"0": name, "1": name, …}, one string per class index from 0. */
+function parseId2Label(v: unknown, source: string): string[] {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new RangeError(`${source}: "id2label" must be an object of class names`);
+  const map = v as Record<string, unknown>;
+  const count = Object.keys(map).length;
+  return Array.from({ length: count }, (_, i) => {
+    const name = map[String(i)];
+    if (typeof name !== "string") throw new RangeError(`${source}: "id2label" must name every class 0..${count - 1}, "${i}" is ${JSON.stringify(name)}`);
+    return name;
+  });
 }
 
 /** The Hugging Face config.json object for a configuration. */
@@ -85,6 +101,10 @@ export function configToHuggingFace(c: BertConfig): Record<string, unknown> {
     num_labels: c.labels,
     layer_norm_eps: c.layerNormEps,
     hidden_act: "gelu",
+    ...(c.labelNames && {
+      id2label: Object.fromEntries(c.labelNames.map((name, i) => [String(i), name])),
+      label2id: Object.fromEntries(c.labelNames.map((name, i) => [name, i])),
+    }),
   };
 }
 
@@ -93,5 +113,6 @@ export function validateConfig(c: BertConfig, source = "config"): BertConfig {
     positiveInt(c as unknown as Record<string, unknown>, key, source);
   }
   if (c.hidden % c.heads !== 0) throw new RangeError(`${source}: hidden size ${c.hidden} is not a multiple of the head count ${c.heads}`);
+  if (c.labelNames && c.labelNames.length !== c.labels) throw new RangeError(`${source}: ${c.labelNames.length} label names for ${c.labels} labels`);
   return c;
 }

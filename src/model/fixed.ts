@@ -4,7 +4,8 @@
 import { matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import { PlainFx, type Lanes } from "../nonlinear/engine.js";
-import { bertPass, clientData, type BertEngine, type PassOptions } from "./forward.js";
+import { compactPlain, groupsPlain, keepPlain, scorePlain } from "../prune/plain.js";
+import { bertPass, clientData, type BertEngine, type PassOptions, type PrunedRows } from "./forward.js";
 import { quantize, type FixedBert, type FixedLinear } from "./quantize.js";
 import type { BertWeights } from "./weights.js";
 
@@ -35,6 +36,22 @@ export class PlainBert implements BertEngine {
 
   async openToClient(x: Lanes): Promise<Lanes> {
     return x;
+  }
+
+  async score(probs: Lanes, heads: number, n: number): Promise<Lanes> {
+    return scorePlain(this.ring, probs, heads, n);
+  }
+
+  /** The rows `compactGroups` outputs: group by group ([CLS] first), each in original order. */
+  async prune(rows: Lanes, scores: Lanes, n: number, d: number, theta: bigint, beta?: bigint): Promise<PrunedRows> {
+    if (rows.length !== n * d || scores.length !== n) throw new RangeError(`prune: the twin needs ${n} rows of ${d} lanes and ${n} scores`);
+    const groups = beta === undefined ? keepPlain(this.ring, scores, theta).map((k) => 2 * k) : groupsPlain(this.ring, scores, theta, beta);
+    const high = compactPlain(rows, d, groups.map((g) => (g === 2 ? 1 : 0)));
+    const low = compactPlain(rows, d, groups.map((g) => (g === 1 ? 1 : 0)));
+    const out = new BigUint64Array(high.length + low.length);
+    out.set(high);
+    out.set(low, high.length);
+    return { rows: out, high: high.length / d, low: low.length / d };
   }
 }
 

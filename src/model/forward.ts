@@ -1,7 +1,9 @@
 // The fixed-point BERT forward pass, written once over an engine: `PlainBert` (fixed.ts) runs it on values (the
 // fixed-point twin), `SecureBert` (private.ts) on shares with HE linear layers. Everything after the embeddings is
 // here; the client computes the embeddings in the clear (DESIGN.md §2). Each stage opens a counter scope.
-// A layer takes its token count from its input, so a later pruning step may hand the next layer fewer rows.
+// With thresholds, each layer prunes after norm1 (CipherPrune): the tokens whose importance score is not above θ_l
+// leave the sequence ([CLS] stays), and the kept ones are grouped so that those with score ≤ β_l take the low-degree
+// GELU. The FFN and every later layer run on the kept rows only; the kept/high/low counts are public by design.
 import type { Ring } from "../core/ring.js";
 import { add, type Fx, type Lanes } from "../nonlinear/engine.js";
 import { gelu } from "../nonlinear/gelu.js";
@@ -22,10 +24,38 @@ export interface BertEngine {
   serverValue(n: number, values?: Lanes): Lanes;
   /** X (rows×k)·W + b at scale 2s, not truncated; only the server passes W. */
   linear(x: Lanes, rows: number, k: number, m: number, w?: FixedLinear): Promise<Lanes>;
-  /** A_h (n×k)·B_h (k×m) for every head, exact mod 2^l. */
-  matmul(as: Lanes[], bs: Lanes[], n: number, k: number, m: number): Promise<Lanes[]>;
+  /** A_h (n×k)·B_h (k×m) for every head, exact mod 2^l; n and `tokenDim` are the token count (Q·Kᵀ: m, P·V: k). */
+  matmul(as: Lanes[], bs: Lanes[], n: number, k: number, m: number, tokenDim: "k" | "m"): Promise<Lanes[]>;
   /** Opens x to the client; the server gets undefined. */
   openToClient(x: Lanes): Promise<Lanes | undefined>;
+  /** Importance score S(j) of each of n tokens (scale s) from the heads × n × n attention probabilities. */
+  score(probs: Lanes, heads: number, n: number): Promise<Lanes>;
+  /**
+   * Keeps [CLS] and the rows (n × d) with S > θ, grouped [high…, low…] (each in original order, [CLS] first): high
+   * are [CLS] and S > β, low θ < S ≤ β. Without β every kept row is high. θ and β are signed, at scale s.
+   */
+  prune(rows: Lanes, scores: Lanes, n: number, d: number, theta: bigint, beta?: bigint): Promise<PrunedRows>;
+}
+
+export interface PrunedRows {
+  /** The kept rows, kept × d lanes: the `high` high-degree rows, then the `low` low-degree ones. */
+  rows: Lanes;
+  high: number;
+  low: number;
+}
+
+/** Tokens of one layer after its pruning (all its tokens, high degree, when it does not prune). */
+export interface LayerTokens {
+  kept: number;
+  high: number;
+  low: number;
+}
+
+/** Per-layer thresholds on the importance score, in float as the reference takes them (directory.ts `Thresholds`). */
+export interface PruneThresholds {
+  theta: number[];
+  /** Omitted: pruning only, every kept token takes the high-degree GELU. */
+  beta?: number[];
 }
 
 /** What the client brings: its embeddings (n×d at scale s) and the key-padding penalties (n lanes). */
@@ -35,8 +65,42 @@ export interface ClientData {
 }
 
 export interface PassOptions {
-  /** Called after each encoder layer (progress). */
-  onLayer?: (done: number, total: number) => void;
+  /** Called after each encoder layer (progress) with that layer's token counts. */
+  onLayer?: (done: number, total: number, tokens: LayerTokens) => void;
+  /** Prune (and reduce) with these thresholds; omitted = the unpruned pass. */
+  thresholds?: PruneThresholds;
+}
+
+/**
+ * A float threshold in fixed point: floor(t·2^s). S > floor(t·2^s) ⟺ S/2^s > t for an integer S, so the fixed-point
+ * rule keeps exactly the fixed-point scores the float rule `score > θ` would keep.
+ */
+export function fixedThreshold(t: number, ring: Ring, field = "threshold"): bigint {
+  if (!Number.isFinite(t)) throw new RangeError(`${field} must be a finite number, got ${t}`);
+  const v = BigInt(Math.floor(t * 2 ** ring.scale));
+  ring.fromSigned(v + 1n, field);
+  return v;
+}
+
+interface LayerThresholds {
+  theta: bigint;
+  beta?: bigint;
+}
+
+/** The thresholds of every layer in fixed point, checked against the configuration. */
+function layerThresholds(t: PruneThresholds, layers: number, ring: Ring): LayerThresholds[] {
+  const check = (v: unknown, key: string) => {
+    if (!Array.isArray(v) || v.length !== layers) throw new RangeError(`thresholds.${key} must hold ${layers} numbers, one per layer`);
+  };
+  check(t.theta, "theta");
+  if (t.beta !== undefined) check(t.beta, "beta");
+  return t.theta.map((th, l) => {
+    const theta = fixedThreshold(th, ring, `thresholds.theta[${l}]`);
+    if (t.beta === undefined) return { theta };
+    const beta = fixedThreshold(t.beta[l], ring, `thresholds.beta[${l}]`);
+    if (beta < theta) throw new RangeError(`thresholds.beta[${l}] = ${t.beta[l]} is below thresholds.theta[${l}] = ${th}`);
+    return { theta, beta };
+  });
 }
 
 /** The client's part in the clear: float embeddings (word + position + type, LayerNorm) in fixed point. */
@@ -75,8 +139,24 @@ function norm(E: BertEngine, name: string, x: Lanes, rows: number, cfg: BertConf
   return stage(E, name, () => layerNorm(E.fx, x, rows, d, E.ring, { affine, eps: cfg.layerNormEps }));
 }
 
+/** Rows of a rows × w matrix with one more column appended (the key-padding penalty travels with its row). */
+function withColumn(x: Lanes, rows: number, w: number, col: Lanes): Lanes {
+  const out = new BigUint64Array(rows * (w + 1));
+  for (let r = 0; r < rows; r++) {
+    out.set(x.subarray(r * w, (r + 1) * w), r * (w + 1));
+    out[r * (w + 1) + w] = col[r];
+  }
+  return out;
+}
+
+interface LayerOut {
+  x: Lanes;
+  penalty: Lanes;
+  tokens: LayerTokens;
+}
+
 /** One encoder layer on n tokens; `penalty` holds the n key-padding penalties (shared). */
-async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: Lanes, L?: FixedLayer): Promise<Lanes> {
+async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: Lanes, L?: FixedLayer, th?: LayerThresholds): Promise<LayerOut> {
   const { ring, fx } = E;
   const d = cfg.hidden;
   const H = cfg.heads;
@@ -88,7 +168,7 @@ async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: L
   const scores = await stage(E, "scores", async () => {
     const qs = heads.map((c0) => columns(qkv, n, 3 * d, c0, dh));
     const kts = heads.map((c0) => columns(qkv, n, 3 * d, d + c0, dh, true));
-    const per = await E.matmul(qs, kts, n, dh, n);
+    const per = await E.matmul(qs, kts, n, dh, n, "m");
     const all = new BigUint64Array(H * n * n);
     per.forEach((m, h) => all.set(m, h * n * n));
     return fx.trunc(all, s, ring);
@@ -97,7 +177,7 @@ async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: L
   const ctx = await stage(E, "context", async () => {
     const ps = heads.map((_, h) => probs.subarray(h * n * n, (h + 1) * n * n));
     const vs = heads.map((c0) => columns(qkv, n, 3 * d, 2 * d + c0, dh));
-    const per = await E.matmul(ps, vs, n, n, dh);
+    const per = await E.matmul(ps, vs, n, n, dh, "k");
     const merged = new BigUint64Array(n * d);
     per.forEach((m, h) => {
       for (let r = 0; r < n; r++) merged.set(m.subarray(r * dh, (r + 1) * dh), r * d + h * dh);
@@ -105,11 +185,29 @@ async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: L
     return fx.trunc(merged, s, ring);
   });
   const attn = add(await dense(E, "attnOut", ctx, n, d, d, L?.attnOut), x, ring);
-  const x1 = await norm(E, "norm1", attn, n, cfg, L?.attnNorm);
-  const h = await dense(E, "ffnIn", x1, n, d, cfg.intermediate, L?.ffnIn);
-  const g = await stage(E, "gelu", () => gelu(fx, h, ring));
-  const f = add(await dense(E, "ffnOut", g, n, cfg.intermediate, d, L?.ffnOut), x1, ring);
-  return norm(E, "norm2", f, n, cfg, L?.ffnNorm);
+  let x1 = await norm(E, "norm1", attn, n, cfg, L?.attnNorm);
+  let tokens: LayerTokens = { kept: n, high: n, low: 0 };
+  if (th) {
+    const importance = await stage(E, "score", () => E.score(probs, H, n));
+    // One compaction moves each row together with its penalty.
+    const kept = await stage(E, "prune", () => E.prune(withColumn(x1, n, d, penalty), importance, n, d + 1, th.theta, th.beta));
+    const k = kept.high + kept.low;
+    x1 = columns(kept.rows, k, d + 1, 0, d);
+    penalty = columns(kept.rows, k, d + 1, d, 1);
+    tokens = { kept: k, high: kept.high, low: kept.low };
+  }
+  const rows = tokens.kept;
+  const I = cfg.intermediate;
+  const h = await dense(E, "ffnIn", x1, rows, d, I, L?.ffnIn);
+  const g = await stage(E, "gelu", async () => {
+    if (tokens.low === 0) return gelu(fx, h, ring);
+    const out = new BigUint64Array(h.length);
+    out.set(await gelu(fx, h.subarray(0, tokens.high * I), ring, { degree: "high" }));
+    out.set(await gelu(fx, h.subarray(tokens.high * I), ring, { degree: "low" }), tokens.high * I);
+    return out;
+  });
+  const f = add(await dense(E, "ffnOut", g, rows, I, d, L?.ffnOut), x1, ring);
+  return { x: await norm(E, "norm2", f, rows, cfg, L?.ffnNorm), penalty, tokens };
 }
 
 /**
@@ -127,17 +225,20 @@ export async function bertPass(
   const { weights, data } = side;
   if (data && (data.x.length !== n * d || data.penalty.length !== n)) throw new RangeError(`client data must hold ${n} tokens of width ${d}`);
   if (weights && weights.config !== cfg) throw new TypeError("weights were quantised for another configuration");
+  const th = opts.thresholds && layerThresholds(opts.thresholds, cfg.layers, E.ring);
   const input = await stage(E, "input", async () => ({
     x: await E.clientInput(n * d, data?.x),
     penalty: await E.clientInput(n, data?.penalty),
   }));
-  let x = input.x;
+  let { x, penalty } = input;
   for (let l = 0; l < cfg.layers; l++) {
-    x = await stage(E, `layer${l}`, () => encoderLayer(E, cfg, x, input.penalty, weights?.layers[l]));
-    opts.onLayer?.(l + 1, cfg.layers);
+    const out = await stage(E, `layer${l}`, () => encoderLayer(E, cfg, x, penalty, weights?.layers[l], th?.[l]));
+    ({ x, penalty } = out);
+    opts.onLayer?.(l + 1, cfg.layers, out.tokens);
   }
-  // The head works on [CLS] alone, but the HE packing costs N/(2·rows) diagonals per product, so one row is its
-  // most expensive shape: the [CLS] row goes through the linears as row 0 of an n-row matrix, the rest zero.
+  // The head works on [CLS] alone (row 0, kept by every pruning), but the HE packing costs N/(2·rows) diagonals per
+  // product, so one row is its most expensive shape: the [CLS] row goes through the linears as row 0 of an n-row
+  // matrix, the rest zero.
   const cls = (v: Lanes) => {
     const rows = new BigUint64Array(n * d);
     rows.set(v.subarray(0, d));

@@ -3,24 +3,89 @@
 // Q·Kᵀ and softmax·V are shared HE products, nonlinear functions are the SecureFx protocols, and the logits open to
 // the client only. Per-stage traffic is in the channel's scopes (stages.ts summarises them).
 import type { Ring } from "../core/ring.js";
+import { layoutFor } from "../he/layout.js";
 import { linear, linearPlan } from "../he/linear.js";
 import { matmulShared, matmulSharedPlans } from "../he/matmul-shared.js";
-import type { HeParams } from "../he/params.js";
+import { DEFAULT_HE, type HeParams } from "../he/params.js";
 import type { ProductRunner } from "../he/product.js";
 import { HeSession, type HePlan } from "../he/session.js";
 import type { Party } from "../mpc/party.js";
 import { revealTo, shareInput } from "../mpc/share.js";
 import { SecureFx, type Lanes } from "../nonlinear/engine.js";
+import { compactPrune } from "../prune/compact.js";
+import { reductionMask } from "../prune/reduction.js";
+import { score } from "../prune/score.js";
 import type { BertConfig } from "./config.js";
-import { bertPass, type BertEngine, type ClientData, type PassOptions } from "./forward.js";
+import { bertPass, type BertEngine, type ClientData, type PassOptions, type PrunedRows } from "./forward.js";
 import { WEIGHT_BITS, type FixedBert, type FixedLinear } from "./quantize.js";
+
+/** The HE products of one stage for R rows (the plans of a linear layer or of a shared product). */
+type Products = (rows: number) => HePlan[];
+
+/**
+ * Server work of HE products, in units of one diagonal product: each output ciphertext takes g − 1 rotations (about
+ * 4 units each: 5.5 ms against 1.2 ms for encode, NTT and multiply at N = 8192) and at most 2·g·inCts products.
+ */
+function productCost(slots: number, plans: HePlan[]): number {
+  return plans.reduce((sum, pl) => {
+    const l = layoutFor(slots, pl.n, pl.k, pl.m);
+    return sum + l.outCts * (4 * (l.g - 1) + 2 * l.g * l.inCts);
+  }, 0);
+}
+
+/**
+ * Rows the HE products of a pruned layer run on. The packing's cost grows with N/(2·nextPow2(rows)) (a lone row is its
+ * dearest shape), so `rows` tokens may go through as a longer matrix padded with zero rows: rows itself, a power of
+ * two between, or the planned `full`, whichever costs least (ties: fewer rows). Depends only on public sizes; a
+ * layer of `full` tokens is never padded (the unpruned pass is unchanged).
+ */
+export function heRows(slots: number, rows: number, full: number, products: Products): number {
+  if (rows >= full) return rows;
+  const candidates = [rows];
+  for (let p = 1; p < full; p *= 2) if (p > rows) candidates.push(p);
+  candidates.push(full);
+  let best = rows;
+  let bestCost = Infinity;
+  for (const c of candidates) {
+    const cost = productCost(slots, products(c));
+    if (cost < bestCost) [best, bestCost] = [c, cost];
+  }
+  return best;
+}
+
+/** The rows × cols matrix x inside an R × C matrix of zeros (top left). */
+function pad(x: Lanes, rows: number, cols: number, R: number, C: number): Lanes {
+  if (rows === R && cols === C) return x;
+  const out = new BigUint64Array(R * C);
+  for (let r = 0; r < rows; r++) out.set(x.subarray(r * cols, (r + 1) * cols), r * C);
+  return out;
+}
+
+/** The top-left rows × cols block of an R × C matrix. */
+function crop(x: Lanes, R: number, C: number, rows: number, cols: number): Lanes {
+  if (rows === R && cols === C) return x;
+  const out = new BigUint64Array(rows * cols);
+  for (let r = 0; r < rows; r++) out.set(x.subarray(r * C, r * C + cols), r * cols);
+  return out;
+}
+
+const linearProducts = (k: number, m: number, ring: Ring): Products => (R) => [linearPlan({ n: R, k, m, wBits: WEIGHT_BITS }, ring)];
+
+/** Shared products n×k·k×m whose dimension `tokenDim` is also the token count (Q·Kᵀ: m, softmax·V: k). */
+const sharedProducts = (k: number, m: number, tokenDim: "k" | "m", ring: Ring): Products => (R) =>
+  tokenDim === "m" ? matmulSharedPlans(R, k, R, ring) : matmulSharedPlans(R, R, m, ring);
 
 export class SecureBert implements BertEngine {
   readonly fx: SecureFx;
+  /**
+   * `tokens`: the sequence length the session was planned for (bertPlans); pruned layers pad their HE products
+   * back towards it when that is cheaper (heRows).
+   */
   constructor(
     readonly p: Party,
     readonly he: HeSession,
     readonly ring: Ring,
+    readonly tokens: number,
     private readonly runner?: ProductRunner,
   ) {
     this.fx = new SecureFx(p);
@@ -36,40 +101,71 @@ export class SecureBert implements BertEngine {
     return values;
   }
 
-  linear(x: Lanes, rows: number, k: number, m: number, w?: FixedLinear): Promise<Lanes> {
+  async linear(x: Lanes, rows: number, k: number, m: number, w?: FixedLinear): Promise<Lanes> {
     if (w && (w.k !== k || w.m !== m)) throw new RangeError(`linear: weights are ${w.k}×${w.m}, the layer needs ${k}×${m}`);
-    const shape = { n: rows, k, m, wBits: WEIGHT_BITS };
-    return linear(this.p, this.he, this.ring, x, shape, w && { w: w.w, bias: w.bias }, this.runner);
+    const R = heRows(this.he.ctx.slots, rows, this.tokens, linearProducts(k, m, this.ring));
+    const shape = { n: R, k, m, wBits: WEIGHT_BITS };
+    const y = await linear(this.p, this.he, this.ring, pad(x, rows, k, R, k), shape, w && { w: w.w, bias: w.bias }, this.runner);
+    return crop(y, R, m, rows, m);
   }
 
-  matmul(as: Lanes[], bs: Lanes[], n: number, k: number, m: number): Promise<Lanes[]> {
-    return matmulShared(this.p, this.he, this.ring, as, bs, n, k, m, this.runner);
+  async matmul(as: Lanes[], bs: Lanes[], n: number, k: number, m: number, tokenDim: "k" | "m"): Promise<Lanes[]> {
+    const R = heRows(this.he.ctx.slots, n, this.tokens, sharedProducts(k, m, tokenDim, this.ring));
+    const [K, M] = tokenDim === "k" ? [R, m] : [k, R];
+    const ys = await matmulShared(this.p, this.he, this.ring, as.map((a) => pad(a, n, k, R, K)), bs.map((b) => pad(b, k, m, K, M)), R, K, M, this.runner);
+    return ys.map((y) => crop(y, R, M, n, m));
   }
 
   async openToClient(x: Lanes): Promise<Lanes | undefined> {
     return revealTo(this.p, this.ring, x, "client");
   }
+
+  score(probs: Lanes, heads: number, n: number): Promise<Lanes> {
+    return score(this.p, probs, heads, n, this.ring);
+  }
+
+  async prune(rows: Lanes, scores: Lanes, n: number, d: number, theta: bigint, beta?: bigint): Promise<PrunedRows> {
+    if (beta !== undefined) {
+      const r = await reductionMask(this.p, rows, scores, n, d, theta, beta, this.ring);
+      return { rows: r.rows, high: r.high, low: r.low };
+    }
+    const r = await compactPrune(this.p, rows, scores, n, d, theta, this.ring);
+    return { rows: r.rows, high: r.kept, low: 0 };
+  }
 }
 
-/** Every HE product shape of one inference on n tokens (the architecture and n are public). */
-export function bertPlans(cfg: BertConfig, n: number, ring: Ring): HePlan[] {
+/**
+ * Every HE product shape of one inference on n tokens (the architecture and n are public). With `pruned`, the
+ * layers after a pruning step may have any number of rows 1..n (only the counts are revealed, at run time), so the
+ * shape `heRows` picks for every row count is planned too; the session derives one set of Galois keys from all plans,
+ * so no key is sent twice. `slots` is the HE parameters' polynomial degree.
+ */
+export function bertPlans(cfg: BertConfig, n: number, ring: Ring, pruned = false, slots = DEFAULT_HE.polyDegree): HePlan[] {
   const d = cfg.hidden;
   const dh = d / cfg.heads;
-  const lin = (rows: number, k: number, m: number) => linearPlan({ n: rows, k, m, wBits: WEIGHT_BITS }, ring);
-  return [
-    lin(n, d, 3 * d),
-    lin(n, d, d),
-    lin(n, d, cfg.intermediate),
-    lin(n, cfg.intermediate, d),
-    lin(n, d, cfg.labels),
-    ...matmulSharedPlans(n, dh, n, ring),
-    ...matmulSharedPlans(n, n, dh, ring),
+  const layer = [
+    linearProducts(d, 3 * d, ring),
+    linearProducts(d, d, ring),
+    linearProducts(d, cfg.intermediate, ring),
+    linearProducts(cfg.intermediate, d, ring),
+    sharedProducts(dh, n, "m", ring),
+    sharedProducts(n, dh, "k", ring),
   ];
+  const plans = [...layer.flatMap((products) => products(n)), ...linearProducts(d, cfg.labels, ring)(n)];
+  if (pruned) for (let rows = 1; rows < n; rows++) for (const products of layer) plans.push(...products(heRows(slots, rows, n, products)));
+  return plans;
+}
+
+export interface SetupOptions {
+  params?: HeParams;
+  /** Plan the products of a pruned pass (PassOptions.thresholds), whose later layers have fewer rows. */
+  pruned?: boolean;
 }
 
 /** HE keys and parameters for inferences on n tokens; both parties call it at the same time. */
-export function setupPrivate(p: Party, cfg: BertConfig, n: number, ring: Ring, params?: HeParams): Promise<HeSession> {
-  return HeSession.setup(p, bertPlans(cfg, n, ring), params);
+export function setupPrivate(p: Party, cfg: BertConfig, n: number, ring: Ring, opts: SetupOptions = {}): Promise<HeSession> {
+  const params = opts.params ?? DEFAULT_HE;
+  return HeSession.setup(p, bertPlans(cfg, n, ring, opts.pruned, params.polyDegree), params);
 }
 
 export interface PrivateOptions extends PassOptions {
@@ -92,6 +188,6 @@ export async function privateInference(
 ): Promise<Float64Array | undefined> {
   const isServer = "weights" in side;
   if (isServer !== p.isServer) throw new TypeError(`privateInference: the ${p.role} must pass ${p.isServer ? "weights" : "data"}`);
-  const logits = await bertPass(new SecureBert(p, he, ring, opts.runner), cfg, n, side, opts);
+  const logits = await bertPass(new SecureBert(p, he, ring, n, opts.runner), cfg, n, side, opts);
   return logits && ring.decodeArray(logits);
 }

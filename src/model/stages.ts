@@ -49,6 +49,11 @@ export function formatStages(sum: StageSummary): string {
   const row = (name: string, c: StageCost) => rows.push([name, c.ms.toFixed(1), String(c.bytes), String(c.rounds)]);
   for (const [name, c] of Object.entries(sum.stages)) row(name, c);
   sum.layers.forEach((c, l) => row(`(layer ${l})`, c));
+  return formatTable(rows);
+}
+
+/** Rows of cells as aligned text: the first column left-aligned, the others right-aligned. */
+export function formatTable(rows: string[][]): string {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   return rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  ")).join("\n");
 }

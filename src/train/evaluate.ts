@@ -1,10 +1,12 @@
-// Test-split evaluation of a model directory. `float` and `pruned` come from the project's float reference
-// (src/model/reference.ts), `pruned` with the hard thresholds θ; `fixed` from the fixed-point twin of the private
-// run (src/model/fixed.ts, the session ring), which does not prune yet: the fixed-point figure with hard pruning and
-// polynomial reduction comes when that pass prunes. Kept tokens and the low-degree share come from the hard-mask
-// TensorFlow.js twin, which equals the reference's pruning (tested).
+// Test-split evaluation of a model directory. `float` comes from the project's float reference
+// (src/model/reference.ts); `fixed` and `pruned` from the fixed-point twin of the private run (src/model/fixed.ts,
+// the session ring), `pruned` with the model's thresholds: hard pruning at θ and the low-degree GELU for kept tokens
+// with score ≤ β, exactly what the private run computes; kept tokens and the low-degree share come from that run too.
+// Without the fixed-point twin (fixedPoint: false), `pruned` is the float reference with hard pruning at θ, and the
+// low-degree share comes from the hard-mask TensorFlow.js twin, which equals the reference's pruning (tested).
 import { RING } from "../cli/session.js";
 import { fixedForward } from "../model/fixed.js";
+import type { LayerTokens } from "../model/forward.js";
 import { quantize } from "../model/quantize.js";
 import { forward } from "../model/reference.js";
 import type { Model } from "../model/directory.js";
@@ -17,7 +19,7 @@ export interface EvalReport {
   accuracy: { float: number; fixed: number | null; pruned: number | null };
   /** Mean tokens left after each layer's pruning (of `maxLength` positions, padding included). */
   keptPerLayer: number[];
-  /** Of the kept token-layer positions, the share with score ≤ β_l (the low-degree path). */
+  /** Of the kept token-layer positions, the share with score ≤ β_l (the low-degree path; [CLS] is always high). */
   lowDegreeShare: number | null;
   /** Share of the token-layer positions (maxLength per layer, after the layer's pruning) that were pruned. */
   prunedShare: number | null;
@@ -46,13 +48,22 @@ export async function evaluateModel(model: Model, examples: readonly Example[], 
   let prunedOk = 0;
   let real = 0;
   const kept = new Array<number>(L).fill(0);
+  let lowFixed = 0;
   for (let i = 0; i < data.count; i++) {
     const ids = data.ids.subarray(i * maxLength, (i + 1) * maxLength);
     const mask = data.mask.subarray(i * maxLength, (i + 1) * maxLength);
     real += mask.reduce((a, b) => a + b, 0);
     if (argmax(forward(model.weights, ids, mask).logits) === data.labels[i]) floatOk++;
     if (fixed && argmax(await fixedForward(model.weights, RING, ids, mask, { fixed })) === data.labels[i]) fixedOk++;
-    if (th) {
+    if (th && fixed) {
+      const tokens: LayerTokens[] = [];
+      const logits = await fixedForward(model.weights, RING, ids, mask, { fixed, thresholds: th, onLayer: (_, __, t) => tokens.push(t) });
+      if (argmax(logits) === data.labels[i]) prunedOk++;
+      tokens.forEach((t, l) => {
+        kept[l] += t.kept;
+        lowFixed += t.low;
+      });
+    } else if (th) {
       const r = forward(model.weights, ids, mask, { thresholds: th.theta });
       if (argmax(r.logits) === data.labels[i]) prunedOk++;
       for (let l = 0; l < L; l++) kept[l] += r.tokensPerLayer[l + 1];
@@ -61,7 +72,8 @@ export async function evaluateModel(model: Model, examples: readonly Example[], 
   }
   const n = data.count;
   let lowDegreeShare: number | null = null;
-  if (th) {
+  if (th && fixed) lowDegreeShare = lowFixed / Math.max(1, kept.reduce((a, k) => a + k, 0));
+  else if (th) {
     // Score of every kept token at each layer, from the hard-mask twin: low degree iff S ≤ β_l.
     let low = 0;
     let all = 0;
