@@ -14,7 +14,7 @@ import { HePool } from "../src/he/pool.js";
 import type { ProductRunner } from "../src/he/product.js";
 import { HeSession } from "../src/he/session.js";
 import { Party } from "../src/mpc/party.js";
-import { measurePair, memoryPair } from "../src/net/memory.js";
+import { measurePair, memoryPair, type PairTraffic } from "../src/net/memory.js";
 import { arg } from "./args.js";
 
 const json = process.argv.includes("--json");
@@ -69,7 +69,18 @@ interface Row {
   ms: number;
   bytes: number;
   rounds: number;
+  /** Client → server (encrypted inputs) and server → client (answers), for the table. */
+  up: number;
+  down: number;
 }
+
+const row = (r: { ms: number; traffic: PairTraffic }): Row => ({
+  ms: r.ms,
+  bytes: r.traffic.bytes,
+  rounds: r.traffic.rounds,
+  up: r.traffic.bytesClientToServer,
+  down: r.traffic.bytesServerToClient,
+});
 
 async function main(): Promise<void> {
   const [a, b] = memoryPair();
@@ -96,7 +107,7 @@ async function main(): Promise<void> {
     const r = await measurePair(a, b, () => Promise.all([linear(ps, hs, ring, x0, shape, { w, bias }, runner), linear(pc, hc, ring, x1, shape)]));
     const ref = matmul(x, w, shape.n, shape.k, shape.m, ring.bits).map((v, e) => (v + bias[e % shape.m]) & ring.mask);
     sameOpened(r.result, ref, name);
-    return { ms: r.ms, bytes: r.traffic.bytes, rounds: r.traffic.rounds };
+    return row(r);
   };
   for (const [name, shape] of Object.entries(linears)) {
     if (!selected(name)) continue;
@@ -126,7 +137,7 @@ async function main(): Promise<void> {
     const refs = as.map((x, h) => matmul(x, bs[h], r, k, m, ring.bits));
     plaintextMs += performance.now() - tp;
     refs.forEach((ref, h) => sameOpened([res.result[0][h], res.result[1][h]], ref, `${name} head ${h}`));
-    rows[name] = { ms: res.ms, bytes: res.traffic.bytes, rounds: res.traffic.rounds };
+    rows[name] = row(res);
     log(`${name}: ${JSON.stringify(rows[name])}`);
   }
   // Side by side, so that both see the same machine load.
@@ -137,10 +148,16 @@ async function main(): Promise<void> {
   hs.delete();
   hc.delete();
 
-  const total = Object.values(rows).reduce((t, r) => ({ ms: t.ms + r.ms, bytes: t.bytes + r.bytes, rounds: t.rounds + r.rounds }), { ms: 0, bytes: 0, rounds: 0 });
+  const total = Object.values(rows).reduce(
+    (t, r) => ({ ms: t.ms + r.ms, bytes: t.bytes + r.bytes, rounds: t.rounds + r.rounds, up: t.up + r.up, down: t.down + r.down }),
+    { ms: 0, bytes: 0, rounds: 0, up: 0, down: 0 },
+  );
   const speedup = inline.ms / pooled.ms;
   const MB = 1e6;
-  const table = [["product", "ms", "MB", "rounds"], ...Object.entries({ ...rows, total }).map(([k, r]) => [k, r.ms.toFixed(0), (r.bytes / MB).toFixed(2), String(r.rounds)])];
+  const table = [
+    ["product", "ms", "MB", "up MB", "down MB", "rounds"],
+    ...Object.entries({ ...rows, total }).map(([k, r]) => [k, r.ms.toFixed(0), (r.bytes / MB).toFixed(2), (r.up / MB).toFixed(2), (r.down / MB).toFixed(2), String(r.rounds)]),
+  ];
   console.log(`HE linear layers, BERT-base layer at n = ${n}; ${threads} worker threads; all results exact`);
   for (const row of table) console.log(row[0].padEnd(10) + row.slice(1).map((c) => c.padStart(12)).join(""));
   console.log(`plaintext ring products: ${plaintextMs.toFixed(0)} ms (HE total is ${(total.ms / plaintextMs).toFixed(0)}× that)`);

@@ -15,11 +15,20 @@ export interface HeParams {
 }
 
 /**
- * N = 8192 as BOLT; q = 60+60+60 bits of data plus a 38-bit special prime (218 bits, the tc128 limit). With 54-bit
- * t_i a fresh ciphertext has 121 bits of noise budget and a product with full-norm plaintexts leaves at least 44
- * (tested), room for noise flooding with a 40-bit statistical gap. No fresh ciphertext is ever rotated: one key
- * switch costs about 30 bits there (121 → 92 measured). Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit
- * weights over 3072 terms plus a 40-bit mask; three (T ≈ 2^162) carry share × share products.
+ * Why these values:
+ * - N = 8192 (as BOLT): the smallest ring with room for the noise below; q = 60+60+60 bits of data plus a 38-bit
+ *   special prime is 218 bits, the 128-bit-security limit at N = 8192.
+ * - t_i of 54 bits: batching needs primes t ≡ 1 mod 2N, and a product with full-norm (batch-encoded) plaintexts
+ *   costs about 77 bits of budget, so with 121 bits fresh it leaves at least 44 (tested): room for noise flooding
+ *   40 bits above the computed noise. Larger t_i would eat that room; smaller ones would need more primes.
+ * - No fresh ciphertext is ever rotated (one key switch costs about 30 bits there, 121 → 92 measured), which is
+ *   why the client uploads a row-swapped copy; rotating the accumulated products instead costs as many extra key
+ *   switches as diagonals, far more time than the copy costs bytes.
+ * - Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit weights over 3072 terms plus a 40-bit mask; three
+ *   (T ≈ 2^162) carry share × share products (about 120 bits: two 60-bit primes would fall short by the noise).
+ * - Answers leave at the second level (120 bits) without the low bits decryption does not need (response.ts): about
+ *   log2(t) + 4 bits per coefficient of c0 and log2(t) + 17 of c1, half of SEAL's 2×64 per coefficient. Uploads are
+ *   seeded (c1 is a seed) and keep 60 bits per residue instead of 64 (upload.ts).
  */
 export const DEFAULT_HE: Readonly<HeParams> = Object.freeze({
   polyDegree: 8192,
