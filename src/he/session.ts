@@ -173,7 +173,8 @@ export function planProduct(ctx: HeContext, pl: HePlan): PlannedProduct {
 export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[] {
   const s = ctx.seal;
   const dataBits = ctx.params.coeffBits.slice(0, -1).reduce((a, b) => a + b, 0);
-  // Keep the flooded noise 2^5 below the decryption limit q/(2t), so it survives the switch to the next level.
+  // Flooded noise up to 2^floodBits ≈ q/(32t), a sixteenth of the decryption limit q/(2t) (t just below 2^plainBits):
+  // it survives the switch to the next level and leaves room for the low bits response.ts drops.
   const floodBits = dataBits - ctx.params.plainBits - 5;
   return ctx.primes.map((pc, i) => {
     const pk = s.PublicKey();
