@@ -65,6 +65,19 @@ describe.each(["high", "low"] as const)("LayerNorm, %s degree", (degree) => {
   });
 });
 
+it("keeps |normalised| under the known-sign offset even for a lone spike over a variance of a few ulp", async () => {
+  // One spike of c ulp per row of width 768: |y| peaks near √d, and the variance's roundings matter most for small c.
+  const wide = 768;
+  const spikes = [1, 2, 3, 5, 8, 13, 40, 64, 100, 181, 1000, 4096, 1 << 16, (1 << 18) - 1];
+  const x = new BigUint64Array(spikes.length * wide);
+  spikes.forEach((c, r) => (x[r * wide + (r % wide)] = BigInt(c)));
+  const plain = await layerNorm(new PlainFx(), x, spikes.length, wide, ring, { degree: "low" });
+  spikes.forEach((_, r) => expect(Math.abs(ring.decode(plain[r * wide + (r % wide)]))).toBeLessThan(2 * Math.sqrt(wide)));
+  const [xs, xc] = share(x, ring);
+  const got = await pair.both((p) => layerNorm(new SecureFx(p), p.isServer ? xs : xc, spikes.length, wide, ring, { degree: "low" }));
+  expect(Array.from(open(got, ring))).toEqual(Array.from(plain));
+});
+
 it("checks shapes", async () => {
   await expect(layerNorm(new PlainFx(), new BigUint64Array(10), 2, 4, ring)).rejects.toThrow(/rows·d = 8/);
   await expect(layerNorm(new PlainFx(), new BigUint64Array(8), 2, 4, ring, { affine: { gamma: new BigUint64Array(3), beta: new BigUint64Array(4), shared: false } })).rejects.toThrow(/d = 4/);

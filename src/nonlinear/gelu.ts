@@ -71,7 +71,7 @@ export function geluFloat(x: number): number {
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
-/** Cell width 2^−p of each form's table (at most 2^(1−s) for a ring of scale s); the tables cover |x| < 2^RANGE. */
+/** Cell width 2^−p of each form's table (no finer than 2^(1−s) in a ring of scale s); the tables cover |x| < 2^RANGE. */
 const CELL_BITS: Record<Degree, number> = { high: 6, low: 4 };
 const RANGE = 2;
 
@@ -121,7 +121,7 @@ function tableFor(degree: Degree, ring: Ring): Table {
 }
 
 /**
- * GELU on fixed-point values (ring scale s ≥ 1, l ≥ s + 6). Exact twin of the protocol for every input; the sign and
+ * GELU on fixed-point values (ring scale s ≥ 1, l ≥ s + 5). Exact twin of the protocol for every input; the sign and
  * range tests mean what they say for |x| < 2^(l−2). Cost: one segment, two MUXes in l and p + 2 bits, one lookup,
  * one MUX and one extension from the table's small ring.
  */

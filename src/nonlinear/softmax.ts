@@ -1,6 +1,6 @@
 // Softmax over the rows of a rows × cols matrix: subtract the row max (a tree of comparisons), exp (≤ 0 by then), row
-// sums, one reciprocal per row, and each row scaled by its reciprocal (a per-row product, ~l² bits per element). The probabilities stay shared: the pruning score is a
-// local column mean of them.
+// sums, one reciprocal per row, and each row scaled by its reciprocal (a per-row product, about l² bits per element).
+// The probabilities stay shared: the pruning score is a local column mean of them.
 import type { Ring } from "../core/ring.js";
 import { broadcastRows, fixedConst, rowSum, sub, type Fx, type Lanes } from "./engine.js";
 import { exp, expApprox } from "./exp.js";
