@@ -1,86 +1,105 @@
-// e^x for x ≤ 0.
-//  - high: range reduction (I-BERT, as BOLT): x = −k·ln2 + p with k = floor(−x/ln2) and p ∈ (−ln2, 0], so
-//    e^x = e^p · 2^(−k). 2^(−k) comes from a 32-entry lookup table on k (x is first clipped to ≥ −CLIP, where e^x is
-//    below half an ulp at any scale ≤ 14, so k ≤ 21 fits 5 bits); e^p ≈ 0.3585·(p + 1.353)² + 0.344, one secret
-//    square. Max relative error 0.31% in float.
-//  - low (ours): e^x read from a 256-entry table on cells of 1/32 over [−8, 0) (shifted by half a cell so that x = 0
-//    lies inside), 0 below: one segment (the cell and the range test, about a DReLU) and one lookup, no products.
-//    Each entry is the midpoint of e^x over its cell: max relative error tanh(1/64) = 1.6% (at scale ≥ 7), and
-//    below −8 an absolute error under e^−8 = 3.4e-4.
+// e^x for x ≤ 0, from public tables on the cells of x (found by one segment: the cell and the range test in one
+// pass over the bits, about the cost of a DReLU), 0 below the tables' range.
+//  - high: two levels, e^x = e^(hi) · e^(lo): cells of 1/4 over [−16, 0) (64 entries, exact at the cell's start) times
+//    the midpoint of e^δ over the sub-cell of 1/256 that holds δ = x − hi (64 entries), one secret product in
+//    Z_2^(2s+2). Max relative error tanh(1/512) = 0.2% (at scale ≥ 9) plus about 2 ulp of rounding.
+//  - low (ours): one level, e^x read from a 256-entry table on cells of 1/32 over [−8, 0), no products. Each entry is
+//    the midpoint of e^x over its cell: max relative error tanh(1/64) = 1.6% (at scale ≥ 7), and below −8 an absolute
+//    error under e^−8 = 3.4e-4.
+// Inputs are shifted by half the finest cell, so that x = 0 lies inside the last cell.
 import { Ring } from "../core/ring.js";
 import { mulPublic } from "../mpc/mult.js";
-import { add, fixedConst, reduceTo, type Fx, type Lanes } from "./engine.js";
-import { combine } from "./magnitude.js";
+import { reduceTo, sub, type Fx, type Lanes } from "./engine.js";
 import type { NonlinearOptions } from "./gelu.js";
 
-const CLIP = 14;
-const TABLE_BITS = 5;
-const HIGH = { a: 0.3585, b: 1.353, c: 0.344 };
-/** The low form's cells of 2^−p (p ≤ 5, and half a cell must be an ulp at least) covering [−2^3, 0). */
-function lowCells(scale: number): { p: number; bits: number; h: number } {
-  const p = Math.min(5, scale - 2);
-  return { p, bits: p + 3, h: 2 ** -p };
+/** Cells of 2^−p covering 2^range (index bits p + range); p ≤ s − 1, so that half a cell is an ulp at least. */
+interface Cells {
+  p: number;
+  bits: number;
+  h: number;
 }
 
-/** Midpoint of e^x over cell c, which holds x ∈ [(c + ½)·h, (c + 3/2)·h) ∩ (−∞, 0]. */
-function lowEntry(c: number, h: number): number {
-  const a = (c + 0.5) * h;
-  return (Math.exp(a) + Math.exp(Math.min(a + h, 0))) / 2;
+function cells(p: number, range: number, scale: number): Cells {
+  const q = Math.min(p, scale - 1);
+  return { p: q, bits: q + range, h: 2 ** -q };
 }
 
-/** The float form each degree implements (for x ≤ 0; the low form as at scales ≥ 7). */
+/** The low form's cells of 1/32 on [−8, 0); the high form's cells of 1/4 on [−16, 0) and sub-cells of 1/256 on [0, 1/4). */
+const lowCells = (s: number): Cells => cells(5, 3, s);
+const highCells = (s: number): Cells => cells(2, 4, s);
+const highSubCells = (s: number): Cells => cells(8, -highCells(s).p, s);
+
+/** (e^a + e^b) / 2: the value within tanh((b − a)/2) of e^x, relatively, on [a, b]. */
+function midpoint(a: number, b: number): number {
+  return (Math.exp(a) + Math.exp(b)) / 2;
+}
+
+/** Entry j of the low table: cell j − 2^bits, x ∈ [(c + ½)·h, (c + 3/2)·h) ∩ (−∞, 0]. */
+function lowEntry(j: number, g: Cells): number {
+  const a = (j - 2 ** g.bits + 0.5) * g.h;
+  return midpoint(a, Math.min(a + g.h, 0));
+}
+
+/** Entry j of the high form's coarse table: e^x at the start of cell j − 2^bits (inputs are shifted by half a sub-cell). */
+function highEntry(j: number, g: Cells, sub: Cells): number {
+  return Math.exp((j - 2 ** g.bits) * g.h + sub.h / 2);
+}
+
+/** Entry i of the high form's fine table: e^δ over sub-cell i. */
+function subEntry(i: number, sub: Cells): number {
+  return midpoint(i * sub.h, (i + 1) * sub.h);
+}
+
+/** The float form each degree implements (for x ≤ 0), as at scales ≥ 9. */
 export function expApprox(x: number, degree: "high" | "low"): number {
+  const s = 9;
   if (degree === "low") {
-    const { bits, h } = lowCells(7);
-    const c = Math.floor((x - h / 2) / h);
-    return c >= -(2 ** bits) ? lowEntry(c, h) : 0;
+    const g = lowCells(s);
+    const j = Math.floor((x - g.h / 2) / g.h) + 2 ** g.bits;
+    return j >= 0 ? lowEntry(j, g) : 0;
   }
-  const xc = Math.max(x, -CLIP);
-  const k = Math.floor(-xc / Math.LN2);
-  const p = xc + k * Math.LN2;
-  return (HIGH.a * (p + HIGH.b) ** 2 + HIGH.c) * 2 ** -k;
+  const g = highCells(s);
+  const sub = highSubCells(s);
+  const y = x - sub.h / 2;
+  const j = Math.floor(y / g.h) + 2 ** g.bits;
+  if (j < 0) return 0;
+  const i = Math.floor((y - (j - 2 ** g.bits) * g.h) / sub.h);
+  return highEntry(j, g, sub) * subEntry(i, sub);
 }
 
-/** e^x on fixed-point values x ≤ 0 (ring scale 2 ≤ s ≤ 14; needs l ≥ 2s + 8). Exact twin of the protocol. */
+/** A public table of `count` entries at scale s. */
+function table(count: number, scale: number, entry: (j: number) => number): BigUint64Array {
+  return BigUint64Array.from({ length: count }, (_, j) => BigInt(Math.round(entry(j) * 2 ** scale)));
+}
+
+/** e^x on fixed-point values x ≤ 0 (ring scale 4 ≤ s ≤ 14; needs l ≥ 2s + 8). Exact twin of the protocol. */
 export async function exp(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = {}): Promise<Lanes> {
   const degree = opts.degree ?? "high";
   const s = ring.scale;
-  if (s < 2 || s > 14 || ring.bits < 2 * s + 8) throw new RangeError(`exp: needs a ring scale in [2, 14] and at least 2·scale + 8 bits, got ${ring}`);
-  return E.scope(`exp.${degree}`, async () => (degree === "high" ? expHigh(E, x, ring) : expLow(E, x, ring)));
-}
-
-async function expHigh(E: Fx, x: Lanes, ring: Ring): Promise<Lanes> {
-  const s = ring.scale;
-  // xc = max(x, −CLIP) = −CLIP + mux(x ≥ −CLIP, x + CLIP).
-  const clip = fixedConst(CLIP, ring);
-  const shifted = E.addConst(x, clip, ring);
-  const inside = E.notBits(await E.lessThanConst(shifted, 0n, ring), x.length);
-  const xc = E.addConst(await E.mux(inside, shifted, ring), -clip, ring);
-  // k = floor(xc · (−1/ln2)) ≥ 0, read at scale 2s; p = xc + k·ln2 ∈ (−ln2, 0] (up to rounding).
-  const k = await E.trunc(mulPublic(xc, fixedConst(-1 / Math.LN2, ring), ring), 2 * s, ring, "nonneg");
-  const p = add(xc, mulPublic(k, fixedConst(Math.LN2, ring), ring), ring);
-  // From here every value is below 2^(2s+1) and non-negative: the products run in Z_2^(2s+3), where shares are
-  // reduced locally and exactly, and only e^x is extended back (Gilboa products cost in proportion to the ring's bits).
-  const small = new Ring(Math.min(ring.bits, 2 * s + 3), s);
-  const q = reduceTo(E.addConst(p, fixedConst(HIGH.b, ring), ring), small); // q ∈ (0.66, 1.353]
-  const q2 = await E.trunc(await E.square(q, small), s, small, "nonneg");
-  const ep = await E.trunc(E.addConst(combine([q2], [fixedConst(HIGH.a, small)], small), fixedConst(HIGH.c, small, 2 * s), small), s, small, "nonneg");
-  const table = new BigUint64Array(1 << TABLE_BITS);
-  for (let j = 0; j < table.length; j++) table[j] = j <= s ? 1n << BigInt(s - j) : 0n;
-  const pow = await E.lookup(table, k, TABLE_BITS, small); // 2^(−k) at scale s
-  return E.extendNonneg(await E.trunc(await E.mul(ep, pow, small), s, small, "nonneg"), small, ring);
-}
-
-async function expLow(E: Fx, x: Lanes, ring: Ring): Promise<Lanes> {
-  const s = ring.scale;
-  const { p, bits, h } = lowCells(s);
-  // Entry j is cell j − 2^bits: the cell index mod 2^bits, for the cells of [−8, 0).
-  const table = new BigUint64Array(1 << bits);
-  for (let j = 0; j < table.length; j++) table[j] = BigInt(Math.round(lowEntry(j - table.length, h) * 2 ** s));
-  // Entries are below 1 (2^s at scale s): s + 2 bits keep the top bit clear for the extension.
-  const small = new Ring(s + 2);
-  const t = s - p;
-  const { cell, inRange } = await E.segment(E.addConst(x, -(1n << BigInt(t - 1)), ring), t, bits + 1, ring);
-  const e = await E.mux(inRange, await E.lookup(table, cell, bits, small), small);
-  return E.extendNonneg(e, small, ring);
+  if (s < 4 || s > 14 || ring.bits < 2 * s + 8) throw new RangeError(`exp: needs a ring scale in [4, 14] and at least 2·scale + 8 bits, got ${ring}`);
+  return E.scope(`exp.${degree}`, async () => {
+    const fine = degree === "low" ? lowCells(s) : highSubCells(s);
+    const coarse = degree === "low" ? fine : highCells(s);
+    // Shifted by half the finest cell: x = 0 falls inside the last cell; the cell index mod 2^bits picks the entry.
+    const t = s - coarse.p;
+    const shifted = E.addConst(x, -(1n << BigInt(s - fine.p - 1)), ring);
+    const { cell, inRange } = await E.segment(shifted, t, coarse.bits + 1, ring);
+    // Entries are below 1 (2^s at scale s): s + 2 bits keep the top bit clear for the extension.
+    const out = new Ring(s + 2);
+    let e: Lanes;
+    if (degree === "low") {
+      e = await E.lookup(table(2 ** coarse.bits, s, (j) => lowEntry(j, coarse)), cell, coarse.bits, out);
+    } else {
+      // δ = shifted − 2^t·cell ∈ [0, 2^t) on every lane, exactly and locally; its sub-cell is floor(δ / 2^(t − u)).
+      const u = fine.p - coarse.p;
+      const delta = reduceTo(sub(shifted, mulPublic(cell, 1n << BigInt(t), ring), ring), new Ring(t + 1));
+      const i = await E.trunc(delta, t - u, new Ring(t + 1), "nonneg");
+      const small = new Ring(2 * s + 2);
+      const hi = await E.lookup(table(2 ** coarse.bits, s, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
+      const lo = await E.lookup(table(2 ** u, s, (j) => subEntry(j, fine)), i, u, small);
+      // hi ≤ 2^s and lo < 1.29·2^s: the product stays below 2^(2s+1).
+      e = reduceTo(await E.trunc(await E.mul(hi, lo, small), s, small, "nonneg"), out);
+    }
+    return E.extendNonneg(await E.mux(inRange, e, out), out, ring);
+  });
 }
