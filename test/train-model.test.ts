@@ -116,6 +116,21 @@ describe("TensorFlow.js twin of the float reference", () => {
     for (const v of P.values()) v.dispose();
   });
 
+  it("drops out only when asked: rate 0 is the plain pass, a seed gives the same pass again", () => {
+    const P = paramsFromWeights(w);
+    const idsT = tf.tensor2d(ids, [3, n], "int32");
+    const maskT = tf.tensor2d(mask, [3, n], "float32");
+    const logits = (d?: { rate: number; seed: number }) => Array.from(forwardTf(P, w.config, idsT, maskT, undefined, d).logits.dataSync());
+    const plain = logits();
+    expect(logits({ rate: 0, seed: 5 })).toEqual(plain);
+    const a = logits({ rate: 0.5, seed: 5 });
+    expect(logits({ rate: 0.5, seed: 5 })).toEqual(a);
+    expect(a).not.toEqual(plain);
+    expect(logits({ rate: 0.5, seed: 6 })).not.toEqual(a);
+    expect(() => logits({ rate: 1, seed: 5 })).toThrow(/dropout.rate/);
+    for (const v of P.values()) v.dispose();
+  });
+
   it("exports weights that reload from a model directory with identical logits", async () => {
     const P = paramsFromWeights(w);
     const exported = weightsFromParams(w.config, P);

@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN, trainModel, type TrainOptions } from "./train.js";
 
 const USAGE = `usage:
   train --out DIR [--preset tiny] [--hidden N] [--vocab 4096] [--max-length 128] [--epochs 3] [--prune-epochs 1]
-        [--batch 32] [--lr 1e-3] [--warmup 0.06] [--weight-decay 0.01] [--prune-lr 2e-4] [--threshold-lr 2e-4] [--temperature 2e-3] [--lambda 0.5] [--alpha 0.2]
+        [--batch 32] [--lr 1e-3] [--warmup 0.06] [--weight-decay 0.01] [--dropout 0] [--prune-lr 2e-4] [--threshold-lr 2e-4] [--temperature 2e-3] [--lambda 0.5] [--alpha 0.2]
         [--seed 2025] [--limit N] [--backend wasm|cpu]
   eval --model DIR [--max-length 128] [--limit N] [--seed 2025] [--backend wasm|cpu] [--no-fixed] [--json]`;
 
@@ -53,6 +53,7 @@ async function train(args: Map<string, string>) {
     learningRate: num(args, "lr", d.learningRate),
     warmup: num(args, "warmup", d.warmup),
     weightDecay: num(args, "weight-decay", d.weightDecay),
+    dropout: num(args, "dropout", d.dropout),
     pruneLearningRate: num(args, "prune-lr", d.pruneLearningRate),
     thresholdLearningRate: num(args, "threshold-lr", d.thresholdLearningRate),
     temperature: num(args, "temperature", d.temperature),

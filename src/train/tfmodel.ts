@@ -118,8 +118,18 @@ export function keepMask(S: tf.Tensor2D, threshold: tf.Scalar | tf.Tensor, tempe
   return tf.add(tf.mul(m, tf.sub(1, cls)), cls) as tf.Tensor2D;
 }
 
+/** Training-time dropout, as in BERT: on the embeddings, the attention probabilities, both sublayer outputs and the pooled vector. */
+export interface Dropout {
+  rate: number;
+  /** Seed of this forward pass (change it every step); each dropout site derives its own from it. */
+  seed: number;
+}
+
 /** Forward pass on a batch: ids [B, n] int32, mask [B, n] (1 = real token). */
-export function forwardTf(P: Params, c: BertConfig, ids: tf.Tensor2D, mask: tf.Tensor2D, pruning?: Pruning): TfForward {
+export function forwardTf(P: Params, c: BertConfig, ids: tf.Tensor2D, mask: tf.Tensor2D, pruning?: Pruning, dropout?: Dropout): TfForward {
+  if (dropout && !(dropout.rate >= 0 && dropout.rate < 1)) throw new RangeError(`dropout.rate must lie in [0, 1), got ${dropout.rate}`);
+  let site = 0;
+  const drop = <T extends tf.Tensor>(t: T): T => (dropout && dropout.rate > 0 ? (tf.dropout(t, dropout.rate, undefined, dropout.seed * 64 + site++) as T) : t);
   const [B, n] = ids.shape;
   const d = c.hidden;
   const H = c.heads;
@@ -128,7 +138,7 @@ export function forwardTf(P: Params, c: BertConfig, ids: tf.Tensor2D, mask: tf.T
   const pos = tf.slice(P.get("bert.embeddings.position_embeddings.weight")!, [0, 0], [n, d]);
   const type0 = tf.slice(P.get("bert.embeddings.token_type_embeddings.weight")!, [0, 0], [1, d]);
   let x = tf.add(tf.add(embedLookup(P.get("bert.embeddings.word_embeddings.weight")!, ids), pos), type0);
-  x = layerNorm(P, "bert.embeddings.LayerNorm", x, eps);
+  x = drop(layerNorm(P, "bert.embeddings.LayerNorm", x, eps));
   const realTokens = tf.cast(mask, "float32") as tf.Tensor2D;
   let queryW = tf.onesLike(realTokens) as tf.Tensor2D;
   const out: TfForward = { logits: undefined as unknown as tf.Tensor2D, scores: [], keep: [], highDegree: [] };
@@ -147,8 +157,8 @@ export function forwardTf(P: Params, c: BertConfig, ids: tf.Tensor2D, mask: tf.T
     const colSum = tf.matMul(queryW.reshape([B, 1, 1, n]).tile([1, H, 1, 1]), probs).sum(1).reshape([B, n]);
     const S = tf.div(colSum, tf.mul(tf.sum(queryW, -1, true), H)) as tf.Tensor2D;
     out.scores.push(S);
-    const ctx = tf.matMul(probs, v).transpose([0, 2, 1, 3]).reshape([B, n, d]);
-    x = layerNorm(P, `${p}.attention.output.LayerNorm`, tf.add(linear(P, `${p}.attention.output.dense`, ctx), x), eps);
+    const ctx = tf.matMul(drop(probs), v).transpose([0, 2, 1, 3]).reshape([B, n, d]);
+    x = layerNorm(P, `${p}.attention.output.LayerNorm`, tf.add(drop(linear(P, `${p}.attention.output.dense`, ctx)), x), eps);
     const h = linear(P, `${p}.intermediate.dense`, x);
     let g = geluTf(h);
     if (pruning) {
@@ -163,10 +173,10 @@ export function forwardTf(P: Params, c: BertConfig, ids: tf.Tensor2D, mask: tf.T
         g = tf.add(tf.mul(w, g), tf.mul(tf.sub(1, w), geluLowTf(h)));
       }
     }
-    x = layerNorm(P, `${p}.output.LayerNorm`, tf.add(linear(P, `${p}.output.dense`, g), x), eps);
+    x = layerNorm(P, `${p}.output.LayerNorm`, tf.add(drop(linear(P, `${p}.output.dense`, g)), x), eps);
   }
   const cls = tf.slice(x, [0, 0, 0], [B, 1, d]).reshape([B, d]);
   const pooled = tf.tanh(linear(P, "bert.pooler.dense", cls));
-  out.logits = linear(P, "classifier", pooled) as tf.Tensor2D;
+  out.logits = linear(P, "classifier", drop(pooled)) as tf.Tensor2D;
   return out;
 }

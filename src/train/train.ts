@@ -28,6 +28,8 @@ export interface TrainOptions {
   learningRate: number;
   /** Share of the task steps spent warming up. */
   warmup: number;
+  /** Dropout rate during training (0 = none). */
+  dropout: number;
   /** Decoupled weight decay (AdamW) on the weight matrices. */
   weightDecay: number;
   /** Constant learning rate of the weights during the pruning epochs. */
@@ -53,6 +55,7 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, "log"> = {
   learningRate: 1e-3,
   warmup: 0.06,
   weightDecay: 0.01,
+  dropout: 0,
   pruneLearningRate: 2e-4,
   thresholdLearningRate: 2e-4,
   temperature: 2e-3,
@@ -149,7 +152,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         let prune = 0;
         let approx = 0;
         const f = () => {
-          const out = forwardTf(P, config, t.ids, t.mask, pruning);
+          const out = forwardTf(P, config, t.ids, t.mask, pruning, { rate: opts.dropout, seed: opts.seed + (epoch - 1) * steps + s });
           const l = pruningLoss(out.logits, t.labels, out.keep, out.highDegree, t.mask, opts.loss);
           prune = l.prune.dataSync()[0];
           approx = l.approx.dataSync()[0];
