@@ -1,6 +1,6 @@
 // Pruning inside the BERT pass. The fixed-point twin with thresholds against the float reference (same kept counts,
 // logits within a bound when no score is near θ); the private pruned run equal to the twin (logits and kept/high/low
-// counts); without thresholds nothing changes; and the server's transcript (every frame's tag, direction and size)
+// counts); without thresholds nothing changes; and each party's transcript (every frame's tag, direction and size)
 // depends only on the public counts, not on which tokens were kept. Model: 2 layers of width 32 (2 heads, FFN 64)
 // at 64 tokens (50 real; fewer rows make the HE products dearer), thresholds picked from the twin's own scores so that some tokens are pruned and some take the low
 // path.
@@ -183,6 +183,7 @@ function logging(ch: Channel, log: Frame[]): Channel {
 
 describe("private pruned BERT inference", () => {
   const frames: Frame[] = [];
+  const clientFrames: Frame[] = [];
   let server: Party;
   let client: Party;
   let he: [HeSession, HeSession];
@@ -191,7 +192,7 @@ describe("private pruned BERT inference", () => {
 
   beforeAll(async () => {
     const [a, b] = memoryPair();
-    [server, client] = await Promise.all([Party.create("server", logging(a, frames)), Party.create("client", b)]);
+    [server, client] = await Promise.all([Party.create("server", logging(a, frames)), Party.create("client", logging(b, clientFrames))]);
     he = await Promise.all([setupPrivate(server, cfg, n, ring, { pruned: true }), setupPrivate(client, cfg, n, ring, { pruned: true })]);
     // About 60 % of the real tokens kept, half of the kept ones on the low path; the same counts for A and B.
     [thA, thB] = await choose([A, B], (_, rs) => near(rs, Math.round(0.6 * real(rs[0]))), (_, rs) => near(rs, Math.round(0.3 * real(rs[0]))));
@@ -201,16 +202,16 @@ describe("private pruned BERT inference", () => {
     for (const s of he ?? []) s.delete();
   });
 
-  /** One private run; the client's logits and counts, and the server's frames during it. */
+  /** One private run; the client's logits and counts, and both parties' frames during it. */
   async function run(x: typeof A, thresholds?: PruneThresholds) {
     const tokens: LayerTokens[] = [];
-    const from = frames.length;
+    const [from, fromClient] = [frames.length, clientFrames.length];
     const [s, c] = await Promise.all([
       privateInference(server, he[0], ring, cfg, n, { weights: fixed }, { thresholds }),
       privateInference(client, he[1], ring, cfg, n, { data: clientData(w, x.ids, x.mask, ring) }, { thresholds, onLayer: (_, __, t) => tokens.push(t) }),
     ]);
     expect(s).toBeUndefined();
-    return { logits: c!, tokens, frames: frames.slice(from) };
+    return { logits: c!, tokens, frames: frames.slice(from), clientFrames: clientFrames.slice(fromClient) };
   }
 
   let first: ReturnType<typeof run> | undefined;
@@ -225,11 +226,12 @@ describe("private pruned BERT inference", () => {
     expect(got.tokens[1].kept).toBeLessThanOrEqual(got.tokens[0].kept);
   }, 240_000);
 
-  it("the server's transcript depends only on the counts: another input with the same counts, other tokens kept", async () => {
+  it("each party's transcript depends only on the counts: another input with the same counts, other tokens kept", async () => {
     const [a, b] = [await runA(), await run(B, thB)];
     expect(b.tokens).toEqual(a.tokens);
     expect(b.logits).toEqual((await twin(B, thB)).logits);
     expect(b.frames).toEqual(a.frames);
+    expect(b.clientFrames).toEqual(a.clientFrames);
     // The kept tokens differ between the two inputs (else the test would show nothing).
     const top = (x: typeof A, th: PruneThresholds) => twin(x, th).then((t) => t.scores[0].map((v) => (ring.signed(v) > fixedThreshold(th.theta[0], ring) ? 1n : 0n)).join(""));
     expect(await top(A, thA)).not.toEqual(await top(B, thB));
