@@ -15,6 +15,7 @@ import { tanh } from "../src/nonlinear/tanh.js";
 import { exp } from "../src/nonlinear/exp.js";
 import { reciprocal } from "../src/nonlinear/reciprocal.js";
 import { rsqrt } from "../src/nonlinear/rsqrt.js";
+import { option } from "./args.js";
 
 const ring = new Ring(37, 12);
 
@@ -87,11 +88,6 @@ const CASES: Case[] = [
 function countFor(c: Case, fraction: number): number {
   const row = c.name === "softmax" ? 128 : c.name === "layernorm" ? 768 : 1;
   return Math.max(row, Math.round((c.elements * fraction) / row) * row);
-}
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
 }
 
 async function main(): Promise<void> {
