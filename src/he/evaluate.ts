@@ -26,7 +26,7 @@ export interface ProductTask {
   layout: Layout;
   /** W as K×M row-major signed integers (|w| < t/2). */
   weights: BigInt64Array;
-  /** The client's input ciphertexts for this prime, as received: each packed input, then its row-swapped copy. */
+  /** The client's input ciphertexts for this prime, as received: each packed input (then its row-swapped copy). */
   inputs: Uint8Array[];
   /** Per output ciphertext, the mask slot values (residues mod t). */
   masks: BigUint64Array[];
@@ -36,7 +36,8 @@ export interface ProductTask {
 export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Uint8Array[] {
   const { layout: l, weights: w } = task;
   const { context, encoder, evaluator: ev } = sp.pc;
-  if (task.inputs.length !== 2 * l.inCts) throw new RangeError(`product: expected ${2 * l.inCts} input ciphertexts, got ${task.inputs.length}`);
+  const uploads = l.copies * l.inCts;
+  if (task.inputs.length !== uploads) throw new RangeError(`product: expected ${uploads} input ciphertexts, got ${task.inputs.length}`);
   if (task.masks.length !== l.outCts) throw new RangeError(`product: expected ${l.outCts} mask vectors, got ${task.masks.length}`);
   if (w.length !== l.k * l.m) throw new RangeError(`product: weights have ${w.length} entries, expected ${l.k}×${l.m}`);
   const owned: { delete(): void }[] = [];
@@ -55,21 +56,25 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
     const prod = keep(s.CipherText());
     const acc = keep(s.CipherText());
     const out = keep(s.CipherText());
+    const cross = keep(s.CipherText());
     const mask = keep(s.CipherText());
     const maskPt = keep(s.PlainText());
-    const result: Uint8Array[] = [];
-    for (let c = 0; c < l.outCts; c++) {
-      // Horner's rule over the diagonals: out = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by a block per step.
-      let haveOut = false;
+
+    /**
+     * Horner's rule over the diagonals of output c and the terms `sides` (0: same row, 1: cross-row):
+     * into = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by a block per step. False if every term is zero.
+     */
+    const horner = (c: number, sides: readonly number[], into: typeof out): boolean => {
+      let have = false;
       for (let r = l.g - 1; r >= 0; r--) {
-        if (haveOut) ev.rotateRows(out, l.block, sp.galois, out);
+        if (have) ev.rotateRows(into, l.block, sp.galois, into);
         let haveAcc = false;
         for (let b = 0; b < l.inCts; b++) {
-          for (let sw = 0; sw < 2; sw++) {
+          for (const sw of sides) {
             if (!diagonal(l, w, c, b, sw, r, slots)) continue;
             encoder.encode(slots, pt);
             ev.plainTransformToNtt(pt, parmsId, ptNtt);
-            const v = inputs[2 * b + sw];
+            const v = inputs[l.copies === 2 ? 2 * b + sw : b];
             if (haveAcc) {
               ev.multiplyPlain(v, ptNtt, prod);
               ev.add(acc, prod, acc);
@@ -81,10 +86,29 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
         }
         if (!haveAcc) continue;
         ev.cipherTransformFromNtt(acc, acc);
-        if (haveOut) ev.add(out, acc, out);
+        if (have) ev.add(into, acc, into);
         else {
-          out.copy(acc);
-          haveOut = true;
+          into.copy(acc);
+          have = true;
+        }
+      }
+      return have;
+    };
+
+    const result: Uint8Array[] = [];
+    for (let c = 0; c < l.outCts; c++) {
+      let haveOut: boolean;
+      if (l.copies === 2) haveOut = horner(c, [0, 1], out);
+      else {
+        haveOut = horner(c, [0], out);
+        if (horner(c, [1], cross)) {
+          // The cross-row sum, rows swapped (a key switch on a product: its noise is far below the product's).
+          ev.rotateColumns(cross, sp.galois, cross);
+          if (haveOut) ev.add(out, cross, out);
+          else {
+            out.copy(cross);
+            haveOut = true;
+          }
         }
       }
       encoder.encode(task.masks[c], maskPt);

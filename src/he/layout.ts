@@ -3,11 +3,14 @@
 // SEAL's N slots form 2 rows of N/2; `rotateRows` turns both rows at once. Each row is cut into g = N/(2B) blocks of
 // B = nextPow2(n) slots, and block p of row ρ of ciphertext b holds column b·2g + ρ·g + p (its n entries, then
 // zeros). Output ciphertext c holds output columns c·2g + ρ·g + p the same way, so the product needs no repacking.
-// The client sends each input ciphertext twice, as packed and with its two rows swapped, so that the server never
-// rotates a fresh ciphertext: a key switch there costs about 30 bits of noise budget (121 → 92 measured with the
-// 38-bit special prime), which would leave no room for 40-bit noise flooding. Diagonal r (r = 0..g−1) multiplies
-// both copies by plaintexts pre-turned by r blocks; the g partial sums are combined by Horner's rule with one
-// rotation by B slots each, so one Galois key serves every shape with the same n.
+// Input columns of one slot row also feed outputs in the other row. The server never rotates a fresh ciphertext: a
+// key switch there costs about 30 bits of noise budget (121 → 92 measured with the 38-bit special prime), which
+// would leave no room for 40-bit noise flooding. So either the client sends each input twice, as packed and with its
+// two rows swapped (copies = 2), or, for products with many inputs per output, the server keeps the cross-row terms
+// in a second partial sum per output and swaps its rows once at the end (copies = 1: half the upload, one more key
+// switch per diagonal and output, on products where it costs no budget that matters). Diagonal r (r = 0..g−1)
+// multiplies by plaintexts pre-turned by r blocks; the g partial sums are combined by Horner's rule with one rotation
+// by B slots each, so one Galois key serves every shape with the same n.
 
 export interface Layout {
   /** Slots per ciphertext (N). */
@@ -22,7 +25,17 @@ export interface Layout {
   /** Input and output ciphertexts. */
   inCts: number;
   outCts: number;
+  /** Uploads per input ciphertext: 2 (as packed and row-swapped) or 1 (the server swaps rows of the outputs). */
+  copies: 1 | 2;
 }
+
+/**
+ * From this many input ciphertexts on, the server swaps output rows instead of receiving row-swapped copies. Per
+ * diagonal and output that costs one key switch and one inverse NTT (about 5 ciphertext × plaintext products,
+ * measured) against 2·inCts products: at 24 inputs under a tenth more time, for half the upload. Below it, the copy
+ * is cheaper in time than the extra key switches.
+ */
+export const SERVER_SWAP_MIN_INPUTS = 24;
 
 function nextPow2(x: number): number {
   let p = 1;
@@ -38,12 +51,16 @@ export function layoutFor(slots: number, n: number, k: number, m: number): Layou
   if (n > slots / 2) throw new RangeError(`layout: n = ${n} rows exceed the ${slots / 2} slots of a ciphertext row`);
   const block = nextPow2(n);
   const g = slots / 2 / block;
-  return { slots, n, k, m, block, g, inCts: Math.ceil(k / (2 * g)), outCts: Math.ceil(m / (2 * g)) };
+  const inCts = Math.ceil(k / (2 * g));
+  return { slots, n, k, m, block, g, inCts, outCts: Math.ceil(m / (2 * g)), copies: inCts >= SERVER_SWAP_MIN_INPUTS ? 1 : 2 };
 }
 
-/** Row rotations (in slots) the schedule uses: one block, unless a row holds a single block. */
+/**
+ * Rotations the schedule uses, as SEAL's steps: one block (unless a row holds a single block), and 0, SEAL's step
+ * for swapping the two rows, when the server swaps output rows.
+ */
 export function rotationSteps(l: Layout): number[] {
-  return l.g > 1 ? [l.block] : [];
+  return [...(l.g > 1 ? [l.block] : []), ...(l.copies === 1 ? [0] : [])];
 }
 
 /** The ciphertext holding column `col` of a packed matrix and the slot of its row 0 (row i is at base + i). */
@@ -85,9 +102,10 @@ export function swapRows<T extends BigInt64Array | BigUint64Array>(v: T): T {
 }
 
 /**
- * The plaintext slots of diagonal r for input ciphertext b (s = 1: its row-swapped copy) and output ciphertext c,
- * pre-turned by r blocks: at row ρ, block q it holds W[k][j] for the input column k in that block and the output
- * column j that block q reaches after r more turns. Returns false (leaving `out` zero) when every entry is zero.
+ * The plaintext slots of diagonal r for input ciphertext b and output ciphertext c, pre-turned by r blocks; s = 1
+ * selects the cross-row terms (the row-swapped copy of b, or with copies = 1 the partial sum whose rows the server
+ * swaps). At slot row ρ, block q it holds W[k][j] for the input column k in that block and the output column j that
+ * block q reaches after r more turns (and the swap). Returns false (leaving `out` zero) when every entry is zero.
  */
 export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, s: number, r: number, out: BigInt64Array): boolean {
   const { g, block, k: kk, m: mm, n } = l;
@@ -95,9 +113,10 @@ export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, s: n
   out.fill(0n);
   let any = false;
   for (let rho = 0; rho < 2; rho++) {
+    const [inRow, outRow] = l.copies === 2 ? [rho ^ s, rho] : [rho, rho ^ s];
     for (let q = 0; q < g; q++) {
-      const k = b * 2 * g + (rho ^ s) * g + q;
-      const j = c * 2 * g + rho * g + ((((q - r) % g) + g) % g);
+      const k = b * 2 * g + inRow * g + q;
+      const j = c * 2 * g + outRow * g + ((((q - r) % g) + g) % g);
       if (k >= kk || j >= mm) continue;
       const v = w[k * mm + j];
       if (v === 0n) continue;

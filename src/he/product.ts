@@ -75,7 +75,7 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
         const pc = he.ctx.primes[pr];
         const t = pc.t;
         for (const v of packColumns(layout, signed, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + t : x))) {
-          for (const copy of [v, swapRows(v)]) {
+          for (const copy of layout.copies === 2 ? [v, swapRows(v)] : [v]) {
             pc.encoder.encode(copy, pt);
             const ser = keys.encryptors[pr].encryptSymmetricSerializable(pt);
             chunks.push(upload.pack(ser.saveArray(none)));
@@ -162,7 +162,7 @@ async function serverSide(
     shares.push(share);
     masks.push(itemMasks);
   });
-  const expected = planned.reduce((n, pp) => n + pp.primes * 2 * pp.layout.inCts, 0);
+  const expected = planned.reduce((n, pp) => n + pp.primes * pp.layout.copies * pp.layout.inCts, 0);
   const upload = new UploadCodec(he.ctx.slots, he.ctx.dataModuli);
   const ins = unpackChunks(await p.ch.recv("he.product.in"), expected, "he.product.in").map((c) => upload.unpack(c, "he.product.in"));
   const tasks: ProductTask[] = [];
@@ -170,8 +170,9 @@ async function serverSide(
   items.forEach((it, idx) => {
     const pp = planned[idx];
     for (let pr = 0; pr < pp.primes; pr++) {
-      tasks.push({ prime: pr, layout: pp.layout, weights: it.w!, inputs: ins.slice(at, at + 2 * pp.layout.inCts), masks: masks[idx][pr] });
-      at += 2 * pp.layout.inCts;
+      const uploads = pp.layout.copies * pp.layout.inCts;
+      tasks.push({ prime: pr, layout: pp.layout, weights: it.w!, inputs: ins.slice(at, at + uploads), masks: masks[idx][pr] });
+      at += uploads;
     }
   });
   const outs = await runner.run(tasks);
