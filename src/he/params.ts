@@ -22,8 +22,8 @@ export interface HeParams {
  *   costs about 77 bits of budget, so with 121 bits fresh it leaves at least 44 (tested): room for noise flooding
  *   40 bits above the computed noise. Larger t_i would eat that room; smaller ones would need more primes.
  * - No fresh ciphertext is ever rotated (one key switch costs about 30 bits there, 121 → 92 measured), which is
- *   why the client uploads a row-swapped copy; rotating the accumulated products instead costs as many extra key
- *   switches as diagonals, far more time than the copy costs bytes.
+ *   why the client uploads a row-swapped copy; swapping the rows of partial sums instead costs one extra key switch
+ *   per diagonal and output, worth it only with many inputs per output (layout.ts: FFN-2, k = 3072).
  * - Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit weights over 3072 terms plus a 40-bit mask; three
  *   (T ≈ 2^162) carry share × share products (about 120 bits: two 60-bit primes would fall short by the noise).
  * - Answers leave at the second level (120 bits) without the low bits decryption does not need (response.ts): about
