@@ -25,6 +25,7 @@ describe("training", () => {
     const best = Math.min(...history.slice(1).map((h) => h.validationLoss));
     expect(best).toBeLessThan(history[0].validationLoss);
     expect(model.config.maxPositions).toBe(32);
+    expect(model.config.labelNames).toEqual(["ham", "spam"]);
     expect(model.tokenizer.vocab.size).toBe(300);
     expect(model.thresholds!.theta).toHaveLength(2);
     model.thresholds!.beta.forEach((b, l) => expect(b).toBeGreaterThanOrEqual(model.thresholds!.theta[l]));

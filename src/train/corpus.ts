@@ -11,6 +11,9 @@ export interface Example {
   label: number;
 }
 
+/** Class names by label (config.json's id2label). */
+export const LABEL_NAMES = ["ham", "spam"] as const;
+
 export interface Split {
   train: Example[];
   validation: Example[];

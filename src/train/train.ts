@@ -4,7 +4,7 @@ import { presetConfig, type BertConfig } from "../model/config.js";
 import type { Model } from "../model/directory.js";
 import { WordPieceTokenizer } from "../model/tokenizer.js";
 import { randomWeights } from "../model/weights.js";
-import { loadCorpus, seededRandom, shuffled, splitCorpus, type Example } from "./corpus.js";
+import { LABEL_NAMES, loadCorpus, seededRandom, shuffled, splitCorpus, type Example } from "./corpus.js";
 import { encodeExamples, selectRows, type Encoded } from "./dataset.js";
 import { pruningLoss, type LossWeights } from "./loss.js";
 import { AdamW, warmupLinearDecay } from "./optimizer.js";
@@ -121,7 +121,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const trainSet = opts.limit ? split.train.slice(0, opts.limit) : split.train;
   log(`corpus: ${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test messages${opts.limit ? ` (training on ${trainSet.length})` : ""}`);
   const tokenizer = tokenizerFor(trainSet, opts.vocabSize);
-  const config = presetConfig(opts.preset, { ...opts.overrides, vocabSize: tokenizer.vocab.size, maxPositions: opts.maxLength });
+  const config = presetConfig(opts.preset, { ...opts.overrides, vocabSize: tokenizer.vocab.size, maxPositions: opts.maxLength, labels: LABEL_NAMES.length, labelNames: [...LABEL_NAMES] });
   const train = encodeExamples(tokenizer, trainSet, opts.maxLength);
   const val = encodeExamples(tokenizer, opts.limit ? split.validation.slice(0, Math.max(64, opts.limit >> 2)) : split.validation, opts.maxLength);
   const P = paramsFromWeights(randomWeights(config, opts.seed));
