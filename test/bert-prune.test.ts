@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import type { HeSession } from "../src/he/session.js";
 import { Party } from "../src/mpc/party.js";
-import type { Channel } from "../src/net/channel.js";
 import { memoryPair } from "../src/net/memory.js";
 import type { Lanes } from "../src/nonlinear/engine.js";
 import { presetConfig } from "../src/model/config.js";
@@ -18,6 +17,7 @@ import { bertPlans, heRows, privateInference, setupPrivate } from "../src/model/
 import { quantize } from "../src/model/quantize.js";
 import { forward } from "../src/model/reference.js";
 import { randomWeights } from "../src/model/weights.js";
+import { recording, type Frame } from "./recording.js";
 
 const ring = new Ring(37, 12);
 const cfg = presetConfig("tiny", { layers: 2, hidden: 32, heads: 2, intermediate: 64, vocabSize: 120, maxPositions: 64 });
@@ -153,34 +153,6 @@ describe("pruning inside the BERT pass", () => {
   });
 });
 
-interface Frame {
-  tag: string;
-  dir: "in" | "out";
-  size: number;
-}
-
-/** A channel that logs the tag, direction and size of every frame its party sends and receives. */
-function logging(ch: Channel, log: Frame[]): Channel {
-  return {
-    send(tag, payload) {
-      log.push({ tag, dir: "out", size: payload.length });
-      ch.send(tag, payload);
-    },
-    async recv(tag, opts) {
-      const b = await ch.recv(tag, opts);
-      log.push({ tag, dir: "in", size: b.length });
-      return b;
-    },
-    get traffic() {
-      return ch.traffic;
-    },
-    scope: (name, fn) => ch.scope(name, fn),
-    scopes: () => ch.scopes(),
-    abort: (e) => ch.abort(e),
-    close: () => ch.close(),
-  };
-}
-
 describe("private pruned BERT inference", () => {
   const frames: Frame[] = [];
   const clientFrames: Frame[] = [];
@@ -192,7 +164,7 @@ describe("private pruned BERT inference", () => {
 
   beforeAll(async () => {
     const [a, b] = memoryPair();
-    [server, client] = await Promise.all([Party.create("server", logging(a, frames)), Party.create("client", logging(b, clientFrames))]);
+    [server, client] = await Promise.all([Party.create("server", recording(a, frames, { payloads: false })), Party.create("client", recording(b, clientFrames, { payloads: false }))]);
     he = await Promise.all([setupPrivate(server, cfg, n, ring, { pruned: true }), setupPrivate(client, cfg, n, ring, { pruned: true })]);
     // About 60 % of the real tokens kept, half of the kept ones on the low path; the same counts for A and B.
     [thA, thB] = await choose([A, B], (_, rs) => near(rs, Math.round(0.6 * real(rs[0]))), (_, rs) => near(rs, Math.round(0.3 * real(rs[0]))));

@@ -1,38 +1,11 @@
 // Two OT packs over one in-memory pair, seeded, with the receiving side's transcript recorded.
 import { Prg } from "../src/core/prg.js";
 import type { AesBackend } from "../src/core/aes.js";
-import type { Channel } from "../src/net/channel.js";
 import { memoryPair, measurePair, type PairTraffic } from "../src/net/memory.js";
 import { OtPack } from "../src/ot/index.js";
+import type { Channel } from "../src/net/channel.js";
 import { frameBytes } from "../src/net/frame.js";
-
-export interface Frame {
-  dir: "sent" | "received";
-  tag: string;
-  payload: Uint8Array;
-}
-
-/** A channel that forwards to `ch` and keeps a copy of every data frame sent and received. */
-export function recording(ch: Channel, log: Frame[]): Channel {
-  return {
-    send(tag, payload) {
-      log.push({ dir: "sent", tag, payload: payload.slice() });
-      ch.send(tag, payload);
-    },
-    async recv(tag, opts) {
-      const payload = await ch.recv(tag, opts);
-      log.push({ dir: "received", tag, payload: payload.slice() });
-      return payload;
-    },
-    get traffic() {
-      return ch.traffic;
-    },
-    scope: (name, fn) => ch.scope(name, fn),
-    scopes: () => ch.scopes(),
-    abort: (e) => ch.abort(e),
-    close: () => ch.close(),
-  };
-}
+import { recording, type Frame } from "./recording.js";
 
 export interface Packs {
   server: OtPack;

@@ -212,9 +212,9 @@ describe("what the receiver learns", () => {
     expect(A.log.map((f) => `${f.dir}:${f.tag}`)).toEqual(["sent:ot.ot.u", "received:ot.ot.e", "sent:ot.cot.u", "received:ot.cot.y"]);
     expect(Array.from(B.got)).toEqual(Array.from(A.got));
     expect(Array.from(B.cot)).toEqual(Array.from(A.cot));
-    for (const k of [0, 2]) expect(Array.from(B.log[k].payload)).toEqual(Array.from(A.log[k].payload));
-    const ea = new BigUint64Array(A.log[1].payload.buffer.slice(0));
-    const eb = new BigUint64Array(B.log[1].payload.buffer.slice(0));
+    for (const k of [0, 2]) expect(Array.from(B.log[k].payload!)).toEqual(Array.from(A.log[k].payload!));
+    const ea = new BigUint64Array(A.log[1].payload!.buffer.slice(0));
+    const eb = new BigUint64Array(B.log[1].payload!.buffer.slice(0));
     let ones = 0;
     for (let i = 0; i < n; i++) {
       const c = getBit(choices, i);

@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import { getBit } from "../src/mpc/bits.js";
 import { Party } from "../src/mpc/party.js";
-import type { Channel } from "../src/net/channel.js";
 import { memoryPair } from "../src/net/memory.js";
 import { unpackLanes } from "../src/ot/lanes.js";
 import { compactPrune, shufflePrune } from "../src/prune/compact.js";
@@ -13,38 +12,9 @@ import type { PruneResult } from "../src/prune/result.js";
 import { revealPrune } from "../src/prune/reveal.js";
 import { bitonicPrune, sortPrune } from "../src/prune/sort.js";
 import { swapPrune } from "../src/prune/swap.js";
+import { recording, type Frame } from "./recording.js";
 
 const ring = new Ring(37, 12);
-
-interface Frame {
-  tag: string;
-  dir: "in" | "out";
-  bytes: Uint8Array;
-}
-
-/** A channel that records what its party sends and receives. */
-function recording(ch: Channel): { ch: Channel; log: Frame[] } {
-  const log: Frame[] = [];
-  const wrapped: Channel = {
-    send(tag, payload) {
-      log.push({ tag, dir: "out", bytes: payload.slice() });
-      ch.send(tag, payload);
-    },
-    async recv(tag, opts) {
-      const b = await ch.recv(tag, opts);
-      log.push({ tag, dir: "in", bytes: b.slice() });
-      return b;
-    },
-    get traffic() {
-      return ch.traffic;
-    },
-    scope: (name, fn) => ch.scope(name, fn),
-    scopes: () => ch.scopes(),
-    abort: (e) => ch.abort(e),
-    close: () => ch.close(),
-  };
-  return { ch: wrapped, log };
-}
 
 type Method = (p: Party, rows: BigUint64Array, scores: BigUint64Array, n: number, d: number) => Promise<PruneResult>;
 
@@ -57,21 +27,21 @@ function randomLanes(n: number): BigUint64Array {
 /** Runs `method` `runs` times on fresh shares of the input whose kept positions are `kept`; returns both logs per run. */
 async function views(method: Method, n: number, kept: number[], runs: number): Promise<{ server: Frame[]; client: Frame[] }[]> {
   const [a, b] = memoryPair();
-  const rs = recording(a);
-  const rc = recording(b);
-  const [ps, pc] = await Promise.all([Party.create("server", rs.ch), Party.create("client", rc.ch)]);
+  const serverLog: Frame[] = [];
+  const clientLog: Frame[] = [];
+  const [ps, pc] = await Promise.all([Party.create("server", recording(a, serverLog)), Party.create("client", recording(b, clientLog))]);
   const d = 1;
   const rows = BigUint64Array.from({ length: n }, (_, j) => BigInt(100 + j));
   const scores = BigUint64Array.from({ length: n }, (_, j) => ring.fromSigned(kept.includes(j) ? 50n : -50n));
   const out = [];
   for (let r = 0; r < runs; r++) {
-    rs.log.length = 0;
-    rc.log.length = 0;
+    serverLog.length = 0;
+    clientLog.length = 0;
     const rm = randomLanes(n);
     const sm = randomLanes(n);
     const sub = (x: BigUint64Array, m: BigUint64Array) => x.map((v, i) => (v - m[i]) & ring.mask);
     await Promise.all([method(ps, rm, sm, n, d), method(pc, sub(rows, rm), sub(scores, sm), n, d)]);
-    out.push({ server: [...rs.log], client: [...rc.log] });
+    out.push({ server: [...serverLog], client: [...clientLog] });
   }
   a.close();
   b.close();
@@ -103,9 +73,9 @@ function count(h: Map<string, number>, key: string): void {
 
 /** The values a party opens: XOR (bits) or sum (lanes) of what it sent and received under one tag. */
 function opened(log: Frame[], tag: string): [Uint8Array, Uint8Array] | undefined {
-  const out = log.filter((f) => f.tag === tag && f.dir === "out").at(-1);
-  const inn = log.filter((f) => f.tag === tag && f.dir === "in").at(-1);
-  return out && inn ? [out.bytes, inn.bytes] : undefined;
+  const out = log.filter((f) => f.tag === tag && f.dir === "sent").at(-1);
+  const inn = log.filter((f) => f.tag === tag && f.dir === "received").at(-1);
+  return out && inn ? [out.payload!, inn.payload!] : undefined;
 }
 
 /** Feature of compactPrune's openings: for each shuffled position, its opened rank (0 if dropped). */
@@ -123,7 +93,7 @@ function compactOpenings(log: Frame[], m: number): string[] {
 /** Histogram of the bytes a party received (its view of the peer). */
 function receivedBytes(runs: Frame[][]): Map<string, number> {
   const h = new Map<string, number>();
-  for (const log of runs) for (const f of log) if (f.dir === "in") for (const b of f.bytes) count(h, String(b));
+  for (const log of runs) for (const f of log) if (f.dir === "received") for (const b of f.payload!) count(h, String(b));
   return h;
 }
 
@@ -183,7 +153,7 @@ describe("views do not depend on which positions were pruned", () => {
         const { chi, critical } = homogeneity(receivedBytes(va.map((v) => v[party])), receivedBytes(vb.map((v) => v[party])));
         expect(chi, `${party} received bytes`).toBeLessThan(critical);
         // the same frames (tags and lengths) in the same order, whatever the positions
-        const shape = (log: Frame[]) => log.map((f) => `${f.dir}:${f.tag}:${f.bytes.length}`).join("|");
+        const shape = (log: Frame[]) => log.map((f) => `${f.dir}:${f.tag}:${f.size}`).join("|");
         expect(shape(va[0][party])).toBe(shape(vb[0][party]));
       }
     });
