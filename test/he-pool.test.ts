@@ -5,6 +5,7 @@ import type { HeParams } from "../src/he/params.js";
 import { HePool } from "../src/he/pool.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
+import { productReference } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const params: HeParams = { polyDegree: 4096, coeffBits: [36, 36, 37], plainBits: 20, plainPrimes: 3, sigma: 40 };
@@ -13,18 +14,6 @@ const plans: HePlan[] = [
   { n: 64, k: 100, m: 70, aBits: 8, wBits: 4 },
   { n: 33, k: 64, m: 5, aBits: 8, wBits: 2 },
 ];
-
-function reference(a: BigUint64Array, w: BigInt64Array, { n, k, m }: HePlan): BigUint64Array {
-  const out = new BigUint64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      let s = 0n;
-      for (let t = 0; t < k; t++) s += ring.signed(a[i * k + t]) * w[t * m + j];
-      out[i * m + j] = s & ring.mask;
-    }
-  }
-  return out;
-}
 
 describe("HE worker pool", () => {
   let pair: Pair;
@@ -52,6 +41,6 @@ describe("HE worker pool", () => {
         p.isServer ? pool : undefined,
       ),
     );
-    plans.forEach((pl, i) => expect(ys[i].map((v, e) => (v + yc[i][e]) & ring.mask)).toEqual(reference(as[i], ws[i], pl)));
+    plans.forEach((pl, i) => expect(ys[i].map((v, e) => (v + yc[i][e]) & ring.mask)).toEqual(productReference(ring, as[i], ws[i], pl)));
   }, 90_000);
 });

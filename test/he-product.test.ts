@@ -5,22 +5,10 @@ import { evaluateProduct } from "../src/he/evaluate.js";
 import { packColumns, swapRows } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
+import { productReference } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
-
-/** signed(a)·w mod 2^l for row-major a (n×k) and w (k×m). */
-function reference(a: BigUint64Array, w: BigInt64Array, n: number, k: number, m: number): BigUint64Array {
-  const out = new BigUint64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      let s = 0n;
-      for (let t = 0; t < k; t++) s += ring.signed(a[i * k + t]) * w[t * m + j];
-      out[i * m + j] = s & ring.mask;
-    }
-  }
-  return out;
-}
 
 function randomSigned(len: number, bits: number): BigInt64Array {
   const u = randomRing(len, new Ring(bits));
@@ -49,7 +37,7 @@ describe("heProducts", () => {
       heProducts(p, p.role === "server" ? sessions[0] : sessions[1], ring, [p.role === "server" ? { plan, w } : { plan, a }]),
     );
     const got = s0.map((v, i) => (v + s1[i]) & ring.mask);
-    expect(got).toEqual(reference(a, w, plan.n, plan.k, plan.m));
+    expect(got).toEqual(productReference(ring, a, w, plan));
   }, 60_000);
 
   // Flooding adds 2^floodBits of noise at the top level, 2^(floodBits − 60) = 2^61 after the switch to two primes,

@@ -1,11 +1,11 @@
 // The compressed answer ciphertexts: every coefficient comes back within half a dropped unit (mod Q), the size is
 // about half of SEAL's, and a wrong length is a protocol error.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HeContext } from "../src/he/context.js";
-import { DEFAULT_HE } from "../src/he/params.js";
+import type { HeContext } from "../src/he/context.js";
 import { ResponseCodec } from "../src/he/response.js";
 import type { Encryptor, SecretKey } from "../src/he/seal.js";
 import { ProtocolError } from "../src/net/errors.js";
+import { firstPrimeKeys } from "./he-util.js";
 
 describe("ResponseCodec", () => {
   let ctx: HeContext;
@@ -15,15 +15,9 @@ describe("ResponseCodec", () => {
   let saved: Uint8Array;
 
   beforeAll(async () => {
-    ctx = await HeContext.create(DEFAULT_HE);
+    ({ ctx, sk, enc } = await firstPrimeKeys());
     const s = ctx.seal;
     const pc = ctx.primes[0];
-    const kg = s.KeyGenerator(pc.context);
-    sk = kg.secretKey();
-    const pk = kg.createPublicKey();
-    enc = s.Encryptor(pc.context, pk, sk);
-    kg.delete();
-    pk.delete();
     codec = ResponseCodec.create(s, pc, enc);
     const pt = pc.encoder.encode(BigUint64Array.from({ length: ctx.slots }, (_, i) => BigInt(i))) as ReturnType<typeof s.PlainText>;
     const ct = s.CipherText();

@@ -6,21 +6,10 @@ import { evaluateProduct } from "../src/he/evaluate.js";
 import { layoutFor, packColumns, rotationSteps, SERVER_SWAP_MIN_INPUTS } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
+import { productReference } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
-
-function reference(a: BigUint64Array, w: BigInt64Array, n: number, k: number, m: number): BigUint64Array {
-  const out = new BigUint64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      let s = 0n;
-      for (let t = 0; t < k; t++) s += ring.signed(a[i * k + t]) * w[t * m + j];
-      out[i * m + j] = s & ring.mask;
-    }
-  }
-  return out;
-}
 
 describe("server-side row swap", () => {
   let pair: Pair;
@@ -54,7 +43,7 @@ describe("server-side row swap", () => {
     const [[s0], [s1]] = await pair.both((p) =>
       heProducts(p, p.role === "server" ? sessions[0] : sessions[1], ring, [p.role === "server" ? { plan, w } : { plan, a }]),
     );
-    expect(s0.map((v, i) => (v + s1[i]) & ring.mask)).toEqual(reference(a, w, plan.n, plan.k, plan.m));
+    expect(s0.map((v, i) => (v + s1[i]) & ring.mask)).toEqual(productReference(ring, a, w, plan));
   }, 300_000);
 
   it("leaves the 40-bit flooding gap, and a decryptable answer after compression", () => {

@@ -2,11 +2,11 @@
 // range too, and damaged messages are protocol errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BitReader, BitWriter } from "../src/he/bitstream.js";
-import { HeContext } from "../src/he/context.js";
-import { DEFAULT_HE } from "../src/he/params.js";
+import type { HeContext } from "../src/he/context.js";
 import type { Encryptor, SecretKey } from "../src/he/seal.js";
 import { UploadCodec } from "../src/he/upload.js";
 import { ProtocolError } from "../src/net/errors.js";
+import { firstPrimeKeys } from "./he-util.js";
 
 /** Byte equality without a per-element diff (the arrays hold about 200 kB). */
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -41,15 +41,9 @@ describe("UploadCodec", () => {
   const slots = (): BigUint64Array => BigUint64Array.from({ length: ctx.slots }, (_, i) => BigInt(i * 3 + 1));
 
   beforeAll(async () => {
-    ctx = await HeContext.create(DEFAULT_HE);
+    ({ ctx, sk, enc } = await firstPrimeKeys());
     const s = ctx.seal;
     const pc = ctx.primes[0];
-    const kg = s.KeyGenerator(pc.context);
-    sk = kg.secretKey();
-    const pk = kg.createPublicKey();
-    enc = s.Encryptor(pc.context, pk, sk);
-    kg.delete();
-    pk.delete();
     codec = new UploadCodec(ctx.slots, ctx.dataModuli);
     const pt = pc.encoder.encode(slots()) as ReturnType<typeof s.PlainText>;
     const ser = enc.encryptSymmetricSerializable(pt);

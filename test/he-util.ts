@@ -1,0 +1,30 @@
+// Plaintext reference of the HE products: signed(a)·w mod 2^l for row-major a (n×k, ring shares) and w (k×m).
+import type { Ring } from "../src/core/ring.js";
+import { HeContext } from "../src/he/context.js";
+import { DEFAULT_HE } from "../src/he/params.js";
+import type { Encryptor, SecretKey } from "../src/he/seal.js";
+import type { HePlan } from "../src/he/session.js";
+
+export function productReference(ring: Ring, a: BigUint64Array, w: BigInt64Array, { n, k, m }: Pick<HePlan, "n" | "k" | "m">): BigUint64Array {
+  const out = new BigUint64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      let s = 0n;
+      for (let t = 0; t < k; t++) s += ring.signed(a[i * k + t]) * w[t * m + j];
+      out[i * m + j] = s & ring.mask;
+    }
+  }
+  return out;
+}
+
+/** A secret key and an encryptor (public and symmetric) for the first plaintext prime of a fresh default context. */
+export async function firstPrimeKeys(): Promise<{ ctx: HeContext; sk: SecretKey; enc: Encryptor }> {
+  const ctx = await HeContext.create(DEFAULT_HE);
+  const kg = ctx.seal.KeyGenerator(ctx.primes[0].context);
+  const sk = kg.secretKey();
+  const pk = kg.createPublicKey();
+  const enc = ctx.seal.Encryptor(ctx.primes[0].context, pk, sk);
+  kg.delete();
+  pk.delete();
+  return { ctx, sk, enc };
+}
