@@ -28,3 +28,21 @@ export async function firstPrimeKeys(): Promise<{ ctx: HeContext; sk: SecretKey;
   pk.delete();
   return { ctx, sk, enc };
 }
+
+/** The slots of a saved ciphertext of the first plaintext prime, decrypted with `sk`. */
+export function decryptSlots(ctx: HeContext, sk: SecretKey, saved: Uint8Array): BigUint64Array {
+  const s = ctx.seal;
+  const pc = ctx.primes[0];
+  const dec = s.Decryptor(pc.context, sk);
+  const ct = s.CipherText();
+  const pt = s.PlainText();
+  try {
+    ct.loadArray(pc.context, saved);
+    dec.decrypt(ct, pt);
+    return pc.encoder.decodeBigInt(pt, false);
+  } finally {
+    dec.delete();
+    ct.delete();
+    pt.delete();
+  }
+}
