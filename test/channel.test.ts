@@ -4,6 +4,7 @@ import { AbortedByPeerError, ChannelClosedError, FrameError, TagMismatchError, T
 import { decodeFrame, encodeFrame, FIXED_HEADER_BYTES, FrameKind, FrameReader, framePayload, frameTag, type Frame } from "../src/net/frame.js";
 import { estimateMs, WAN } from "../src/net/cost.js";
 import type { Channel } from "../src/net/channel.js";
+import type { BaseChannel } from "../src/net/base.js";
 
 // Wire size of a frame: fixed header + tag + payload (see frame.ts).
 const wire = (tag: string, payload: number) => FIXED_HEADER_BYTES + new TextEncoder().encode(tag).length + payload;
@@ -249,7 +250,7 @@ describe("memoryPair: faults", () => {
     expect(e.message).toBe("peer aborted: Error: weights file unreadable");
     expect(await rejection(c.recv("c"))).toBe(e);
     expect(() => c.send("d", new Uint8Array(1))).toThrow(AbortedByPeerError);
-    expect(s.open).toBe(false);
+    expect((s as BaseChannel).open).toBe(false);
   });
 
   it("a receive past its deadline fails with TimeoutError here and an abort at the stalled peer", async () => {

@@ -20,12 +20,13 @@ describe("HE parameter handshake", () => {
     pair = await makePair();
   }, 30_000);
 
-  for (const [field, other] of [
+  const mismatches: [string, HeParams][] = [
     ["he.coeffBits", { ...small, coeffBits: [36, 36, 36] }],
     ["he.polyDegree", { ...small, polyDegree: 8192 }],
     ["he.plainModuli", { ...small, plainBits: 21 }],
     ["he.sigma", { ...small, sigma: 41 }],
-  ] as const) {
+  ];
+  for (const [field, other] of mismatches) {
     it(`fails on both sides naming ${field}`, async () => {
       const [s, c] = await Promise.allSettled([HeSession.setup(pair.server, [plan], small), HeSession.setup(pair.client, [plan], other)]);
       for (const r of [s, c]) {

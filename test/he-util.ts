@@ -39,7 +39,7 @@ export function decryptSlots(ctx: HeContext, sk: SecretKey, saved: Uint8Array): 
   try {
     ct.loadArray(pc.context, saved);
     dec.decrypt(ct, pt);
-    return pc.encoder.decodeBigInt(pt, false);
+    return pc.encoder.decodeBigInt(pt, false) as BigUint64Array;
   } finally {
     dec.delete();
     ct.delete();
