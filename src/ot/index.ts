@@ -126,8 +126,7 @@ export class OtPack {
     this.receiver = new ExtensionReceiver(seededPrgs(this.prg, k0), seededPrgs(this.prg, k1));
     this.sender = new ExtensionSender(s, seededPrgs(this.prg, chosen.keys));
     this.sRepeated.reserve(S_REPEAT_BYTES);
-    const reps = this.sRepeated.view(S_REPEAT_BYTES);
-    for (let o = 0; o < S_REPEAT_BYTES; o += s.length) reps.set(s, o);
+    spreadBlock(this.sRepeated.view(S_REPEAT_BYTES), s);
     this.aes = aes;
     // The 256 base OTs of each 1-of-N instance are random OTs of the IKNP instance running the same way.
     const sN = this.prg.bytes(KKOT_WIDTH / 8);
