@@ -1,6 +1,7 @@
 // Integers below T = Π t_i from their residues (Garner's mixed-radix form), read modulo 2^bits.
 
-function modInverse(a: bigint, m: bigint): bigint {
+/** a^{-1} mod m; throws when gcd(a, m) ≠ 1. */
+export function modInverse(a: bigint, m: bigint): bigint {
   let [r0, r1] = [((a % m) + m) % m, m];
   let [s0, s1] = [1n, 0n];
   while (r1 !== 0n) {

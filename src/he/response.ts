@@ -8,19 +8,11 @@
 import { ProtocolError } from "../net/errors.js";
 import { BitReader, BitWriter } from "./bitstream.js";
 import type { PrimeContext } from "./context.js";
+import { modInverse } from "./crt.js";
 import type { Encryptor, Seal } from "./seal.js";
 
 function bitLength(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
-}
-
-function modInverse(a: bigint, m: bigint): bigint {
-  let [r0, r1, s0, s1] = [a % m, m, 1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1, s0, s1] = [r1, r0 - q * r1, s1, s0 - q * s1];
-  }
-  return ((s0 % m) + m) % m;
 }
 
 export class ResponseCodec {
@@ -50,7 +42,7 @@ export class ResponseCodec {
     let r = 1n;
     for (const qj of moduli) {
       this.radix.push(r);
-      this.inv.push(modInverse(r % qj, qj));
+      this.inv.push(modInverse(r, qj));
       r *= qj;
     }
     const part = this.q / (16n * t); // each truncation error stays below Q/(16t)
