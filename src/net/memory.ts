@@ -33,7 +33,6 @@ export interface PairTraffic {
   rounds: number;
 }
 
-
 class PairMeter {
   readonly t: PairTraffic = { bytes: 0, bytesServerToClient: 0, bytesClientToServer: 0, messages: 0, rounds: 0 };
   private lastFrom: Role | undefined;
