@@ -41,10 +41,10 @@ async function train(args: Map<string, string>) {
   const out = args.get("out");
   if (!out) throw new RangeError(`train needs --out DIR\n${USAGE}`);
   const d = DEFAULT_TRAIN;
-  const hidden = args.get("hidden");
+  const hidden = args.has("hidden") ? num(args, "hidden", 0) : undefined;
   const opts: TrainOptions = {
     preset: args.get("preset") ?? d.preset,
-    overrides: hidden ? { hidden: num(args, "hidden", 0), intermediate: 4 * num(args, "hidden", 0) } : undefined,
+    overrides: hidden === undefined ? undefined : { hidden, intermediate: 4 * hidden },
     vocabSize: num(args, "vocab", d.vocabSize),
     maxLength: num(args, "max-length", d.maxLength),
     epochs: num(args, "epochs", d.epochs),
