@@ -5,9 +5,10 @@
 import { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
-import { packedLength } from "../mpc/bits.js";
+import { getBit, packedLength } from "../mpc/bits.js";
 import { lessThanPublic } from "../mpc/compare.js";
 import { drelu, notBits } from "../mpc/drelu.js";
+import { lowBits } from "../mpc/extend.js";
 import { extendNonneg } from "../mpc/extend-nonneg.js";
 import { lut } from "../mpc/lut.js";
 import { max } from "../mpc/max.js";
@@ -76,9 +77,7 @@ export function neg(x: Lanes, ring: Ring): Lanes {
 
 /** Re-reads lanes of a ring in a smaller one (mod 2^to.bits): local and exact for shares. */
 export function reduceTo(x: Lanes, to: Ring): Lanes {
-  const out = new BigUint64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] & to.mask;
-  return out;
+  return lowBits(x, to.bits);
 }
 
 /** Each row's value repeated over its `cols` lanes. */
@@ -106,18 +105,10 @@ function addPublic(x: Lanes, c: bigint | Lanes, ring: Ring): Lanes {
   return out;
 }
 
-function signedOf(v: bigint, ring: Ring): bigint {
-  return v >= ring.half ? v - ring.modulus : v;
-}
-
 function mapBits(n: number, f: (i: number) => boolean): Bits {
   const out = new Uint8Array(packedLength(n));
   for (let i = 0; i < n; i++) if (f(i)) out[i >>> 3] |= 1 << (i & 7);
   return out;
-}
-
-function bit(v: Bits, i: number): number {
-  return (v[i >>> 3] >>> (i & 7)) & 1;
 }
 
 /** The fixed-point twin: the same operations on plaintext ring elements. */
@@ -135,7 +126,7 @@ export class PlainFx implements Fx {
   async trunc(x: Lanes, s: number, ring: Ring): Promise<Lanes> {
     const out = new BigUint64Array(x.length);
     const sh = BigInt(s);
-    for (let i = 0; i < x.length; i++) out[i] = (signedOf(x[i], ring) >> sh) & ring.mask;
+    for (let i = 0; i < x.length; i++) out[i] = (ring.signed(x[i]) >> sh) & ring.mask;
     return out;
   }
 
@@ -159,24 +150,24 @@ export class PlainFx implements Fx {
   }
 
   async lessThanConst(x: Lanes, c: bigint, ring: Ring): Promise<Bits> {
-    const cs = signedOf(c & ring.mask, ring);
-    return mapBits(x.length, (i) => signedOf(x[i], ring) < cs);
+    const cs = ring.signed(c & ring.mask);
+    return mapBits(x.length, (i) => ring.signed(x[i]) < cs);
   }
 
   async mux(sel: Bits, x: Lanes): Promise<Lanes> {
     const out = new BigUint64Array(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = bit(sel, i) ? x[i] : 0n;
+    for (let i = 0; i < x.length; i++) out[i] = getBit(sel, i) ? x[i] : 0n;
     return out;
   }
 
   async b2a(bits: Bits, n: number): Promise<Lanes> {
     const out = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) out[i] = BigInt(bit(bits, i));
+    for (let i = 0; i < n; i++) out[i] = BigInt(getBit(bits, i));
     return out;
   }
 
   notBits(bits: Bits, n: number): Bits {
-    return mapBits(n, (i) => !bit(bits, i));
+    return mapBits(n, (i) => !getBit(bits, i));
   }
 
   async lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes> {
@@ -189,9 +180,9 @@ export class PlainFx implements Fx {
   async rowMax(x: Lanes, rows: number, cols: number, ring: Ring): Promise<Lanes> {
     const out = new BigUint64Array(rows);
     for (let r = 0; r < rows; r++) {
-      let best = signedOf(x[r * cols], ring);
+      let best = ring.signed(x[r * cols]);
       for (let c = 1; c < cols; c++) {
-        const v = signedOf(x[r * cols + c], ring);
+        const v = ring.signed(x[r * cols + c]);
         if (v > best) best = v;
       }
       out[r] = best & ring.mask;
