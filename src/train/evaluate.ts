@@ -14,6 +14,7 @@ import type { Example } from "./corpus.js";
 import { encodeExamples } from "./dataset.js";
 import { tf } from "./tf.js";
 import { forwardTf, paramsFromWeights } from "./tfmodel.js";
+import { batchTensors } from "./train.js";
 
 export interface EvalReport {
   accuracy: { float: number; fixed: number | null; pruned: number | null };
@@ -81,8 +82,7 @@ export async function evaluateModel(model: Model, examples: readonly Example[], 
     for (let s = 0; s < n; s += 64) {
       const b = Math.min(64, n - s);
       const [lo, al] = tf.tidy(() => {
-        const ids = tf.tensor2d(data.ids.subarray(s * maxLength, (s + b) * maxLength), [b, maxLength], "int32");
-        const mask = tf.tensor2d(data.mask.subarray(s * maxLength, (s + b) * maxLength), [b, maxLength], "float32");
+        const { ids, mask } = batchTensors(data, s, b);
         const f = forwardTf(P, model.config, ids, mask, { theta: tf.tensor1d(th.theta), temperature: 1, hard: true });
         let keptBefore: tf.Tensor = tf.onesLike(mask);
         let lowN: tf.Tensor = tf.scalar(0);

@@ -80,11 +80,13 @@ export function tokenizerFor(train: readonly Example[], vocabSize: number): Word
   return new WordPieceTokenizer(new Map(vocab.map((t, i) => [t, i])));
 }
 
-function batchTensors(b: Encoded) {
+/** Tensors of the rows [from, from + count) of an encoded set (by default all of them), without copying them first. */
+export function batchTensors(b: Encoded, from = 0, count = b.count - from) {
+  const [start, end] = [from * b.length, (from + count) * b.length];
   return {
-    ids: tf.tensor2d(b.ids, [b.count, b.length], "int32"),
-    mask: tf.tensor2d(b.mask, [b.count, b.length], "float32"),
-    labels: tf.tensor1d(b.labels, "float32"),
+    ids: tf.tensor2d(b.ids.subarray(start, end), [count, b.length], "int32"),
+    mask: tf.tensor2d(b.mask.subarray(start, end), [count, b.length], "float32"),
+    labels: tf.tensor1d(b.labels.subarray(from, from + count), "float32"),
   };
 }
 
@@ -93,13 +95,13 @@ export function validate(P: Params, config: BertConfig, data: Encoded, batch: nu
   let loss = 0;
   let correct = 0;
   for (let s = 0; s < data.count; s += batch) {
-    const rows = Array.from({ length: Math.min(batch, data.count - s) }, (_, i) => s + i);
+    const count = Math.min(batch, data.count - s);
     const [l, c] = tf.tidy(() => {
-      const t = batchTensors(selectRows(data, rows));
+      const t = batchTensors(data, s, count);
       const f = forwardTf(P, config, t.ids, t.mask, pruning && { ...pruning, hard: true, lowDegree: false });
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(t.labels, "int32"), config.labels), f.logits);
       const ok = tf.sum(tf.cast(tf.equal(tf.argMax(f.logits, 1), tf.cast(t.labels, "int32")), "float32"));
-      return [ce.dataSync()[0] * rows.length, ok.dataSync()[0]];
+      return [ce.dataSync()[0] * count, ok.dataSync()[0]];
     });
     loss += l;
     correct += c;
