@@ -7,7 +7,7 @@ import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
 import { getBit, packedLength } from "../mpc/bits.js";
 import { lessThanPublic } from "../mpc/compare.js";
-import { drelu, notBits } from "../mpc/drelu.js";
+import { drelu } from "../mpc/drelu.js";
 import { lowBits } from "../mpc/extend.js";
 import { extendNonneg } from "../mpc/extend-nonneg.js";
 import { lut } from "../mpc/lut.js";
@@ -23,8 +23,6 @@ export type Lanes = BigUint64Array;
 export type Bits = Uint8Array;
 
 export interface Fx {
-  /** True for the plaintext twin: lets callers skip work that only the protocol needs (never changes results). */
-  readonly plain: boolean;
   /** Runs `fn` in a named counter scope (protocol only). */
   scope<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** x + c for a public constant c, or a public vector c of x's length (the server adds it to its share). */
@@ -43,7 +41,6 @@ export interface Fx {
   mux(sel: Bits, x: Lanes, ring: Ring): Promise<Lanes>;
   /** Arithmetic form of bits, in `ring`. */
   b2a(bits: Bits, n: number, ring: Ring): Promise<Lanes>;
-  notBits(bits: Bits, n: number): Bits;
   /** table[x mod 2^m] (the table is public), in `outRing`. */
   lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes>;
   /** Row maxima of a rows × cols matrix (signed). */
@@ -113,8 +110,6 @@ function mapBits(n: number, f: (i: number) => boolean): Bits {
 
 /** The fixed-point twin: the same operations on plaintext ring elements. */
 export class PlainFx implements Fx {
-  readonly plain = true;
-
   scope<T>(_name: string, fn: () => Promise<T>): Promise<T> {
     return fn();
   }
@@ -166,10 +161,6 @@ export class PlainFx implements Fx {
     return out;
   }
 
-  notBits(bits: Bits, n: number): Bits {
-    return mapBits(n, (i) => !getBit(bits, i));
-  }
-
   async lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes> {
     const out = new BigUint64Array(x.length);
     const low = (1n << BigInt(m)) - 1n;
@@ -219,7 +210,6 @@ export class PlainFx implements Fx {
 
 /** The two-party protocol: every operation on shares, through the party's channel and OTs. */
 export class SecureFx implements Fx {
-  readonly plain = false;
   constructor(readonly p: Party) {}
 
   scope<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -260,10 +250,6 @@ export class SecureFx implements Fx {
 
   b2a(bits: Bits, n: number, ring: Ring): Promise<Lanes> {
     return b2a(this.p, bits, n, ring);
-  }
-
-  notBits(bits: Bits, n: number): Bits {
-    return notBits(this.p, bits.slice(), n);
   }
 
   lookup(table: Lanes, x: Lanes, m: number, outRing: Ring): Promise<Lanes> {
