@@ -1,4 +1,4 @@
-// |x| and the sign of x, shared by the odd/even-symmetric functions (GELU, tanh).
+// |x| and the sign of x, for odd-symmetric functions (tanh).
 import type { Ring } from "../core/ring.js";
 import { sub, type Bits, type Fx, type Lanes } from "./engine.js";
 import { mulPublic } from "../mpc/mult.js";
@@ -6,9 +6,7 @@ import { mulPublic } from "../mpc/mult.js";
 export interface Magnitude {
   /** [x ≥ 0]. */
   nonneg: Bits;
-  /** max(x, 0). */
-  relu: Lanes;
-  /** |x| = 2·relu − x. */
+  /** |x| = 2·max(x, 0) − x. */
   abs: Lanes;
 }
 
@@ -16,7 +14,7 @@ export interface Magnitude {
 export async function magnitude(E: Fx, x: Lanes, ring: Ring): Promise<Magnitude> {
   const nonneg = await E.drelu(x, ring);
   const relu = await E.mux(nonneg, x, ring);
-  return { nonneg, relu, abs: sub(mulPublic(relu, 2n, ring), x, ring) };
+  return { nonneg, abs: sub(mulPublic(relu, 2n, ring), x, ring) };
 }
 
 /** Σ coeffs[k] · terms[k] for public coefficients: local, on values and shares alike (constants go through addConst). */
