@@ -74,19 +74,19 @@ function digest(parts: Uint8Array[]): string {
 const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-/**
- * Hashes compared in the handshake. `public`: what both sides hold (config, vocabulary, embedding tables, ring);
- * `weights`: every tensor, shown by the server as information only.
- */
-export function modelHashes(m: Model, ring: Ring): { public: string; weights: string } {
+/** The hash compared in the handshake: what both sides hold (config, vocabulary, embedding tables, ring). */
+export function publicHash(m: Model, ring: Ring): string {
   const w = m.weights;
   const vocab = [...m.tokenizer.vocab.entries()].sort((a, b) => a[1] - b[1]).map(([t]) => t).join("\n");
-  const pub = digest([
+  return digest([
     utf8(JSON.stringify(configToHuggingFace(m.config))),
     utf8(vocab),
     utf8(ring.toString()),
     ...[w.wordEmbeddings, w.positionEmbeddings, w.typeEmbeddings, w.embedNorm.gamma, w.embedNorm.beta].map(bytesOf),
   ]);
-  const all = digest([...weightsToTensors(w)].flatMap(([name, t]) => [utf8(name), bytesOf(t.data)]));
-  return { public: pub, weights: all };
+}
+
+/** The hash of every tensor, which only the server shows in the handshake (information, not compared). */
+export function weightsHash(m: Model): string {
+  return digest([...weightsToTensors(m.weights)].flatMap(([name, t]) => [utf8(name), bytesOf(t.data)]));
 }

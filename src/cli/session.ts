@@ -10,7 +10,7 @@ import type { Model } from "../model/directory.js";
 import { clientData, type LayerTokens } from "../model/forward.js";
 import { privateInference, setupPrivate } from "../model/private.js";
 import { quantize } from "../model/quantize.js";
-import { modelHashes } from "./model.js";
+import { publicHash, weightsHash } from "./model.js";
 
 export const RING = new Ring(37, 12);
 
@@ -42,11 +42,10 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
   const { model, seq } = job;
   const enc = role === "client" ? model.tokenizer.encode(job.text ?? "", seq) : undefined;
   const weights = role === "server" ? quantize(model.weights, RING) : undefined;
-  const hashes = modelHashes(model, RING);
   const thresholds = job.prune === false ? undefined : model.thresholds;
   const prune = thresholds ? JSON.stringify(thresholds) : "off";
   job.onPhase?.("handshake");
-  await handshake(ch, role, { model: hashes.public, ring: RING.toString(), seq, prune }, { info: role === "server" ? { weights: hashes.weights } : {} });
+  await handshake(ch, role, { model: publicHash(model, RING), ring: RING.toString(), seq, prune }, { info: role === "server" ? { weights: weightsHash(model) } : {} });
   job.onPhase?.("base OT");
   const p = await Party.create(role, ch);
   job.onPhase?.("HE keys");
