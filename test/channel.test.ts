@@ -373,10 +373,15 @@ describe("memoryPair: emulated link", () => {
   });
 });
 
+/** A seeded linear congruential generator: each call gives an integer in [0, n). */
+function lcg(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) % n;
+}
+
 describe("frames", () => {
   it("the stream reader recovers every frame whatever the chunking", () => {
-    let x = 12345;
-    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const rand = lcg(12345);
     const enc = new TextEncoder();
     const sent = Array.from({ length: 300 }, (_, i) =>
       encodeFrame(i % 7 === 0 ? FrameKind.Handshake : FrameKind.Data, i, enc.encode("t".repeat(rand(20))), bytes(rand(3000), i)),
@@ -406,8 +411,7 @@ describe("frames", () => {
   });
 
   it("random bytes give frames or a FrameError, never another error", () => {
-    let x = 777;
-    const rand = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const rand = lcg(777);
     const kinds = new Set<string>();
     for (let t = 0; t < 2000; t++) {
       const junk = Uint8Array.from({ length: 1 + rand(60) }, () => rand(256));
