@@ -119,6 +119,11 @@ export function negate(x: BigUint64Array): BigUint64Array {
   return x;
 }
 
+/** The ring of truncateReduce's result for s ≥ 1: Z_2^(l−s), keeping ring.scale when it fits (else l − s − 1). */
+export function truncatedRing(ring: Ring, s: number): Ring {
+  return new Ring(ring.bits - s, Math.min(ring.scale, ring.bits - s - 1));
+}
+
 /**
  * Shares of floor(x / 2^s) mod 2^(l−s) in the smaller ring Z_2^(l−s): exact for every x, and the signed
  * reading in the small ring is the true quotient. Only the low wrap is needed. The returned ring keeps
@@ -127,7 +132,7 @@ export function negate(x: BigUint64Array): BigUint64Array {
 export async function truncateReduce(p: Party, x: BigUint64Array, s: number, ring: Ring): Promise<{ ring: Ring; x: BigUint64Array }> {
   checkShift(x, s, ring, "truncateReduce");
   if (s === 0) return { ring, x: x.slice() };
-  const out = new Ring(ring.bits - s, Math.min(ring.scale, ring.bits - s - 1));
+  const out = truncatedRing(ring, s);
   return p.scope("truncateReduce", async () => {
     const n = x.length;
     const c = await b2a(p, await lowWrap(p, x, s), n, out);

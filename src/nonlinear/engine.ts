@@ -2,7 +2,7 @@
 // ring elements (the fixed-point twin) and `SecureFx` on secret shares (the two-party protocol). Each function in this
 // folder is written once against `Fx`, so the twin computes exactly what the protocol computes: both use the same
 // exact truncation (floor), exact products mod 2^l, the same comparisons and the same lookup tables.
-import { Ring } from "../core/ring.js";
+import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
 import { getBit, packedLength } from "../mpc/bits.js";
@@ -16,7 +16,7 @@ import { scaleRows } from "../mpc/matmul.js";
 import { mult, square } from "../mpc/mult.js";
 import { mux } from "../mpc/mux.js";
 import { checkSegment, segment, type Segment } from "../mpc/segment.js";
-import { truncate, type SignHint } from "../mpc/truncate.js";
+import { truncate, truncatedRing, type SignHint } from "../mpc/truncate.js";
 
 /** Ring elements (values or shares) in u64 lanes; bit vectors packed (values or XOR shares). */
 export type Lanes = BigUint64Array;
@@ -184,7 +184,7 @@ export class PlainFx implements Fx {
   /** The protocol's ring steps on values, so that every lane (in range or not) gets the protocol's bits. */
   async segment(x: Lanes, t: number, m: number, ring: Ring): Promise<Segment> {
     checkSegment(t, m, ring, "segment");
-    const cellRing = new Ring(ring.bits - t, Math.min(ring.scale, ring.bits - t - 1));
+    const cellRing = truncatedRing(ring, t);
     const cell = await this.trunc(x, t, ring).then((c) => reduceTo(c, cellRing));
     const b = BigInt(cellRing.bits - m - 1);
     const M = BigInt(m);
