@@ -8,7 +8,8 @@ parentPort.once("message", async ({ port }: { port: MessagePort }) => {
   try {
     for (;;) {
       const cmd = new TextDecoder().decode(await ch.recv("cmd"));
-      const [op, count] = [cmd.split(" ")[0], Number(cmd.split(" ")[1])];
+      const [op, n] = cmd.split(" ");
+      const count = Number(n);
       if (op === "echo") for (let i = 0; i < count; i++) ch.send("pong", await ch.recv("ping"));
       else if (op === "drain") {
         for (let i = 0; i < count; i++) await ch.recv("bulk");
