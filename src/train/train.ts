@@ -75,7 +75,7 @@ export interface EpochStats {
 }
 
 /** Vocabulary and tokenizer learned from the training texts. */
-export function tokenizerFor(train: readonly Example[], vocabSize: number): WordPieceTokenizer {
+function tokenizerFor(train: readonly Example[], vocabSize: number): WordPieceTokenizer {
   const vocab = learnVocab(countWords(train.map((e) => e.text)), { size: vocabSize });
   return new WordPieceTokenizer(new Map(vocab.map((t, i) => [t, i])));
 }
