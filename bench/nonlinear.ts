@@ -7,7 +7,7 @@
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { Party } from "../src/mpc/party.js";
-import { PlainFx, SecureFx, type Fx, type Lanes } from "../src/nonlinear/engine.js";
+import { PlainFx, SecureFx, sub, type Fx, type Lanes } from "../src/nonlinear/engine.js";
 import { gelu, geluFloat, type Degree } from "../src/nonlinear/gelu.js";
 import { softmax, softmaxFloat } from "../src/nonlinear/softmax.js";
 import { layerNorm, layerNormFloat } from "../src/nonlinear/layernorm.js";
@@ -105,9 +105,8 @@ async function main(): Promise<void> {
       const xs = c.inputs(n);
       const x = ring.encodeArray(xs);
       process.stderr.write(`${c.name}.${degree}: ${n} elements...\n`);
-      const shares = parties.map(() => new BigUint64Array(n));
-      parties[0].prg.fill(new Uint8Array(shares[0].buffer));
-      for (let i = 0; i < n; i++) shares[0][i] &= ring.mask, (shares[1][i] = (x[i] - shares[0][i]) & ring.mask);
+      const pad = parties[0].prg.u64(n, ring.bits);
+      const shares = [pad, sub(x, pad, ring)];
       const { result, traffic, ms } = await measurePair(a, b, () => Promise.all(parties.map((p, i) => c.run(new SecureFx(p), shares[i], degree, n))));
       const twin = await c.run(new PlainFx(), x, degree, n);
       const want = c.float(Array.from(ring.decodeArray(x)), n);
