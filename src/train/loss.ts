@@ -26,8 +26,13 @@ export function maskNorm(masks: tf.Tensor2D[], mask: tf.Tensor2D): tf.Scalar {
   return tf.div(tf.addN(per), masks.length) as tf.Scalar;
 }
 
+/** Mean softmax cross-entropy of the logits against integer labels (given as floats). */
+export function taskLoss(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(labels, "int32"), logits.shape[1]), logits) as tf.Scalar;
+}
+
 export function pruningLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, keep: tf.Tensor2D[], highDegree: tf.Tensor2D[], mask: tf.Tensor2D, w: LossWeights): LossParts {
-  const task = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(labels, "int32"), logits.shape[1]), logits) as tf.Scalar;
+  const task = taskLoss(logits, labels);
   const prune = maskNorm(keep, mask);
   const approx = maskNorm(highDegree, mask);
   const total = tf.add(task, tf.mul(w.lambda, tf.add(prune, tf.mul(w.alpha, approx)))) as tf.Scalar;

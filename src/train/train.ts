@@ -6,7 +6,7 @@ import { WordPieceTokenizer } from "../model/tokenizer.js";
 import { randomWeights } from "../model/weights.js";
 import { LABEL_NAMES, loadCorpus, seededRandom, shuffled, splitCorpus, type Example } from "./corpus.js";
 import { encodeExamples, selectRows, type Encoded } from "./dataset.js";
-import { pruningLoss, type LossWeights } from "./loss.js";
+import { pruningLoss, taskLoss, type LossWeights } from "./loss.js";
 import { AdamW, warmupLinearDecay } from "./optimizer.js";
 import { initTf, tf, type Backend } from "./tf.js";
 import { forwardTf, paramsFromWeights, weightsFromParams, type Params, type Pruning } from "./tfmodel.js";
@@ -99,7 +99,7 @@ export function validate(P: Params, config: BertConfig, data: Encoded, batch: nu
     const [l, c] = tf.tidy(() => {
       const t = batchTensors(data, s, count);
       const f = forwardTf(P, config, t.ids, t.mask, pruning && { ...pruning, hard: true, lowDegree: false });
-      const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(t.labels, "int32"), config.labels), f.logits);
+      const ce = taskLoss(f.logits, t.labels);
       const ok = tf.sum(tf.cast(tf.equal(tf.argMax(f.logits, 1), tf.cast(t.labels, "int32")), "float32"));
       return [ce.dataSync()[0] * count, ok.dataSync()[0]];
     });
