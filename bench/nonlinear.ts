@@ -23,6 +23,8 @@ interface Case {
   name: string;
   /** Elements of the BERT-base call (the cost is quoted per element). */
   elements: number;
+  /** Row width of the call's shape, for row-wise functions (counts are whole rows). */
+  row?: number;
   inputs(count: number): number[];
   run(E: Fx, x: Lanes, degree: Degree, count: number): Promise<Lanes>;
   /** The float function on the inputs, same layout as the output. */
@@ -43,6 +45,7 @@ const CASES: Case[] = [
   {
     name: "softmax",
     elements: 12 * 128 * 128,
+    row: 128,
     inputs: (n) => Array.from({ length: n }, () => 2 * normal()),
     run: (E, x, degree, n) => softmax(E, x, n / 128, 128, ring, { degree }),
     float: (xs) => rowsOf(xs, 128).flatMap((r) => softmaxFloat(r)),
@@ -50,6 +53,7 @@ const CASES: Case[] = [
   {
     name: "layernorm",
     elements: 128 * 768,
+    row: 768,
     inputs: (n) => Array.from({ length: n }, () => 3 * normal() + 0.5),
     run: (E, x, degree, n) => layerNorm(E, x, n / 768, 768, ring, { degree }),
     float: (xs) => rowsOf(xs, 768).flatMap((r) => layerNormFloat(r)),
@@ -85,9 +89,8 @@ const CASES: Case[] = [
 ];
 
 /** Rows-aligned element count for a fraction of the BERT-base shape. */
-function countFor(c: Case, fraction: number): number {
-  const row = c.name === "softmax" ? 128 : c.name === "layernorm" ? 768 : 1;
-  return Math.max(row, Math.round((c.elements * fraction) / row) * row);
+function countFor({ elements, row = 1 }: Case, fraction: number): number {
+  return Math.max(row, Math.round((elements * fraction) / row) * row);
 }
 
 async function main(): Promise<void> {
