@@ -53,11 +53,7 @@ export function packLanes(src: BigUint64Array, n: number, l: number, into?: Uint
 
 /** Unpacks n l-bit values into `out` (length ≥ n); `bytes` must hold ⌈n·l/8⌉ bytes. */
 export function unpackLanes(bytes: Uint8Array, n: number, l: number, out: BigUint64Array): BigUint64Array {
-  const need = lanesBytes(n, l);
-  const words = Math.ceil(need / 4);
-  // Aligned payloads are read in place; others (and a ragged tail) are copied once.
-  const aligned = (bytes.byteOffset & 3) === 0 && bytes.length >= words * 4;
-  const src = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, words) : copyWords(bytes, need, words);
+  const src = wordsOf(bytes, lanesBytes(n, l));
   const d = new Uint32Array(out.buffer, out.byteOffset, 2 * n);
   if (l === 64) {
     d.set(src.subarray(0, 2 * n));
@@ -108,8 +104,7 @@ export function unpackLanes(bytes: Uint8Array, n: number, l: number, out: BigUin
  * 1-of-N receiver needs one of N per instance). `bytes` must hold every index asked for.
  */
 export function pickLanes(bytes: Uint8Array, l: number, count: number, index: (i: number) => number, out: BigUint64Array): BigUint64Array {
-  const words = Math.ceil(bytes.length / 4);
-  const src = (bytes.byteOffset & 3) === 0 && (bytes.length & 3) === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, words) : copyWords(bytes, bytes.length, words);
+  const src = wordsOf(bytes, bytes.length);
   const last = src.length - 1;
   const loMask = l >= 32 ? 0xffffffff : 2 ** l - 1;
   const hiMask = l <= 32 ? 0 : 2 ** (l - 32) - 1;
@@ -127,7 +122,10 @@ export function pickLanes(bytes: Uint8Array, l: number, count: number, index: (i
   return out;
 }
 
-function copyWords(bytes: Uint8Array, need: number, words: number): Uint32Array {
+/** The first `need` bytes as ⌈need/4⌉ words: read in place when aligned, else (or with a ragged tail) copied once. */
+function wordsOf(bytes: Uint8Array, need: number): Uint32Array {
+  const words = Math.ceil(need / 4);
+  if ((bytes.byteOffset & 3) === 0 && bytes.length >= words * 4) return new Uint32Array(bytes.buffer, bytes.byteOffset, words);
   const w = new Uint32Array(words);
   new Uint8Array(w.buffer).set(bytes.subarray(0, need));
   return w;
