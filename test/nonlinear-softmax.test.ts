@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import { PlainFx } from "../src/nonlinear/engine.js";
+import { PlainFx, SecureFx } from "../src/nonlinear/engine.js";
 import { paddingMask, softmax, softmaxApprox, softmaxFloat } from "../src/nonlinear/softmax.js";
 import { makePair, share, open, type Pair } from "./mpc-util.js";
-import { PlainFx as Plain, SecureFx } from "../src/nonlinear/engine.js";
 import { fixed } from "./nonlinear-util.js";
 
 let pair: Pair;
@@ -59,7 +58,7 @@ describe.each(["high", "low"] as const)("softmax, %s degree", (degree) => {
     const n = rows.length;
     const x = fixed(rows.flat(), ring);
     const pen = paddingMask(mask, n, ring);
-    const plain = await softmax(new Plain(), x, n, cols, ring, { degree, mask: pen });
+    const plain = await softmax(new PlainFx(), x, n, cols, ring, { degree, mask: pen });
     const [xs, xc] = share(x, ring);
     const [ms, mc] = share(pen, ring);
     const got = await pair.both((p) => softmax(new SecureFx(p), p.isServer ? xs : xc, n, cols, ring, { degree, mask: p.isServer ? ms : mc }));
