@@ -15,7 +15,7 @@ import type { ProductRunner } from "../src/he/product.js";
 import { HeSession } from "../src/he/session.js";
 import { Party } from "../src/mpc/party.js";
 import { measurePair, memoryPair, type PairTraffic } from "../src/net/memory.js";
-import { arg } from "./args.js";
+import { arg, option } from "./args.js";
 
 const json = process.argv.includes("--json");
 const n = arg("--n", 128);
@@ -32,8 +32,8 @@ const linears: Record<string, LinearShape> = {
   ffn2: { n, k: 3072, m: 768, wBits: W_BITS },
 };
 const attention: Record<string, [number, number, number]> = { qk: [n, HEAD_DIM, n], sv: [n, n, HEAD_DIM] };
-const onlyAt = process.argv.indexOf("--only");
-const only = onlyAt < 0 ? undefined : new Set(process.argv[onlyAt + 1].split(","));
+const onlyList = option("--only");
+const only = onlyList === undefined ? undefined : new Set(onlyList.split(","));
 for (const name of only ?? []) if (!(name in linears) && !(name in attention)) throw new RangeError(`--only: no product named ${name}`);
 const selected = (name: string) => only === undefined || only.has(name);
 
