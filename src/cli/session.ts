@@ -37,15 +37,28 @@ export interface Outcome {
   ms: number;
 }
 
+/** `fn(model)` computed once per model: serve runs every connection on the same one, and runLocal both parties. */
+function perModel<T>(fn: (m: Model) => T): (m: Model) => T {
+  const done = new WeakMap<Model, T>();
+  return (m) => {
+    if (!done.has(m)) done.set(m, fn(m));
+    return done.get(m)!;
+  };
+}
+
+const quantised = perModel((m) => quantize(m.weights, RING));
+const publicHashOf = perModel((m) => publicHash(m, RING));
+const weightsHashOf = perModel(weightsHash);
+
 /** Runs one side; the client passes `text`. */
 export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outcome> {
   const { model, seq } = job;
   const enc = role === "client" ? model.tokenizer.encode(job.text ?? "", seq) : undefined;
-  const weights = role === "server" ? quantize(model.weights, RING) : undefined;
+  const weights = role === "server" ? quantised(model) : undefined;
   const thresholds = job.prune === false ? undefined : model.thresholds;
   const prune = thresholds ? JSON.stringify(thresholds) : "off";
   job.onPhase?.("handshake");
-  await handshake(ch, role, { model: publicHash(model, RING), ring: RING.toString(), seq, prune }, { info: role === "server" ? { weights: weightsHash(model) } : {} });
+  await handshake(ch, role, { model: publicHashOf(model), ring: RING.toString(), seq, prune }, { info: role === "server" ? { weights: weightsHashOf(model) } : {} });
   job.onPhase?.("base OT");
   const p = await Party.create(role, ch);
   job.onPhase?.("HE keys");
