@@ -18,7 +18,7 @@ import { revealPrune } from "../src/prune/reveal.js";
 import { bitonicPrune, sortPrune } from "../src/prune/sort.js";
 import { swapPrune } from "../src/prune/swap.js";
 import { lineChart, type Series } from "./chart.js";
-import { option } from "./args.js";
+import { arg, option } from "./args.js";
 
 const ring = new Ring(37, 12);
 const THETA = 0n;
@@ -52,8 +52,7 @@ const METHODS: [string, Method][] = [
 function parseArgs() {
   const ns = (option("--n") ?? "32,64,128,256,512").split(",").map(Number);
   for (const n of ns) if (!Number.isInteger(n) || n < 2 || n > 4096) throw new RangeError(`--n: each size must be an integer in [2, 4096], got ${n}`);
-  const d = Number(option("--d") ?? 768);
-  if (!Number.isInteger(d) || d < 1) throw new RangeError(`--d must be a positive integer, got ${option("--d")}`);
+  const d = arg("--d", 768);
   const keep = Number(option("--keep") ?? 55 / 128);
   if (!(keep > 0 && keep <= 1)) throw new RangeError(`--keep must be a fraction in (0, 1], got ${option("--keep")}`);
   return { ns, d, keep, json: process.argv.includes("--json") };
