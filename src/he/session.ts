@@ -176,6 +176,7 @@ export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[
   // Flooded noise up to 2^floodBits ≈ q/(32t), a sixteenth of the decryption limit q/(2t) (t just below 2^plainBits):
   // it survives the switch to the next level and leaves room for the low bits response.ts drops.
   const floodBits = dataBits - ctx.params.plainBits - 5;
+  const moduli = ctx.dataModuli;
   return ctx.primes.map((pc, i) => {
     const pk = s.PublicKey();
     const galois = s.GaloisKeys();
@@ -189,7 +190,6 @@ export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[
     }
     const encryptor = s.Encryptor(pc.context, pk);
     pk.delete();
-    const moduli = Array.from(pc.context.firstContextData.parms.coeffModulus, (q) => BigInt(q));
     return { pc, galois, encryptor, moduli, floodBits, response: ResponseCodec.create(s, pc, encryptor) };
   });
 }
