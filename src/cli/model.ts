@@ -23,7 +23,7 @@ function packageRoot(): string {
   return dir;
 }
 
-export function defaultModelDir(): string {
+function defaultModelDir(): string {
   return join(packageRoot(), "src", "model", "default");
 }
 
