@@ -5,7 +5,7 @@ import { evaluateProduct } from "../src/he/evaluate.js";
 import { packColumns, swapRows } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
-import { productReference } from "./he-util.js";
+import { encryptInputs, productReference } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
@@ -51,14 +51,7 @@ describe("heProducts", () => {
     const a = new BigInt64Array(plan.n * plan.k).fill(-(1n << 36n));
     const w = BigInt64Array.from(randomRing(plan.k * plan.m, new Ring(1)), (bit) => (bit ? -(1n << 15n) : (1n << 15n) - 1n));
     const slots = packColumns(layout, a, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + pc.t : x));
-    const inputs = slots.flatMap((v) => [v, swapRows(v)]).map((v) => {
-      const pt = pc.encoder.encode(v) as ReturnType<typeof s.PlainText>;
-      const ser = hc.clientKeys.encryptors[0].encryptSymmetricSerializable(pt);
-      const bytes = ser.saveArray(s.ComprModeType.none);
-      ser.delete();
-      pt.delete();
-      return bytes;
-    });
+    const inputs = encryptInputs(hc, 0, slots.flatMap((v) => [v, swapRows(v)]));
     const masks = Array.from({ length: layout.outCts }, () => new BigUint64Array(layout.slots));
     const task = { prime: 0, layout, weights: w, inputs, masks };
     const ct = s.CipherText();

@@ -6,7 +6,7 @@ import { evaluateProduct } from "../src/he/evaluate.js";
 import { layoutFor, packColumns, rotationSteps, SERVER_SWAP_MIN_INPUTS } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
-import { productReference } from "./he-util.js";
+import { encryptInputs, productReference } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
@@ -53,14 +53,7 @@ describe("server-side row swap", () => {
     const { layout } = hs.plan(plan);
     const a = new BigInt64Array(plan.n * plan.k).fill(-(1n << 36n));
     const w = BigInt64Array.from(randomRing(plan.k * plan.m, new Ring(1)), (bit) => (bit ? -(1n << 15n) : (1n << 15n) - 1n));
-    const inputs = packColumns(layout, a, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + pc.t : x)).map((v) => {
-      const pt = pc.encoder.encode(v) as ReturnType<typeof s.PlainText>;
-      const ser = hc.clientKeys.encryptors[0].encryptSymmetricSerializable(pt);
-      const bytes = ser.saveArray(s.ComprModeType.none);
-      ser.delete();
-      pt.delete();
-      return bytes;
-    });
+    const inputs = encryptInputs(hc, 0, packColumns(layout, a, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + pc.t : x)));
     const task = { prime: 0, layout, weights: w, inputs, masks: Array.from({ length: layout.outCts }, () => new BigUint64Array(layout.slots)) };
     const ct = s.CipherText();
     try {

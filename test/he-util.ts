@@ -3,7 +3,7 @@ import type { Ring } from "../src/core/ring.js";
 import { HeContext } from "../src/he/context.js";
 import { DEFAULT_HE } from "../src/he/params.js";
 import type { Encryptor, SecretKey } from "../src/he/seal.js";
-import type { HePlan } from "../src/he/session.js";
+import type { HePlan, HeSession } from "../src/he/session.js";
 
 export function productReference(ring: Ring, a: BigUint64Array, w: BigInt64Array, { n, k, m }: Pick<HePlan, "n" | "k" | "m">): BigUint64Array {
   const out = new BigUint64Array(n * m);
@@ -45,4 +45,17 @@ export function decryptSlots(ctx: HeContext, sk: SecretKey, saved: Uint8Array): 
     ct.delete();
     pt.delete();
   }
+}
+
+/** Fresh seeded encryptions of slot vectors under the client's key for plaintext prime `prime`, as SEAL saves them. */
+export function encryptInputs(client: HeSession, prime: number, vectors: BigUint64Array[]): Uint8Array[] {
+  const s = client.ctx.seal;
+  return vectors.map((v) => {
+    const pt = client.ctx.primes[prime].encoder.encode(v) as ReturnType<typeof s.PlainText>;
+    const ser = client.clientKeys.encryptors[prime].encryptSymmetricSerializable(pt);
+    const bytes = ser.saveArray(s.ComprModeType.none);
+    ser.delete();
+    pt.delete();
+    return bytes;
+  });
 }
