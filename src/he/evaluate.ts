@@ -59,6 +59,12 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
     const cross = keep(s.CipherText());
     const mask = keep(s.CipherText());
     const maskPt = keep(s.PlainText());
+    /** into += x, or into = x when `have` is false (into holds nothing yet); returns true, into now holds a sum. */
+    const accumulate = (into: typeof out, x: typeof out, have: boolean): true => {
+      if (have) ev.add(into, x, into);
+      else into.copy(x);
+      return true;
+    };
 
     /**
      * Horner's rule over the diagonals of output c and the terms `sides` (0: same row, 1: cross-row):
@@ -86,11 +92,7 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
         }
         if (!haveAcc) continue;
         ev.cipherTransformFromNtt(acc, acc);
-        if (have) ev.add(into, acc, into);
-        else {
-          into.copy(acc);
-          have = true;
-        }
+        have = accumulate(into, acc, have);
       }
       return have;
     };
@@ -104,18 +106,13 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
         if (horner(c, [1], cross)) {
           // The cross-row sum, rows swapped (a key switch on a product: its noise is far below the product's).
           ev.rotateColumns(cross, sp.galois, cross);
-          if (haveOut) ev.add(out, cross, out);
-          else {
-            out.copy(cross);
-            haveOut = true;
-          }
+          haveOut = accumulate(out, cross, haveOut);
         }
       }
       encoder.encode(task.masks[c], maskPt);
       sp.encryptor.encrypt(maskPt, mask);
       floodNoise(s, context, mask, l.slots, sp.moduli, sp.floodBits);
-      if (haveOut) ev.add(out, mask, out);
-      else out.copy(mask);
+      accumulate(out, mask, haveOut);
       ev.cipherModSwitchToNext(out, out);
       result.push(sp.response.compress(out.saveArray(s.ComprModeType.none)));
     }
