@@ -5,7 +5,7 @@
 // leave the sequence ([CLS] stays), and the kept ones are grouped so that those with score ≤ β_l take the low-degree
 // GELU. The FFN and every later layer run on the kept rows only; the kept/high/low counts are public by design.
 import type { Ring } from "../core/ring.js";
-import { add, type Fx, type Lanes } from "../nonlinear/engine.js";
+import { add, tileRows, type Fx, type Lanes } from "../nonlinear/engine.js";
 import { gelu } from "../nonlinear/gelu.js";
 import { layerNorm } from "../nonlinear/layernorm.js";
 import { paddingMask, softmax } from "../nonlinear/softmax.js";
@@ -109,12 +109,6 @@ export function clientData(w: BertWeights, ids: Int32Array, mask: Uint8Array, ri
   return { x: ring.encodeArray(embed(w, ids), "embeddings"), penalty: paddingMask(mask, 1, ring) };
 }
 
-function tile(v: Lanes, times: number): Lanes {
-  const out = new BigUint64Array(v.length * times);
-  for (let r = 0; r < times; r++) out.set(v, r * v.length);
-  return out;
-}
-
 /** Columns [c0, c0 + w) of a rows × cols matrix; transposed (w × rows) if asked. */
 function columns(x: Lanes, rows: number, cols: number, c0: number, w: number, transposed = false): Lanes {
   const out = new BigUint64Array(rows * w);
@@ -173,7 +167,7 @@ async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: L
     per.forEach((m, h) => all.set(m, h * n * n));
     return fx.trunc(all, s, ring);
   });
-  const probs = await stage(E, "softmax", () => softmax(fx, scores, H * n, n, ring, { mask: tile(penalty, H * n) }));
+  const probs = await stage(E, "softmax", () => softmax(fx, scores, H * n, n, ring, { mask: tileRows(penalty, H * n) }));
   const ctx = await stage(E, "context", async () => {
     const ps = heads.map((_, h) => probs.subarray(h * n * n, (h + 1) * n * n));
     const vs = heads.map((c0) => columns(qkv, n, 3 * d, 2 * d + c0, dh));

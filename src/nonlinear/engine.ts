@@ -84,6 +84,13 @@ export function broadcastRows(x: Lanes, rows: number, cols: number): Lanes {
   return out;
 }
 
+/** A vector repeated as each of `rows` rows. */
+export function tileRows(v: Lanes, rows: number): Lanes {
+  const out = new BigUint64Array(rows * v.length);
+  for (let r = 0; r < rows; r++) out.set(v, r * v.length);
+  return out;
+}
+
 /** Row sums of a rows × cols matrix (mod 2^l). */
 export function rowSum(x: Lanes, rows: number, cols: number, ring: Ring): Lanes {
   const out = new BigUint64Array(rows);

@@ -7,7 +7,7 @@
 // rows need σ² ≫ 2^−s (σ ≥ 0.3 keeps the error near rsqrt's at s = 12); BERT's LayerNorm inputs are far wider.
 import type { Ring } from "../core/ring.js";
 import { mulPublic } from "../mpc/mult.js";
-import { add, broadcastRows, fixedConst, rowSum, sub, type Fx, type Lanes } from "./engine.js";
+import { add, broadcastRows, fixedConst, rowSum, sub, tileRows, type Fx, type Lanes } from "./engine.js";
 import type { Degree } from "./gelu.js";
 import { rsqrt } from "./rsqrt.js";
 
@@ -59,13 +59,6 @@ function normalizedTrunc(E: Fx, y: Lanes, d: number, ring: Ring): Promise<Lanes>
 function transpose(x: Lanes, rows: number, cols: number): Lanes {
   const out = new BigUint64Array(x.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c];
-  return out;
-}
-
-/** Repeats a d-lane vector over `rows` rows. */
-function tileRows(v: Lanes, rows: number): Lanes {
-  const out = new BigUint64Array(rows * v.length);
-  for (let r = 0; r < rows; r++) out.set(v, r * v.length);
   return out;
 }
 
