@@ -5,7 +5,6 @@
 // Usage: node dist/bench/bert.js [--model PRESET] [--seq N] [--layers L] [--threads T] [--json]
 //   T = 0: HE in this thread. --layers L runs only the first L encoder layers of the preset (a large model's
 //   per-layer cost without running all of it); the JSON then says "layers": L.
-import { Ring } from "../src/core/ring.js";
 import { HePool } from "../src/he/pool.js";
 import type { HeSession } from "../src/he/session.js";
 import { Party } from "../src/mpc/party.js";
@@ -15,7 +14,7 @@ import { presetConfig } from "../src/model/config.js";
 import { fixedForward } from "../src/model/fixed.js";
 import { clientData } from "../src/model/forward.js";
 import { privateInference, setupPrivate } from "../src/model/private.js";
-import { quantize } from "../src/model/quantize.js";
+import { quantize, RING } from "../src/model/quantize.js";
 import { formatStages, summarizeStages } from "../src/model/stages.js";
 import { randomWeights } from "../src/model/weights.js";
 import { arg, option } from "./args.js";
@@ -26,7 +25,7 @@ const seq = arg("--seq", 128, 2);
 const threads = arg("--threads", 2, 0);
 const full = presetConfig(preset);
 const cfg = presetConfig(preset, { layers: arg("--layers", full.layers) });
-const ring = new Ring(37, 12);
+const ring = RING;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 log(`${preset}: ${cfg.layers} of ${full.layers} layers, width ${cfg.hidden}, ${cfg.heads} heads, ${seq} tokens`);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { presetModel } from "../src/cli/model.js";
-import { RING } from "../src/cli/session.js";
+import { RING } from "../src/model/quantize.js";
 import { configFromHuggingFace, configToHuggingFace, presetConfig } from "../src/model/config.js";
 import { saveModel, type Model } from "../src/model/directory.js";
 import { fixedForward } from "../src/model/fixed.js";

@@ -1,6 +1,5 @@
 // One private inference over a channel, as either party: handshake (ring, sequence length, model hash), base OTs,
 // HE keys, the forward pass. Also both parties in one process over the in-memory channel.
-import { Ring } from "../core/ring.js";
 import { HePool } from "../he/pool.js";
 import { Party, type Role } from "../mpc/party.js";
 import type { Channel } from "../net/channel.js";
@@ -9,10 +8,8 @@ import { memoryPair } from "../net/memory.js";
 import type { Model } from "../model/directory.js";
 import { clientData, type LayerTokens } from "../model/forward.js";
 import { privateInference, setupPrivate } from "../model/private.js";
-import { quantize } from "../model/quantize.js";
+import { quantize, RING } from "../model/quantize.js";
 import { publicHash, weightsHash } from "./model.js";
-
-export const RING = new Ring(37, 12);
 
 export interface Job {
   model: Model;

@@ -1,9 +1,12 @@
 // The server's weights in fixed point, laid out for the linear layers: W as X·W (k×m, row-major) at the ring's scale
 // s, biases at scale 2s (they are added to the product before its truncation), LayerNorm γ and β at scale s. The
 // attention scale 1/√d_h is folded into the query weights (as BOLT does), and Q, K, V share one k×3d product.
-import type { Ring } from "../core/ring.js";
+import { Ring } from "../core/ring.js";
 import type { BertConfig } from "./config.js";
 import type { BertWeights, LayerNormWeights, Linear } from "./weights.js";
+
+/** The ring of the model's fixed-point values: ℓ = 37 bits at scale 12 (public; part of the session handshake). */
+export const RING = new Ring(37, 12);
 
 /** Signed bit width of every quantised weight (|w| < 8 at scale 12); public, part of the HE plans. */
 export const WEIGHT_BITS = 16;

@@ -4,10 +4,9 @@
 // with score ≤ β, exactly what the private run computes; kept tokens and the low-degree share come from that run too.
 // Without the fixed-point twin (fixedPoint: false), `pruned` is the float reference with hard pruning at θ, and the
 // low-degree share comes from the hard-mask TensorFlow.js twin, which equals the reference's pruning (tested).
-import { RING } from "../cli/session.js";
 import { fixedForward } from "../model/fixed.js";
 import type { LayerTokens } from "../model/forward.js";
-import { quantize } from "../model/quantize.js";
+import { quantize, RING } from "../model/quantize.js";
 import { forward } from "../model/reference.js";
 import type { Model } from "../model/directory.js";
 import type { Example } from "./corpus.js";
