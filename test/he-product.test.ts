@@ -5,7 +5,7 @@ import { evaluateProduct } from "../src/he/evaluate.js";
 import { packColumns, swapRows } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
-import { encryptInputs, productReference } from "./he-util.js";
+import { encryptInputs, productReference, serverPrimeWith } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
@@ -55,7 +55,6 @@ describe("heProducts", () => {
     const masks = Array.from({ length: layout.outCts }, () => new BigUint64Array(layout.slots));
     const task = { prime: 0, layout, weights: w, inputs, masks };
     const ct = s.CipherText();
-    const uncompressed = { compress: (saved: Uint8Array) => saved };
     const codec = hc.clientKeys.responses[0];
     try {
       for (const [floodBits, compressed, check] of [
@@ -64,8 +63,7 @@ describe("heProducts", () => {
         // Flooding (≤ 1/16 of the limit) plus the dropped bits (≤ 1/4) must leave at least one bit.
         [hs.serverPrimes[0].floodBits, true, (b: number) => expect(b).toBeGreaterThanOrEqual(1)],
       ] as const) {
-        const sp = { ...hs.serverPrimes[0], floodBits, ...(compressed ? {} : { response: uncompressed }) };
-        for (const out of evaluateProduct(s, sp, task)) {
+        for (const out of evaluateProduct(s, serverPrimeWith(hs, floodBits, compressed), task)) {
           ct.loadArray(pc.context, compressed ? codec.expand(out) : out);
           check(hc.clientKeys.decryptors[0].invariantNoiseBudget(ct));
         }

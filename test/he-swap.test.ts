@@ -6,7 +6,7 @@ import { evaluateProduct } from "../src/he/evaluate.js";
 import { layoutFor, packColumns, rotationSteps, SERVER_SWAP_MIN_INPUTS } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
 import { HeSession, type HePlan } from "../src/he/session.js";
-import { encryptInputs, productReference } from "./he-util.js";
+import { encryptInputs, productReference, serverPrimeWith } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
@@ -61,8 +61,7 @@ describe("server-side row swap", () => {
         [1, false, 44],
         [hs.serverPrimes[0].floodBits, true, 1],
       ] as const) {
-        const sp = { ...hs.serverPrimes[0], floodBits, ...(compressed ? {} : { response: { compress: (b: Uint8Array) => b } }) };
-        for (const out of evaluateProduct(s, sp, task)) {
+        for (const out of evaluateProduct(s, serverPrimeWith(hs, floodBits, compressed), task)) {
           ct.loadArray(pc.context, compressed ? hc.clientKeys.responses[0].expand(out) : out);
           expect(hc.clientKeys.decryptors[0].invariantNoiseBudget(ct)).toBeGreaterThanOrEqual(min);
         }

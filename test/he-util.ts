@@ -1,5 +1,6 @@
 // Plaintext reference of the HE products: signed(a)·w mod 2^l for row-major a (n×k, ring shares) and w (k×m).
 import type { Ring } from "../src/core/ring.js";
+import type { ServerPrime } from "../src/he/evaluate.js";
 import { HeContext } from "../src/he/context.js";
 import { DEFAULT_HE } from "../src/he/params.js";
 import type { Encryptor, SecretKey } from "../src/he/seal.js";
@@ -58,4 +59,9 @@ export function encryptInputs(client: HeSession, prime: number, vectors: BigUint
     pt.delete();
     return bytes;
   });
+}
+
+/** The server's state for plaintext prime 0 with `floodBits` of flooding; answers compressed or as SEAL saves them. */
+export function serverPrimeWith(server: HeSession, floodBits: number, compressed: boolean): ServerPrime {
+  return { ...server.serverPrimes[0], floodBits, ...(compressed ? {} : { response: { compress: (saved: Uint8Array) => saved } }) };
 }
