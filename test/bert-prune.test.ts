@@ -142,11 +142,11 @@ describe("pruning inside the BERT pass", () => {
     expect(pruned.slice(0, plain.length)).toEqual(plain);
     expect(pruned.every((p) => p.n >= 1 && p.n <= n)).toBe(true);
     const lin = (k: number, m: number) => (R: number) => [{ n: R, k, m, aBits: ring.bits, wBits: 16 }];
-    // Narrow layers: a block of a few rows would need thousands of rotations, so they run in blocks of n = 64 (33..63
-    // rows already fill one such block).
+    // Narrow layers: blocks of a few slots would need thousands of rotations, so they run as n = 64 rows (33..63 rows
+    // already have its blocks of 32).
     for (let rows = 1; rows < n; rows++) expect(heRows(8192, rows, n, lin(32, 96))).toBe(rows > 32 ? rows : n);
-    // BERT-base widths at 128 tokens: 40 rows pack into blocks of 64, halving the ciphertexts (12·12·32 products
-    // instead of 24·24·16); a full-length layer is never padded.
+    // BERT-base widths at 128 tokens: 40 rows pack into blocks of 32, halving the ciphertexts (6·6·128 products
+    // instead of 12·12·64); a full-length layer is never padded.
     expect(heRows(8192, 40, 128, lin(768, 768))).toBe(40);
     expect(heRows(8192, 64, 128, lin(768, 768))).toBe(64);
     expect(heRows(8192, 128, 128, lin(768, 768))).toBe(128);

@@ -26,7 +26,7 @@ export interface ProductTask {
   layout: Layout;
   /** W as K×M row-major signed integers (|w| < t/2). */
   weights: BigInt64Array;
-  /** The client's input ciphertexts for this prime, as received: each packed input (then its row-swapped copy). */
+  /** The client's input ciphertexts for this prime, as received: per packed input, its turns (layout.ts). */
   inputs: Uint8Array[];
   /** Per output ciphertext, the mask slot values (residues mod t). */
   masks: BigUint64Array[];
@@ -56,7 +56,6 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
     const prod = keep(s.CipherText());
     const acc = keep(s.CipherText());
     const out = keep(s.CipherText());
-    const cross = keep(s.CipherText());
     const mask = keep(s.CipherText());
     const maskPt = keep(s.PlainText());
     /** into += x, or into = x when `have` is false (into holds nothing yet); returns true, into now holds a sum. */
@@ -66,21 +65,19 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
       return true;
     };
 
-    /**
-     * Horner's rule over the diagonals of output c and the terms `sides` (0: same row, 1: cross-row):
-     * into = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by a block per step. False if every term is zero.
-     */
-    const horner = (c: number, sides: readonly number[], into: typeof out): boolean => {
-      let have = false;
-      for (let r = l.g - 1; r >= 0; r--) {
-        if (have) ev.rotateRows(into, l.block, sp.galois, into);
+    const result: Uint8Array[] = [];
+    for (let c = 0; c < l.outCts; c++) {
+      // Horner's rule over the giant steps: out = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by copies blocks each.
+      let haveOut = false;
+      for (let u = l.g / l.copies - 1; u >= 0; u--) {
+        if (haveOut) ev.rotateRows(out, l.copies * l.block, sp.galois, out);
         let haveAcc = false;
         for (let b = 0; b < l.inCts; b++) {
-          for (const sw of sides) {
-            if (!diagonal(l, w, c, b, sw, r, slots)) continue;
+          for (let turn = 0; turn < l.copies; turn++) {
+            if (!diagonal(l, w, c, b, turn, u, slots)) continue;
             encoder.encode(slots, pt);
             ev.plainTransformToNtt(pt, parmsId, ptNtt);
-            const v = inputs[l.copies === 2 ? 2 * b + sw : b];
+            const v = inputs[b * l.copies + turn];
             if (haveAcc) {
               ev.multiplyPlain(v, ptNtt, prod);
               ev.add(acc, prod, acc);
@@ -92,22 +89,7 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
         }
         if (!haveAcc) continue;
         ev.cipherTransformFromNtt(acc, acc);
-        have = accumulate(into, acc, have);
-      }
-      return have;
-    };
-
-    const result: Uint8Array[] = [];
-    for (let c = 0; c < l.outCts; c++) {
-      let haveOut: boolean;
-      if (l.copies === 2) haveOut = horner(c, [0, 1], out);
-      else {
-        haveOut = horner(c, [0], out);
-        if (horner(c, [1], cross)) {
-          // The cross-row sum, rows swapped (a key switch on a product: its noise is far below the product's).
-          ev.rotateColumns(cross, sp.galois, cross);
-          haveOut = accumulate(out, cross, haveOut);
-        }
+        haveOut = accumulate(out, acc, haveOut);
       }
       encoder.encode(task.masks[c], maskPt);
       sp.encryptor.encrypt(maskPt, mask);

@@ -1,16 +1,17 @@
 // Column packing of an n×K matrix into BFV slots and the diagonal schedule for X·W.
 //
-// SEAL's N slots form 2 rows of N/2; `rotateRows` turns both rows at once. Each row is cut into g = N/(2B) blocks of
-// B = nextPow2(n) slots, and block p of row ρ of ciphertext b holds column b·2g + ρ·g + p (its n entries, then
-// zeros). Output ciphertext c holds output columns c·2g + ρ·g + p the same way, so the product needs no repacking.
-// Input columns of one slot row also feed outputs in the other row. The server never rotates a fresh ciphertext: a
-// key switch there costs about 30 bits of noise budget (121 → 92 measured with the 38-bit special prime), which
-// would leave no room for 40-bit noise flooding. So either the client sends each input twice, as packed and with its
-// two rows swapped (copies = 2), or, for products with many inputs per output, the server keeps the cross-row terms
-// in a second partial sum per output and swaps its rows once at the end (copies = 1: half the upload, one more key
-// switch per diagonal and output, on products where it costs no budget that matters). Diagonal r (r = 0..g−1)
-// multiplies by plaintexts pre-turned by r blocks; the g partial sums are combined by Horner's rule with one rotation
-// by B slots each, so one Galois key serves every shape with the same n.
+// SEAL's N slots form 2 rows of N/2; `rotateRows` turns both rows at once. The tokens are split between the rows
+// (the first h = ceil(n/2) in row 0, the rest in row 1), and each row is cut into g = N/(2B) blocks of B =
+// nextPow2(h) slots: block p of ciphertext b holds column b·g + p, its first h entries in row 0 and the others in
+// row 1. Since every token's row of X·W depends only on that token's row of X, the two slot rows never mix: no row
+// swap, no cross-row terms. Output ciphertext c holds output columns c·g + p the same way, so the product needs no
+// repacking.
+// The server never rotates a fresh ciphertext: a key switch there costs about 30 bits of noise budget (121 → 92
+// measured with the 38-bit special prime), which would leave no room for 40-bit noise flooding. Instead the client
+// uploads each input turned by 0..copies−1 blocks (a permutation of its own slots before encryption: the baby
+// steps), and the server combines the g/copies giant steps by Horner's rule with one rotation by copies·B slots
+// each, on products (whose noise dwarfs a key switch's). copies = 2 halves the server's rotations for twice the
+// upload; it pays only where rotations are a large share of the work, i.e. with few inputs per output.
 
 export interface Layout {
   /** Slots per ciphertext (N). */
@@ -19,23 +20,25 @@ export interface Layout {
   n: number;
   k: number;
   m: number;
-  /** Block length (a power of two ≥ n) and blocks per slot row. */
+  /** Tokens in slot row 0 (the rest are in row 1). */
+  half: number;
+  /** Block length (a power of two ≥ half) and blocks (columns) per ciphertext. */
   block: number;
   g: number;
   /** Input and output ciphertexts. */
   inCts: number;
   outCts: number;
-  /** Uploads per input ciphertext: 2 (as packed and row-swapped) or 1 (the server swaps rows of the outputs). */
+  /** Uploads per input ciphertext (turned by 0..copies−1 blocks); the server's giant step is copies blocks. */
   copies: 1 | 2;
 }
 
 /**
- * From this many input ciphertexts on, the server swaps output rows instead of receiving row-swapped copies. Per
- * diagonal and output that costs one key switch and one inverse NTT (about 5 ciphertext × plaintext products,
- * measured) against 2·inCts products: at 24 inputs under a tenth more time, for half the upload. Below it, the copy
- * is cheaper in time than the extra key switches.
+ * Below this many input ciphertexts per output the client uploads two turns of each input (copies = 2). A rotation
+ * costs about 4 diagonal products (layoutWork), so an output costs g·inCts + 4·(g/copies − 1) units: with 1–3
+ * inputs (Q·Kᵀ and softmax·V per head) the rotations are most of the work and the copy cuts it by a third or more;
+ * with the linear layers' 12–48 inputs it would save an eighth or less, for twice their upload.
  */
-export const SERVER_SWAP_MIN_INPUTS = 24;
+export const TWO_COPIES_BELOW_INPUTS = 4;
 
 function nextPow2(x: number): number {
   let p = 1;
@@ -48,31 +51,37 @@ export function layoutFor(slots: number, n: number, k: number, m: number): Layou
   for (const [name, v] of [["n", n], ["K", k], ["M", m]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`layout: ${name} must be a positive integer, got ${v}`);
   }
-  if (n > slots / 2) throw new RangeError(`layout: n = ${n} rows exceed the ${slots / 2} slots of a ciphertext row`);
-  const block = nextPow2(n);
+  if (n > slots) throw new RangeError(`layout: n = ${n} rows exceed the ${slots} slots of a ciphertext`);
+  const half = Math.ceil(n / 2);
+  const block = nextPow2(half);
   const g = slots / 2 / block;
-  const inCts = Math.ceil(k / (2 * g));
-  return { slots, n, k, m, block, g, inCts, outCts: Math.ceil(m / (2 * g)), copies: inCts >= SERVER_SWAP_MIN_INPUTS ? 1 : 2 };
+  const inCts = Math.ceil(k / g);
+  const copies = g > 1 && inCts < TWO_COPIES_BELOW_INPUTS ? 2 : 1;
+  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies };
 }
 
-/**
- * Rotations the schedule uses, as SEAL's steps: one block (unless a row holds a single block), and 0, SEAL's step
- * for swapping the two rows, when the server swaps output rows.
- */
+/** The rotation the schedule uses, as SEAL's step: one giant step of copies blocks (none if there is one step). */
 export function rotationSteps(l: Layout): number[] {
-  return [...(l.g > 1 ? [l.block] : []), ...(l.copies === 1 ? [0] : [])];
-}
-
-/** The ciphertext holding column `col` of a packed matrix and the slot of its row 0 (row i is at base + i). */
-export function columnSlot(l: Layout, col: number): { ct: number; base: number } {
-  const ct = Math.floor(col / (2 * l.g));
-  const within = col - ct * 2 * l.g;
-  const rho = within >= l.g ? 1 : 0;
-  return { ct, base: rho * (l.slots / 2) + (within - rho * l.g) * l.block };
+  return l.g > l.copies ? [l.copies * l.block] : [];
 }
 
 /**
- * Packs the n×cols row-major matrix `a` (signed values) into ceil(cols/2g) slot vectors, as `toSlot` maps each value
+ * The server's work for one product in units of one diagonal product (encode, NTT, multiply, add: about 1.2 ms at
+ * N = 8192 on an idle core); a rotation counts 4 (5.5 ms).
+ */
+export function layoutWork(l: Layout): number {
+  return l.outCts * (l.g * l.inCts + 4 * (l.g / l.copies - 1));
+}
+
+/** Where entry (row i, column col) of a packed matrix sits: its ciphertext and slot. */
+export function slotOf(l: Layout, i: number, col: number): { ct: number; slot: number } {
+  const ct = Math.floor(col / l.g);
+  const base = (col - ct * l.g) * l.block;
+  return { ct, slot: i < l.half ? base + i : l.slots / 2 + base + i - l.half };
+}
+
+/**
+ * Packs the n×cols row-major matrix `a` (signed values) into ceil(cols/g) slot vectors, as `toSlot` maps each value
  * (e.g. to its residue mod t).
  */
 export function packColumns<T extends BigInt64Array | BigUint64Array>(
@@ -82,48 +91,54 @@ export function packColumns<T extends BigInt64Array | BigUint64Array>(
   make: (len: number) => T,
   toSlot: (v: bigint) => bigint,
 ): T[] {
-  const count = Math.ceil(cols / (2 * l.g));
-  const out = Array.from({ length: count }, () => make(l.slots));
+  const out = Array.from({ length: Math.ceil(cols / l.g) }, () => make(l.slots));
   for (let col = 0; col < cols; col++) {
-    const { ct, base } = columnSlot(l, col);
-    const v = out[ct];
-    for (let i = 0; i < l.n; i++) v[base + i] = toSlot(a[i * cols + col]);
+    for (let i = 0; i < l.n; i++) {
+      const { ct, slot } = slotOf(l, i, col);
+      out[ct][slot] = toSlot(a[i * cols + col]);
+    }
   }
   return out;
 }
 
-/** The slot vector with its two rows exchanged (what SEAL's rotateColumns does to a ciphertext). */
-export function swapRows<T extends BigInt64Array | BigUint64Array>(v: T): T {
-  const half = v.length / 2;
+/** The slot vector with each row turned left by `blocks` blocks (what rotateRows by blocks·B does to a ciphertext). */
+export function turnBlocks<T extends BigInt64Array | BigUint64Array>(l: Layout, v: T, blocks: number): T {
+  const half = l.slots / 2;
+  const shift = (blocks * l.block) % half;
   const out = v.slice() as T;
-  out.set(v.subarray(half) as T, 0);
-  out.set(v.subarray(0, half) as T, half);
+  for (let row = 0; row < 2; row++) {
+    const at = row * half;
+    out.set(v.subarray(at + shift, at + half) as T, at);
+    out.set(v.subarray(at, at + shift) as T, at + half - shift);
+  }
   return out;
 }
 
+/** The client's uploads of the packed input, in the order the server reads them: per ciphertext, its turns 0..copies−1. */
+export function uploadVectors<T extends BigInt64Array | BigUint64Array>(l: Layout, packed: readonly T[]): T[] {
+  return packed.flatMap((v) => Array.from({ length: l.copies }, (_, turn) => (turn === 0 ? v : turnBlocks(l, v, turn))));
+}
+
 /**
- * The plaintext slots of diagonal r for input ciphertext b and output ciphertext c, pre-turned by r blocks; s = 1
- * selects the cross-row terms (the row-swapped copy of b, or with copies = 1 the partial sum whose rows the server
- * swaps). At slot row ρ, block q it holds W[k][j] for the input column k in that block and the output column j that
- * block q reaches after r more turns (and the swap). Returns false (leaving `out` zero) when every entry is zero.
+ * The plaintext slots that multiply turn `turn` of input ciphertext b in giant step u of output ciphertext c. Block q
+ * of that upload holds input column k = b·g + (q + turn mod g); after u more giant steps it reaches output block
+ * p = q − u·copies (mod g), so the plaintext holds W[k][c·g + p] there (in both rows, over their tokens). Returns
+ * false (leaving `out` zero) when every entry is zero.
  */
-export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, s: number, r: number, out: BigInt64Array): boolean {
-  const { g, block, k: kk, m: mm, n } = l;
-  const half = l.slots / 2;
+export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, turn: number, u: number, out: BigInt64Array): boolean {
+  const { g, block, k: kk, m: mm, half: h, n } = l;
+  const row1 = l.slots / 2;
   out.fill(0n);
   let any = false;
-  for (let rho = 0; rho < 2; rho++) {
-    const [inRow, outRow] = l.copies === 2 ? [rho ^ s, rho] : [rho, rho ^ s];
-    for (let q = 0; q < g; q++) {
-      const k = b * 2 * g + inRow * g + q;
-      const j = c * 2 * g + outRow * g + ((((q - r) % g) + g) % g);
-      if (k >= kk || j >= mm) continue;
-      const v = w[k * mm + j];
-      if (v === 0n) continue;
-      any = true;
-      const at = rho * half + q * block;
-      out.fill(v, at, at + n);
-    }
+  for (let q = 0; q < g; q++) {
+    const k = b * g + ((q + turn) % g);
+    const j = c * g + ((((q - u * l.copies) % g) + g) % g);
+    if (k >= kk || j >= mm) continue;
+    const v = w[k * mm + j];
+    if (v === 0n) continue;
+    any = true;
+    out.fill(v, q * block, q * block + h);
+    out.fill(v, row1 + q * block, row1 + q * block + n - h);
   }
   return any;
 }

@@ -21,9 +21,8 @@ export interface HeParams {
  * - t_i of 54 bits: batching needs primes t ≡ 1 mod 2N, and a product with full-norm (batch-encoded) plaintexts
  *   costs about 77 bits of budget, so with 121 bits fresh it leaves at least 44 (tested): room for noise flooding
  *   40 bits above the computed noise. Larger t_i would eat that room; smaller ones would need more primes.
- * - No fresh ciphertext is ever rotated (one key switch costs about 30 bits there, 121 → 92 measured), which is
- *   why the client uploads a row-swapped copy; swapping the rows of partial sums instead costs one extra key switch
- *   per diagonal and output, worth it only with many inputs per output (layout.ts: FFN-2, k = 3072).
+ * - No fresh ciphertext is ever rotated (one key switch costs about 30 bits there, 121 → 92 measured): the server
+ *   rotates only partial sums of products, and the client turns its own slots before encrypting (layout.ts).
  * - Two primes (T ≈ 2^108) carry any 37-bit share times 16-bit weights over 3072 terms plus a 40-bit mask; three
  *   (T ≈ 2^162) carry share × share products (about 120 bits: two 60-bit primes would fall short by the noise).
  * - Answers leave at the second level (120 bits) without the low bits decryption does not need (response.ts): about

@@ -13,7 +13,7 @@ import { ProtocolError } from "../net/errors.js";
 import { packChunks, unpackChunks } from "./chunks.js";
 import { Crt } from "./crt.js";
 import { evaluateProduct, type ProductTask } from "./evaluate.js";
-import { columnSlot, packColumns, swapRows } from "./layout.js";
+import { layoutWork, packColumns, slotOf, uploadVectors } from "./layout.js";
 import { errorText, type HePlan, type HeSession, type PlannedProduct } from "./session.js";
 import { UploadCodec } from "./upload.js";
 
@@ -74,13 +74,12 @@ async function clientSide(p: Party, he: HeSession, ring: Ring, items: ProductIte
       for (let pr = 0; pr < planned[idx].primes; pr++) {
         const pc = he.ctx.primes[pr];
         const t = pc.t;
-        for (const v of packColumns(layout, signed, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + t : x))) {
-          for (const copy of layout.copies === 2 ? [v, swapRows(v)] : [v]) {
-            pc.encoder.encode(copy, pt);
-            const ser = keys.encryptors[pr].encryptSymmetricSerializable(pt);
-            chunks.push(upload.pack(ser.saveArray(none)));
-            ser.delete();
-          }
+        const packed = packColumns(layout, signed, plan.k, (len) => new BigUint64Array(len), (x) => (x < 0n ? x + t : x));
+        for (const v of uploadVectors(layout, packed)) {
+          pc.encoder.encode(v, pt);
+          const ser = keys.encryptors[pr].encryptSymmetricSerializable(pt);
+          chunks.push(upload.pack(ser.saveArray(none)));
+          ser.delete();
         }
       }
     });
@@ -181,20 +180,22 @@ async function serverSide(
 }
 
 /**
- * The client's deadline for the server's answer: the channel's usual minute plus 20 ms per ciphertext × plaintext
- * product (about 1.2 ms each on one idle core), so that large layers on a busy machine do not time out.
+ * The client's deadline for the server's answer: the channel's usual minute plus 20 ms per unit of server work
+ * (layoutWork: about 1.2 ms each on one idle core), so that large layers on a busy machine do not time out.
  */
 function productDeadlineMs(planned: PlannedProduct[]): number {
-  let products = 0;
-  for (const pp of planned) products += pp.primes * pp.layout.inCts * pp.layout.outCts * 2 * pp.layout.g;
-  return 60_000 + 20 * products;
+  let work = 0;
+  for (const pp of planned) work += pp.primes * layoutWork(pp.layout);
+  return 60_000 + 20 * work;
 }
 
 /** Calls fn(entry index i·m + j, output ciphertext, slot) for every entry of the n×m result. */
 function forEachOutput(pp: PlannedProduct, fn: (entry: number, ct: number, slot: number) => void): void {
   const { layout: l, plan } = pp;
   for (let j = 0; j < plan.m; j++) {
-    const { ct, base } = columnSlot(l, j);
-    for (let i = 0; i < plan.n; i++) fn(i * plan.m + j, ct, base + i);
+    for (let i = 0; i < plan.n; i++) {
+      const { ct, slot } = slotOf(l, i, j);
+      fn(i * plan.m + j, ct, slot);
+    }
   }
 }

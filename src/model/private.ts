@@ -3,7 +3,7 @@
 // Q·Kᵀ and softmax·V are shared HE products, nonlinear functions are the SecureFx protocols, and the logits open to
 // the client only. Per-stage traffic is in the channel's scopes (stages.ts summarises them).
 import type { Ring } from "../core/ring.js";
-import { layoutFor } from "../he/layout.js";
+import { layoutFor, layoutWork } from "../he/layout.js";
 import { linear, linearPlan } from "../he/linear.js";
 import { matmulShared, matmulSharedPlans } from "../he/matmul-shared.js";
 import { DEFAULT_HE, type HeParams } from "../he/params.js";
@@ -22,20 +22,14 @@ import { WEIGHT_BITS, type FixedBert, type FixedLinear } from "./quantize.js";
 /** The HE products of one stage for R rows (the plans of a linear layer or of a shared product). */
 type Products = (rows: number) => HePlan[];
 
-/**
- * Server work of HE products, in units of one diagonal product: each output ciphertext takes g − 1 rotations (about
- * 4 units each: 5.5 ms against 1.2 ms for encode, NTT and multiply at N = 8192) and at most 2·g·inCts products.
- */
+/** Server work of HE products, in units of one diagonal product (layoutWork). */
 function productCost(slots: number, plans: HePlan[]): number {
-  return plans.reduce((sum, pl) => {
-    const l = layoutFor(slots, pl.n, pl.k, pl.m);
-    return sum + l.outCts * (4 * (l.g - 1) + 2 * l.g * l.inCts);
-  }, 0);
+  return plans.reduce((sum, pl) => sum + layoutWork(layoutFor(slots, pl.n, pl.k, pl.m)), 0);
 }
 
 /**
- * Rows the HE products of a pruned layer run on. The packing's cost grows with N/(2·nextPow2(rows)) (a lone row is its
- * dearest shape), so `rows` tokens may go through as a longer matrix padded with zero rows: rows itself, a power of
+ * Rows the HE products of a pruned layer run on. The packing's cost grows with the blocks per ciphertext,
+ * N/(2·nextPow2(ceil(rows/2))) (one or two rows are its dearest shapes), so `rows` tokens may go through as a longer matrix padded with zero rows: rows itself, a power of
  * two between, or the planned `full`, whichever costs least (ties: fewer rows). Depends only on public sizes; a
  * layer of `full` tokens is never padded (the unpruned pass is unchanged).
  */
