@@ -12,7 +12,7 @@ import { matmulShared, matmulSharedPlans } from "../src/he/matmul-shared.js";
 import { DEFAULT_HE } from "../src/he/params.js";
 import { HePool } from "../src/he/pool.js";
 import type { ProductRunner } from "../src/he/product.js";
-import { HeSession } from "../src/he/session.js";
+import { HeSession, type HePlan } from "../src/he/session.js";
 import { Party } from "../src/mpc/party.js";
 import { measurePair, memoryPair, type PairTraffic } from "../src/net/memory.js";
 import { arg, option } from "./args.js";
@@ -72,15 +72,23 @@ interface Row {
   /** Client → server (encrypted inputs) and server → client (answers), for the table. */
   up: number;
   down: number;
+  /** Ciphertexts each way (all plaintext primes, all heads), for the table. */
+  ctsUp: number;
+  ctsDown: number;
 }
 
-const row = (r: { ms: number; traffic: PairTraffic }): Row => ({
-  ms: r.ms,
-  bytes: r.traffic.bytes,
-  rounds: r.traffic.rounds,
-  up: r.traffic.bytesClientToServer,
-  down: r.traffic.bytesServerToClient,
-});
+const row = (r: { ms: number; traffic: PairTraffic }, he: HeSession, plans: HePlan[]): Row => {
+  const planned = plans.map((pl) => he.plan(pl));
+  return {
+    ms: r.ms,
+    bytes: r.traffic.bytes,
+    rounds: r.traffic.rounds,
+    up: r.traffic.bytesClientToServer,
+    down: r.traffic.bytesServerToClient,
+    ctsUp: planned.reduce((c, pp) => c + pp.primes * pp.layout.copies * pp.layout.inCts, 0),
+    ctsDown: planned.reduce((c, pp) => c + pp.primes * pp.layout.outCts, 0),
+  };
+};
 
 async function main(): Promise<void> {
   const [a, b] = memoryPair();
@@ -107,7 +115,7 @@ async function main(): Promise<void> {
     const r = await measurePair(a, b, () => Promise.all([linear(ps, hs, ring, x0, shape, { w, bias }, runner), linear(pc, hc, ring, x1, shape)]));
     const ref = matmul(x, w, shape.n, shape.k, shape.m, ring.bits).map((v, e) => (v + bias[e % shape.m]) & ring.mask);
     sameOpened(r.result, ref, name);
-    return row(r);
+    return row(r, hs, [linearPlan(shape, ring)]);
   };
   for (const [name, shape] of Object.entries(linears)) {
     if (!selected(name)) continue;
@@ -137,7 +145,7 @@ async function main(): Promise<void> {
     const refs = as.map((x, h) => matmul(x, bs[h], r, k, m, ring.bits));
     plaintextMs += performance.now() - tp;
     refs.forEach((ref, h) => sameOpened([res.result[0][h], res.result[1][h]], ref, `${name} head ${h}`));
-    rows[name] = row(res);
+    rows[name] = row(res, hs, Array.from({ length: HEADS }, () => matmulSharedPlans(r, k, m, ring)).flat());
     log(`${name}: ${JSON.stringify(rows[name])}`);
   }
   // Side by side, so that both see the same machine load.
@@ -149,14 +157,31 @@ async function main(): Promise<void> {
   hc.delete();
 
   const total = Object.values(rows).reduce(
-    (t, r) => ({ ms: t.ms + r.ms, bytes: t.bytes + r.bytes, rounds: t.rounds + r.rounds, up: t.up + r.up, down: t.down + r.down }),
-    { ms: 0, bytes: 0, rounds: 0, up: 0, down: 0 },
+    (t, r) => ({
+      ms: t.ms + r.ms,
+      bytes: t.bytes + r.bytes,
+      rounds: t.rounds + r.rounds,
+      up: t.up + r.up,
+      down: t.down + r.down,
+      ctsUp: t.ctsUp + r.ctsUp,
+      ctsDown: t.ctsDown + r.ctsDown,
+    }),
+    { ms: 0, bytes: 0, rounds: 0, up: 0, down: 0, ctsUp: 0, ctsDown: 0 },
   );
   const speedup = inline.ms / pooled.ms;
   const MB = 1e6;
   const table = [
-    ["product", "ms", "MB", "up MB", "down MB", "rounds"],
-    ...Object.entries({ ...rows, total }).map(([k, r]) => [k, r.ms.toFixed(0), (r.bytes / MB).toFixed(2), (r.up / MB).toFixed(2), (r.down / MB).toFixed(2), String(r.rounds)]),
+    ["product", "ms", "MB", "up MB", "down MB", "cts up", "cts down", "rounds"],
+    ...Object.entries({ ...rows, total }).map(([k, r]) => [
+      k,
+      r.ms.toFixed(0),
+      (r.bytes / MB).toFixed(2),
+      (r.up / MB).toFixed(2),
+      (r.down / MB).toFixed(2),
+      String(r.ctsUp),
+      String(r.ctsDown),
+      String(r.rounds),
+    ]),
   ];
   console.log(`HE linear layers, BERT-base layer at n = ${n}; ${threads} worker threads; all results exact`);
   for (const row of table) console.log(row[0].padEnd(10) + row.slice(1).map((c) => c.padStart(12)).join(""));

@@ -17,6 +17,18 @@ describe("HE product layout", () => {
     expect(() => layoutFor(8192, 0, 1, 1)).toThrow(/n must be a positive integer/);
   });
 
+  it("few rows: only the giant steps with nonzero diagonals, turning left and right", () => {
+    // 9 rows: blocks of 8, g = 512, two turns, U = 256 giant steps; offsets −24 < d < 40 only.
+    const small = layoutFor(8192, 9, 40, 24);
+    expect([small.block, small.g, small.copies, small.left, small.right]).toEqual([8, 512, 2, 20, 12]);
+    expect(rotationSteps(small)).toEqual([16, -16]);
+    const one = layoutFor(8192, 9, 40, 1);
+    expect([one.left, one.right, ...rotationSteps(one)]).toEqual([20, 0, 16]);
+    // Wide enough that every offset occurs: all steps go left.
+    const wide = layoutFor(8192, 9, 300, 300);
+    expect([wide.left, wide.right]).toEqual([256, 0]);
+  });
+
   it("places rows 0..49 in slot row 0 and the rest in row 1", () => {
     expect(slotOf(l, 0, 0)).toEqual({ ct: 0, slot: 0 });
     expect(slotOf(l, 49, 65)).toEqual({ ct: 1, slot: 64 + 49 });

@@ -18,19 +18,22 @@ function randomSigned(len: number, bits: number): BigInt64Array {
   return BigInt64Array.from(u, (v) => r.signed(v));
 }
 
-// Both plans split their tokens between the slot rows in blocks of 64 (64 columns per ciphertext); 99 rows leave
-// row 1 one token short.
+// The first two plans split their tokens between the slot rows in blocks of 64 (64 columns per ciphertext); 99 rows
+// leave row 1 one token short. The third has blocks of 8 (512 columns per ciphertext): its 40 inputs and 24 outputs
+// need 20 giant steps to the left and 12 to the right instead of 255.
 describe.each([
-  { copies: 2, plan: { n: 100, k: 64 + 101, m: 70, aBits: 37, wBits: 16 } },
-  { copies: 1, plan: { n: 99, k: TWO_COPIES_BELOW_INPUTS * 64 + 37, m: 37, aBits: 37, wBits: 16 } },
-] satisfies { copies: number; plan: HePlan }[])("heProducts, $copies upload(s) per input", ({ copies, plan }) => {
+  { copies: 2, right: 0, plan: { n: 100, k: 64 + 101, m: 70, aBits: 37, wBits: 16 } },
+  { copies: 1, right: 0, plan: { n: 99, k: TWO_COPIES_BELOW_INPUTS * 64 + 37, m: 37, aBits: 37, wBits: 16 } },
+  { copies: 2, right: 12, plan: { n: 9, k: 40, m: 24, aBits: 37, wBits: 16 } },
+] satisfies { copies: number; right: number; plan: HePlan }[])("heProducts, $copies upload(s) per input, $right giant steps right", ({ copies, right, plan }) => {
   let pair: Pair;
   let sessions: [HeSession, HeSession];
 
   beforeAll(async () => {
     pair = await makePair();
     sessions = await pair.both((p) => HeSession.setup(p, [plan]));
-    expect(sessions[0].plan(plan).layout.copies).toBe(copies);
+    const { layout } = sessions[0].plan(plan);
+    expect([layout.copies, layout.right]).toEqual([copies, right]);
   }, 60_000);
 
   afterAll(() => {

@@ -56,6 +56,7 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
     const prod = keep(s.CipherText());
     const acc = keep(s.CipherText());
     const out = keep(s.CipherText());
+    const right = keep(s.CipherText());
     const mask = keep(s.CipherText());
     const maskPt = keep(s.PlainText());
     /** into += x, or into = x when `have` is false (into holds nothing yet); returns true, into now holds a sum. */
@@ -65,32 +66,45 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
       return true;
     };
 
-    const result: Uint8Array[] = [];
-    for (let c = 0; c < l.outCts; c++) {
-      // Horner's rule over the giant steps: out = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by copies blocks each.
-      let haveOut = false;
-      for (let u = l.g / l.copies - 1; u >= 0; u--) {
-        if (haveOut) ev.rotateRows(out, l.copies * l.block, sp.galois, out);
-        let haveAcc = false;
-        for (let b = 0; b < l.inCts; b++) {
-          for (let turn = 0; turn < l.copies; turn++) {
-            if (!diagonal(l, w, c, b, turn, u, slots)) continue;
-            encoder.encode(slots, pt);
-            ev.plainTransformToNtt(pt, parmsId, ptNtt);
-            const v = inputs[b * l.copies + turn];
-            if (haveAcc) {
-              ev.multiplyPlain(v, ptNtt, prod);
-              ev.add(acc, prod, acc);
-            } else {
-              ev.multiplyPlain(v, ptNtt, acc);
-              haveAcc = true;
-            }
+    /** acc = Σ over inputs and turns of the terms of giant step u of output c (NTT undone); false if all are zero. */
+    const giantStep = (c: number, u: number): boolean => {
+      let haveAcc = false;
+      for (let b = 0; b < l.inCts; b++) {
+        for (let turn = 0; turn < l.copies; turn++) {
+          if (!diagonal(l, w, c, b, turn, u, slots)) continue;
+          encoder.encode(slots, pt);
+          ev.plainTransformToNtt(pt, parmsId, ptNtt);
+          const v = inputs[b * l.copies + turn];
+          if (haveAcc) {
+            ev.multiplyPlain(v, ptNtt, prod);
+            ev.add(acc, prod, acc);
+          } else {
+            ev.multiplyPlain(v, ptNtt, acc);
+            haveAcc = true;
           }
         }
-        if (!haveAcc) continue;
-        ev.cipherTransformFromNtt(acc, acc);
-        haveOut = accumulate(out, acc, haveOut);
       }
+      if (haveAcc) ev.cipherTransformFromNtt(acc, acc);
+      return haveAcc;
+    };
+
+    const step = l.copies * l.block;
+    const steps = l.g / l.copies;
+    const result: Uint8Array[] = [];
+    for (let c = 0; c < l.outCts; c++) {
+      // Horner's rule: out = S_0 + rot(S_1 + rot(S_2 + …)) turning left, then S_(U−1) turned right once, S_(U−2)
+      // twice, … (layout.ts: the giant steps between hold only zeros).
+      let haveOut = false;
+      for (let u = l.left - 1; u >= 0; u--) {
+        if (haveOut) ev.rotateRows(out, step, sp.galois, out);
+        if (giantStep(c, u)) haveOut = accumulate(out, acc, haveOut);
+      }
+      let haveRight = false;
+      for (let u = steps - l.right; u < steps; u++) {
+        if (giantStep(c, u)) haveRight = accumulate(right, acc, haveRight);
+        if (haveRight) ev.rotateRows(right, -step, sp.galois, right);
+      }
+      if (haveRight) haveOut = accumulate(out, right, haveOut);
       encoder.encode(task.masks[c], maskPt);
       sp.encryptor.encrypt(maskPt, mask);
       floodNoise(s, context, mask, l.slots, sp.moduli, sp.floodBits);

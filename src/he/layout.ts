@@ -30,6 +30,13 @@ export interface Layout {
   outCts: number;
   /** Uploads per input ciphertext (turned by 0..copies−1 blocks); the server's giant step is copies blocks. */
   copies: 1 | 2;
+  /**
+   * Giant steps u = 0..left−1 are reached by turning left, u = U−right..U−1 (U = g/copies) by turning right; the
+   * others hold only zeros. All of them go left (left = U, right = 0) unless K and M are both short of g, as with
+   * few rows (blocks of a few slots): then only offsets −M < d < K between input and output block occur.
+   */
+  left: number;
+  right: number;
 }
 
 /**
@@ -57,12 +64,20 @@ export function layoutFor(slots: number, n: number, k: number, m: number): Layou
   const g = slots / 2 / block;
   const inCts = Math.ceil(k / g);
   const copies = g > 1 && inCts < TWO_COPIES_BELOW_INPUTS ? 2 : 1;
-  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies };
+  const steps = g / copies;
+  let [left, right] = [steps, 0];
+  if (k < g && m < g) {
+    const l2 = Math.ceil(k / copies);
+    const r2 = m > 1 ? steps - Math.floor((g - m + 1) / copies) : 0;
+    if (l2 + r2 < steps) [left, right] = [l2, r2];
+  }
+  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies, left, right };
 }
 
-/** The rotation the schedule uses, as SEAL's step: one giant step of copies blocks (none if there is one step). */
+/** The rotations the schedule uses, as SEAL's steps: a giant step of copies blocks to the left, and to the right. */
 export function rotationSteps(l: Layout): number[] {
-  return l.g > l.copies ? [l.copies * l.block] : [];
+  const step = l.copies * l.block;
+  return [...(l.left > 1 ? [step] : []), ...(l.right > 0 ? [-step] : [])];
 }
 
 /**
@@ -70,7 +85,8 @@ export function rotationSteps(l: Layout): number[] {
  * N = 8192 on an idle core); a rotation counts 4 (5.5 ms).
  */
 export function layoutWork(l: Layout): number {
-  return l.outCts * (l.g * l.inCts + 4 * (l.g / l.copies - 1));
+  const steps = l.left + l.right;
+  return l.outCts * (steps * l.copies * l.inCts + 4 * (steps - 1));
 }
 
 /** Where entry (row i, column col) of a packed matrix sits: its ciphertext and slot. */
