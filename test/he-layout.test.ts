@@ -1,7 +1,7 @@
 // The packing of HE products: tokens split between the two slot rows, the upload format chosen by the number of
 // inputs, the rotation keys it needs and what a turn does to the slots. (The products themselves: he-product.)
 import { describe, expect, it } from "vitest";
-import { layoutFor, rotationSteps, slotOf, turnBlocks, TWO_COPIES_BELOW_INPUTS, uploadVectors } from "../src/he/layout.js";
+import { layoutFor, outputSlot, rotationSteps, slotOf, turnBlocks, TWO_COPIES_BELOW_INPUTS, uploadVectors } from "../src/he/layout.js";
 
 describe("HE product layout", () => {
   // 99 rows: 50 in slot row 0 and 49 in row 1, blocks of 64, so 64 columns per ciphertext.
@@ -17,16 +17,19 @@ describe("HE product layout", () => {
     expect(() => layoutFor(8192, 0, 1, 1)).toThrow(/n must be a positive integer/);
   });
 
-  it("few rows: only the giant steps with nonzero diagonals, turning left and right", () => {
-    // 9 rows: blocks of 8, g = 512, two turns, U = 256 giant steps; offsets −24 < d < 40 only.
+  it("few rows: only the giant steps with nonzero diagonals, the output blocks shifted so that all turn left", () => {
+    // 9 rows: blocks of 8, g = 512, two turns, 256 giant steps; input block q meets output column j at offset
+    // q − j + 23 ∈ [0, 63) only.
     const small = layoutFor(8192, 9, 40, 24);
-    expect([small.block, small.g, small.copies, small.left, small.right]).toEqual([8, 512, 2, 20, 12]);
-    expect(rotationSteps(small)).toEqual([16, -16]);
+    expect([small.block, small.g, small.copies, small.steps, small.outShift]).toEqual([8, 512, 2, 32, 512 - 23]);
+    expect(rotationSteps(small)).toEqual([16]);
+    expect(outputSlot(small, 0, 0)).toEqual({ ct: 0, slot: (512 - 23) * 8 });
+    expect(outputSlot(small, 8, 23)).toEqual({ ct: 0, slot: 4096 + 3 });
     const one = layoutFor(8192, 9, 40, 1);
-    expect([one.left, one.right, ...rotationSteps(one)]).toEqual([20, 0, 16]);
-    // Wide enough that every offset occurs: all steps go left.
+    expect([one.steps, one.outShift]).toEqual([20, 0]);
+    // Wide enough that every offset occurs: all steps, no shift.
     const wide = layoutFor(8192, 9, 300, 300);
-    expect([wide.left, wide.right]).toEqual([256, 0]);
+    expect([wide.steps, wide.outShift]).toEqual([256, 0]);
   });
 
   it("places rows 0..49 in slot row 0 and the rest in row 1", () => {

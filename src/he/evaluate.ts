@@ -56,7 +56,6 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
     const prod = keep(s.CipherText());
     const acc = keep(s.CipherText());
     const out = keep(s.CipherText());
-    const right = keep(s.CipherText());
     const mask = keep(s.CipherText());
     const maskPt = keep(s.PlainText());
     /** into += x, or into = x when `have` is false (into holds nothing yet); returns true, into now holds a sum. */
@@ -88,23 +87,14 @@ export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Ui
       return haveAcc;
     };
 
-    const step = l.copies * l.block;
-    const steps = l.g / l.copies;
     const result: Uint8Array[] = [];
     for (let c = 0; c < l.outCts; c++) {
-      // Horner's rule: out = S_0 + rot(S_1 + rot(S_2 + …)) turning left, then S_(U−1) turned right once, S_(U−2)
-      // twice, … (layout.ts: the giant steps between hold only zeros).
+      // Horner's rule over the giant steps: out = S_0 + rot(S_1 + rot(S_2 + …)), one rotation by copies blocks each.
       let haveOut = false;
-      for (let u = l.left - 1; u >= 0; u--) {
-        if (haveOut) ev.rotateRows(out, step, sp.galois, out);
+      for (let u = l.steps - 1; u >= 0; u--) {
+        if (haveOut) ev.rotateRows(out, l.copies * l.block, sp.galois, out);
         if (giantStep(c, u)) haveOut = accumulate(out, acc, haveOut);
       }
-      let haveRight = false;
-      for (let u = steps - l.right; u < steps; u++) {
-        if (giantStep(c, u)) haveRight = accumulate(right, acc, haveRight);
-        if (haveRight) ev.rotateRows(right, -step, sp.galois, right);
-      }
-      if (haveRight) haveOut = accumulate(out, right, haveOut);
       encoder.encode(task.masks[c], maskPt);
       sp.encryptor.encrypt(maskPt, mask);
       floodNoise(s, context, mask, l.slots, sp.moduli, sp.floodBits);

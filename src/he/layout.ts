@@ -31,12 +31,13 @@ export interface Layout {
   /** Uploads per input ciphertext (turned by 0..copies−1 blocks); the server's giant step is copies blocks. */
   copies: 1 | 2;
   /**
-   * Giant steps u = 0..left−1 are reached by turning left, u = U−right..U−1 (U = g/copies) by turning right; the
-   * others hold only zeros. All of them go left (left = U, right = 0) unless K and M are both short of g, as with
-   * few rows (blocks of a few slots): then only offsets −M < d < K between input and output block occur.
+   * Giant steps u = 0..steps−1 (at most g/copies) the server combines; the others hold only zeros. All g/copies
+   * unless K and M are both short of g, as with few rows (blocks of a few slots): then the output ciphertext holds
+   * column j at block j + outShift (mod g), with outShift = −(M − 1) mod g, so that input block q meets output column j
+   * at offset q − j + M − 1 ∈ [0, K + M − 1) and only those offsets' steps are needed.
    */
-  left: number;
-  right: number;
+  steps: number;
+  outShift: number;
 }
 
 /**
@@ -64,20 +65,15 @@ export function layoutFor(slots: number, n: number, k: number, m: number): Layou
   const g = slots / 2 / block;
   const inCts = Math.ceil(k / g);
   const copies = g > 1 && inCts < TWO_COPIES_BELOW_INPUTS ? 2 : 1;
-  const steps = g / copies;
-  let [left, right] = [steps, 0];
-  if (k < g && m < g) {
-    const l2 = Math.ceil(k / copies);
-    const r2 = m > 1 ? steps - Math.floor((g - m + 1) / copies) : 0;
-    if (l2 + r2 < steps) [left, right] = [l2, r2];
-  }
-  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies, left, right };
+  const all = g / copies;
+  const short = k < g && m < g && Math.ceil((k + m - 1) / copies) < all;
+  const steps = short ? Math.ceil((k + m - 1) / copies) : all;
+  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies, steps, outShift: short ? (g - (m - 1)) % g : 0 };
 }
 
-/** The rotations the schedule uses, as SEAL's steps: a giant step of copies blocks to the left, and to the right. */
+/** The rotation the schedule uses, as SEAL's step: one giant step of copies blocks (none if there is one step). */
 export function rotationSteps(l: Layout): number[] {
-  const step = l.copies * l.block;
-  return [...(l.left > 1 ? [step] : []), ...(l.right > 0 ? [-step] : [])];
+  return l.steps > 1 ? [l.copies * l.block] : [];
 }
 
 /**
@@ -85,15 +81,19 @@ export function rotationSteps(l: Layout): number[] {
  * N = 8192 on an idle core); a rotation counts 4 (5.5 ms).
  */
 export function layoutWork(l: Layout): number {
-  const steps = l.left + l.right;
-  return l.outCts * (steps * l.copies * l.inCts + 4 * (steps - 1));
+  return l.outCts * (l.steps * l.copies * l.inCts + 4 * (l.steps - 1));
 }
 
-/** Where entry (row i, column col) of a packed matrix sits: its ciphertext and slot. */
-export function slotOf(l: Layout, i: number, col: number): { ct: number; slot: number } {
+/** Where entry (row i, column col) of a packed input sits: its ciphertext and slot. */
+export function slotOf(l: Layout, i: number, col: number, shift = 0): { ct: number; slot: number } {
   const ct = Math.floor(col / l.g);
-  const base = (col - ct * l.g) * l.block;
+  const base = ((col - ct * l.g + shift) % l.g) * l.block;
   return { ct, slot: i < l.half ? base + i : l.slots / 2 + base + i - l.half };
+}
+
+/** Where entry (row i, column col) of the product sits: as slotOf, its blocks shifted by outShift. */
+export function outputSlot(l: Layout, i: number, col: number): { ct: number; slot: number } {
+  return slotOf(l, i, col, l.outShift);
 }
 
 /**
@@ -138,8 +138,8 @@ export function uploadVectors<T extends BigInt64Array | BigUint64Array>(l: Layou
 /**
  * The plaintext slots that multiply turn `turn` of input ciphertext b in giant step u of output ciphertext c. Block q
  * of that upload holds input column k = b·g + (q + turn mod g); after u more giant steps it reaches output block
- * p = q − u·copies (mod g), so the plaintext holds W[k][c·g + p] there (in both rows, over their tokens). Returns
- * false (leaving `out` zero) when every entry is zero.
+ * p = q − u·copies (mod g), which holds column c·g + p − outShift, so the plaintext holds that column of W's row k
+ * there (in both rows, over their tokens). Returns false (leaving `out` zero) when every entry is zero.
  */
 export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, turn: number, u: number, out: BigInt64Array): boolean {
   const { g, block, k: kk, m: mm, half: h, n } = l;
@@ -148,7 +148,7 @@ export function diagonal(l: Layout, w: BigInt64Array, c: number, b: number, turn
   let any = false;
   for (let q = 0; q < g; q++) {
     const k = b * g + ((q + turn) % g);
-    const j = c * g + ((((q - u * l.copies) % g) + g) % g);
+    const j = c * g + ((((q - u * l.copies - l.outShift) % g) + g) % g);
     if (k >= kk || j >= mm) continue;
     const v = w[k * mm + j];
     if (v === 0n) continue;

@@ -13,7 +13,7 @@ import { ProtocolError } from "../net/errors.js";
 import { packChunks, unpackChunks } from "./chunks.js";
 import { Crt } from "./crt.js";
 import { evaluateProduct, type ProductTask } from "./evaluate.js";
-import { layoutWork, packColumns, slotOf, uploadVectors } from "./layout.js";
+import { layoutWork, outputSlot, packColumns, uploadVectors } from "./layout.js";
 import { errorText, type HePlan, type HeSession, type PlannedProduct } from "./session.js";
 import { UploadCodec } from "./upload.js";
 
@@ -194,7 +194,7 @@ function forEachOutput(pp: PlannedProduct, fn: (entry: number, ct: number, slot:
   const { layout: l, plan } = pp;
   for (let j = 0; j < plan.m; j++) {
     for (let i = 0; i < plan.n; i++) {
-      const { ct, slot } = slotOf(l, i, j);
+      const { ct, slot } = outputSlot(l, i, j);
       fn(i * plan.m + j, ct, slot);
     }
   }
