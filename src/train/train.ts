@@ -148,13 +148,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     const t0 = performance.now();
     let lossSum = 0;
     for (let s = 0; s < steps; s++) {
+      const step = (epoch - 1) * steps + s;
       const rows = order.slice(s * opts.batch, (s + 1) * opts.batch);
       const parts = tf.tidy(() => {
         const t = batchTensors(selectRows(train, rows));
         let prune = 0;
         let approx = 0;
         const f = () => {
-          const out = forwardTf(P, config, t.ids, t.mask, pruning, { rate: opts.dropout, seed: opts.seed + (epoch - 1) * steps + s });
+          const out = forwardTf(P, config, t.ids, t.mask, pruning, { rate: opts.dropout, seed: opts.seed + step });
           const l = pruningLoss(out.logits, t.labels, out.keep, out.highDegree, t.mask, opts.loss);
           prune = l.prune.dataSync()[0];
           approx = l.approx.dataSync()[0];
@@ -163,7 +164,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         const { value, grads } = tf.variableGrads(f, pruning ? [...weightVars, theta, beta] : weightVars);
         // Gradients are keyed by variable name: the thresholds go to their own optimizer (another learning rate).
         const { theta: gT, beta: gB, ...gW } = grads as unknown as Record<string, tf.Variable>;
-        const lr = phase === "task" ? warmupLinearDecay((epoch - 1) * steps + s, taskSteps, opts.learningRate, warmupSteps) : opts.pruneLearningRate;
+        const lr = phase === "task" ? warmupLinearDecay(step, taskSteps, opts.learningRate, warmupSteps) : opts.pruneLearningRate;
         optW.step(gW, lr);
         if (pruning) optT.applyGradients({ theta: gT, beta: gB });
         return { loss: value.dataSync()[0], prune, approx };
