@@ -9,6 +9,7 @@ import { matmul } from "../src/core/kernels.js";
 import { Ring } from "../src/core/ring.js";
 import { linear, linearPlan, type LinearShape } from "../src/he/linear.js";
 import { matmulShared, matmulSharedPlans } from "../src/he/matmul-shared.js";
+import { uploadCount } from "../src/he/layout.js";
 import { DEFAULT_HE } from "../src/he/params.js";
 import { HePool } from "../src/he/pool.js";
 import type { ProductRunner } from "../src/he/product.js";
@@ -85,7 +86,7 @@ const row = (r: { ms: number; traffic: PairTraffic }, he: HeSession, plans: HePl
     rounds: r.traffic.rounds,
     up: r.traffic.bytesClientToServer,
     down: r.traffic.bytesServerToClient,
-    ctsUp: planned.reduce((c, pp) => c + pp.primes * pp.layout.copies * pp.layout.inCts, 0),
+    ctsUp: planned.reduce((c, pp) => c + pp.primes * uploadCount(pp.layout), 0),
     ctsDown: planned.reduce((c, pp) => c + pp.primes * pp.layout.outCts, 0),
   };
 };

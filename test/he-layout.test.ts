@@ -32,6 +32,12 @@ describe("HE product layout", () => {
     expect([wide.steps, wide.outShift]).toEqual([256, 0]);
   });
 
+  it("partial ciphertexts and the rotation keys they need", () => {
+    const l = layoutFor(8192, 100, 64 + 101, 70);
+    expect([l.block, l.g, l.inCts, l.outCts, l.copies]).toEqual([64, 64, 3, 2, 2]);
+    expect(rotationSteps(l)).toEqual([128]);
+  });
+
   it("places rows 0..49 in slot row 0 and the rest in row 1", () => {
     expect(slotOf(l, 0, 0)).toEqual({ ct: 0, slot: 0 });
     expect(slotOf(l, 49, 65)).toEqual({ ct: 1, slot: 64 + 49 });

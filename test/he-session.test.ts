@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import { packChunks, unpackChunks } from "../src/he/chunks.js";
 import { Crt } from "../src/he/crt.js";
-import { layoutFor, rotationSteps } from "../src/he/layout.js";
 import { primesNeeded, productBoundBits, type HeParams } from "../src/he/params.js";
 import { HeSession } from "../src/he/session.js";
 import { ParameterMismatchError, ProtocolError } from "../src/net/errors.js";
@@ -76,12 +75,6 @@ describe("HE helpers", () => {
     const values = [0n, 1n, T - 1n, T / 2n, 1n << 37n, (1n << 37n) - 1n, 123456789012345678901234567n % T];
     for (let i = 0; i < 50; i++) values.push(BigInt(Math.floor(Math.random() * 2 ** 52)) * BigInt(Math.floor(Math.random() * 2 ** 52)) * 977n % T);
     for (const v of values) expect(crt.toRing(moduli.map((t) => v % t), ring.mask)).toBe(v & ring.mask);
-  });
-
-  it("layout: partial ciphertexts and the rotation keys it needs", () => {
-    const l = layoutFor(8192, 100, 64 + 101, 70);
-    expect([l.block, l.g, l.inCts, l.outCts, l.copies]).toEqual([64, 64, 3, 2, 2]);
-    expect(rotationSteps(l)).toEqual([128]);
   });
 
   it("chunk framing round-trips and names the message on damage", () => {

@@ -3,7 +3,7 @@
 // calling thread or in a pool worker; every SEAL object it creates is deleted before it returns.
 import type { PrimeContext } from "./context.js";
 import { floodNoise } from "./flood.js";
-import { diagonal, type Layout } from "./layout.js";
+import { diagonal, uploadCount, type Layout } from "./layout.js";
 import type { ResponseCodec } from "./response.js";
 import type { Encryptor, GaloisKeys, Seal } from "./seal.js";
 
@@ -36,7 +36,7 @@ export interface ProductTask {
 export function evaluateProduct(s: Seal, sp: ServerPrime, task: ProductTask): Uint8Array[] {
   const { layout: l, weights: w } = task;
   const { context, encoder, evaluator: ev } = sp.pc;
-  const uploads = l.copies * l.inCts;
+  const uploads = uploadCount(l);
   if (task.inputs.length !== uploads) throw new RangeError(`product: expected ${uploads} input ciphertexts, got ${task.inputs.length}`);
   if (task.masks.length !== l.outCts) throw new RangeError(`product: expected ${l.outCts} mask vectors, got ${task.masks.length}`);
   if (w.length !== l.k * l.m) throw new RangeError(`product: weights have ${w.length} entries, expected ${l.k}×${l.m}`);

@@ -66,9 +66,9 @@ export function layoutFor(slots: number, n: number, k: number, m: number): Layou
   const inCts = Math.ceil(k / g);
   const copies = g > 1 && inCts < TWO_COPIES_BELOW_INPUTS ? 2 : 1;
   const all = g / copies;
-  const short = k < g && m < g && Math.ceil((k + m - 1) / copies) < all;
-  const steps = short ? Math.ceil((k + m - 1) / copies) : all;
-  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies, steps, outShift: short ? (g - (m - 1)) % g : 0 };
+  const offsets = Math.ceil((k + m - 1) / copies);
+  const short = k < g && m < g && offsets < all;
+  return { slots, n, k, m, half, block, g, inCts, outCts: Math.ceil(m / g), copies, steps: short ? offsets : all, outShift: short ? (g - (m - 1)) % g : 0 };
 }
 
 /** The rotation the schedule uses, as SEAL's step: one giant step of copies blocks (none if there is one step). */
@@ -84,16 +84,43 @@ export function layoutWork(l: Layout): number {
   return l.outCts * (l.steps * l.copies * l.inCts + 4 * (l.steps - 1));
 }
 
+/** Ciphertexts uploaded per plaintext prime: each input ciphertext in its copies turns. */
+export function uploadCount(l: Layout): number {
+  return l.copies * l.inCts;
+}
+
+/** The ciphertext of column col and the slot where its block starts, the blocks shifted by `shift`. */
+function columnStart(l: Layout, col: number, shift: number): { ct: number; start: number } {
+  const ct = Math.floor(col / l.g);
+  return { ct, start: ((col - ct * l.g + shift) % l.g) * l.block };
+}
+
+/** Offset of row i from its column's block start: rows below `half` in slot row 0, the others in row 1. */
+function rowOffset(l: Layout, i: number): number {
+  return i < l.half ? i : l.slots / 2 + i - l.half;
+}
+
 /** Where entry (row i, column col) of a packed input sits: its ciphertext and slot. */
 export function slotOf(l: Layout, i: number, col: number, shift = 0): { ct: number; slot: number } {
-  const ct = Math.floor(col / l.g);
-  const base = ((col - ct * l.g + shift) % l.g) * l.block;
-  return { ct, slot: i < l.half ? base + i : l.slots / 2 + base + i - l.half };
+  const { ct, start } = columnStart(l, col, shift);
+  return { ct, slot: start + rowOffset(l, i) };
 }
 
 /** Where entry (row i, column col) of the product sits: as slotOf, its blocks shifted by outShift. */
 export function outputSlot(l: Layout, i: number, col: number): { ct: number; slot: number } {
   return slotOf(l, i, col, l.outShift);
+}
+
+/**
+ * Calls fn(i, col, ct, slot) for every entry of an n×cols matrix packed as slotOf places it (the blocks shifted by
+ * `shift`: 0 for inputs, outShift for the product), column by column.
+ */
+export function forEachSlot(l: Layout, cols: number, shift: number, fn: (i: number, col: number, ct: number, slot: number) => void): void {
+  const offsets = Int32Array.from({ length: l.n }, (_, i) => rowOffset(l, i));
+  for (let col = 0; col < cols; col++) {
+    const { ct, start } = columnStart(l, col, shift);
+    for (let i = 0; i < l.n; i++) fn(i, col, ct, start + offsets[i]);
+  }
 }
 
 /**
@@ -108,12 +135,9 @@ export function packColumns<T extends BigInt64Array | BigUint64Array>(
   toSlot: (v: bigint) => bigint,
 ): T[] {
   const out = Array.from({ length: Math.ceil(cols / l.g) }, () => make(l.slots));
-  for (let col = 0; col < cols; col++) {
-    for (let i = 0; i < l.n; i++) {
-      const { ct, slot } = slotOf(l, i, col);
-      out[ct][slot] = toSlot(a[i * cols + col]);
-    }
-  }
+  forEachSlot(l, cols, 0, (i, col, ct, slot) => {
+    out[ct][slot] = toSlot(a[i * cols + col]);
+  });
   return out;
 }
 

@@ -13,7 +13,7 @@ import { ProtocolError } from "../net/errors.js";
 import { packChunks, unpackChunks } from "./chunks.js";
 import { Crt } from "./crt.js";
 import { evaluateProduct, type ProductTask } from "./evaluate.js";
-import { layoutWork, outputSlot, packColumns, uploadVectors } from "./layout.js";
+import { forEachSlot, layoutWork, packColumns, uploadCount, uploadVectors } from "./layout.js";
 import { errorText, type HePlan, type HeSession, type PlannedProduct } from "./session.js";
 import { UploadCodec } from "./upload.js";
 
@@ -161,7 +161,7 @@ async function serverSide(
     shares.push(share);
     masks.push(itemMasks);
   });
-  const expected = planned.reduce((n, pp) => n + pp.primes * pp.layout.copies * pp.layout.inCts, 0);
+  const expected = planned.reduce((n, pp) => n + pp.primes * uploadCount(pp.layout), 0);
   const upload = new UploadCodec(he.ctx.slots, he.ctx.dataModuli);
   const ins = unpackChunks(await p.ch.recv("he.product.in"), expected, "he.product.in").map((c) => upload.unpack(c, "he.product.in"));
   const tasks: ProductTask[] = [];
@@ -169,7 +169,7 @@ async function serverSide(
   items.forEach((it, idx) => {
     const pp = planned[idx];
     for (let pr = 0; pr < pp.primes; pr++) {
-      const uploads = pp.layout.copies * pp.layout.inCts;
+      const uploads = uploadCount(pp.layout);
       tasks.push({ prime: pr, layout: pp.layout, weights: it.w!, inputs: ins.slice(at, at + uploads), masks: masks[idx][pr] });
       at += uploads;
     }
@@ -192,10 +192,5 @@ function productDeadlineMs(planned: PlannedProduct[]): number {
 /** Calls fn(entry index i·m + j, output ciphertext, slot) for every entry of the n×m result. */
 function forEachOutput(pp: PlannedProduct, fn: (entry: number, ct: number, slot: number) => void): void {
   const { layout: l, plan } = pp;
-  for (let j = 0; j < plan.m; j++) {
-    for (let i = 0; i < plan.n; i++) {
-      const { ct, slot } = outputSlot(l, i, j);
-      fn(i * plan.m + j, ct, slot);
-    }
-  }
+  forEachSlot(l, plan.m, l.outShift, (i, j, ct, slot) => fn(i * plan.m + j, ct, slot));
 }

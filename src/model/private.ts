@@ -28,9 +28,9 @@ function productCost(slots: number, plans: HePlan[]): number {
 }
 
 /**
- * Rows the HE products of a pruned layer run on. The packing's cost grows with the blocks per ciphertext,
- * N/(2·nextPow2(ceil(rows/2))) (one or two rows are its dearest shapes), so `rows` tokens may go through as a longer matrix padded with zero rows: rows itself, a power of
- * two between, or the planned `full`, whichever costs least (ties: fewer rows). Depends only on public sizes; a
+ * Rows the HE products of a pruned layer run on. With few rows a ciphertext holds many short blocks (columns), and a
+ * wide product pays for all of them (layoutWork), so `rows` tokens may go through as a longer matrix padded with zero
+ * rows: rows itself, a power of two between, or the planned `full`, whichever costs least (ties: fewer rows). Depends only on public sizes; a
  * layer of `full` tokens is never padded (the unpruned pass is unchanged).
  */
 export function heRows(slots: number, rows: number, full: number, products: Products): number {
