@@ -91,9 +91,10 @@ export async function exp(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = 
       e = await E.lookup(table(2 ** coarse.bits, s, (j) => lowEntry(j, coarse)), cell, coarse.bits, out);
     } else {
       // δ = shifted − 2^t·cell ∈ [0, 2^t) on every lane, exactly and locally; its sub-cell is floor(δ / 2^(t − u)).
-      const u = fine.p - coarse.p;
-      const delta = reduceTo(sub(shifted, mulPublic(cell, 1n << BigInt(t), ring), ring), new Ring(t + 1));
-      const i = await E.trunc(delta, t - u, new Ring(t + 1), "nonneg");
+      const u = fine.bits;
+      const deltaRing = new Ring(t + 1);
+      const delta = reduceTo(sub(shifted, mulPublic(cell, 1n << BigInt(t), ring), ring), deltaRing);
+      const i = await E.trunc(delta, t - u, deltaRing, "nonneg");
       const small = new Ring(2 * s + 2);
       const hi = await E.lookup(table(2 ** coarse.bits, s, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
       const lo = await E.lookup(table(2 ** u, s, (j) => subEntry(j, fine)), i, u, small);
