@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { memoryPair, measurePair, pairTraffic } from "../src/net/memory.js";
 import { AbortedByPeerError, ChannelClosedError, FrameError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
-import { decodeFrame, encodeFrame, FIXED_HEADER_BYTES, FrameKind, FrameReader, framePayload, frameTag, type Frame } from "../src/net/frame.js";
+import { decodeFrame, encodeFrame, FIXED_HEADER_BYTES, frameBytes, FrameKind, FrameReader, framePayload, frameTag, type Frame } from "../src/net/frame.js";
 import { estimateMs, WAN } from "../src/net/cost.js";
 import type { Channel } from "../src/net/channel.js";
 import type { BaseChannel } from "../src/net/base.js";
 
 // Wire size of a frame: fixed header + tag + payload (see frame.ts).
-const wire = (tag: string, payload: number) => FIXED_HEADER_BYTES + new TextEncoder().encode(tag).length + payload;
+const wire = (tag: string, payload: number) => frameBytes(new TextEncoder().encode(tag).length, payload);
 
 function bytes(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
