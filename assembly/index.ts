@@ -5,3 +5,4 @@ export * from "./matmul";
 export * from "./bits";
 export * from "./aes";
 export * from "./prune";
+export * from "./rlwe";
