@@ -34,8 +34,17 @@ export function modPow(b: bigint, e: bigint, m: bigint): bigint {
   return r;
 }
 
+/** a^−1 mod m (extended Euclid; m need not be prime). */
 export function modInv(a: bigint, m: bigint): bigint {
-  return modPow(((a % m) + m) % m, m - 2n, m);
+  let [r0, r1] = [((a % m) + m) % m, m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  if (r0 !== 1n) throw new RangeError(`modInv: ${a} is not invertible mod ${m}`);
+  return ((s0 % m) + m) % m;
 }
 
 function isPrime(n: bigint): boolean {
