@@ -3,7 +3,7 @@
 // tokens: an HE product costs seconds on 2 shared cores, and fewer rows make it dearer (N/(2·rows) diagonals).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import type { HeSession } from "../src/he/session.js";
+import type { HeBackend } from "../src/he/backend.js";
 import { presetConfig } from "../src/model/config.js";
 import { fixedForward } from "../src/model/fixed.js";
 import { clientData } from "../src/model/forward.js";
@@ -22,15 +22,15 @@ const fixed = quantize(w, ring);
 
 describe("private BERT inference", () => {
   let pair: Pair;
-  let he: [HeSession, HeSession];
+  let he: [HeBackend, HeBackend];
 
   beforeAll(async () => {
     pair = await makePair();
     he = await pair.both((p) => setupPrivate(p, cfg, n, ring));
   }, 120_000);
 
-  afterAll(() => {
-    for (const s of he ?? []) s.delete();
+  afterAll(async () => {
+    for (const b of he ?? []) await b.close();
   });
 
   const run = (ids: Int32Array, mask: Uint8Array, onLayer?: (d: number, t: number) => void) =>

@@ -6,7 +6,8 @@
 // path.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import type { HeSession } from "../src/he/session.js";
+import type { HeBackend } from "../src/he/backend.js";
+import { heCost } from "../src/he/setup.js";
 import { Party } from "../src/mpc/party.js";
 import { memoryPair } from "../src/net/memory.js";
 import type { Lanes } from "../src/nonlinear/engine.js";
@@ -136,22 +137,36 @@ describe("pruning inside the BERT pass", () => {
     for (const s of all.scores) for (let j = 50; j < n; j++) expect(s[j]).toBe(0n);
   }, 30_000);
 
-  it("plans: unchanged without pruning; pruned layers pad their HE products where that is cheaper", () => {
+  it.each(["simd", "seal"] as const)("plans (%s): unchanged without pruning; pruned layers stay within the planned rows", (kind) => {
     const plain = bertPlans(cfg, n, ring);
-    const pruned = bertPlans(cfg, n, ring, true);
+    const pruned = bertPlans(cfg, n, ring, true, heCost(kind));
     expect(pruned.slice(0, plain.length)).toEqual(plain);
     expect(pruned.every((p) => p.n >= 1 && p.n <= n)).toBe(true);
+  });
+
+  it("heRows picks by the backend's cost: rows, a power of two between, or the full count", () => {
+    const lin = (R: number) => [{ n: R, k: 32, m: 32, aBits: ring.bits, wBits: 16 }];
+    const near = (target: number) => (plans: { n: number }[]) => Math.abs(plans[0].n - target);
+    expect(heRows(near(32), 5, 64, lin)).toBe(32);
+    expect(heRows(near(64), 5, 64, lin)).toBe(64);
+    expect(heRows(near(0), 5, 64, lin)).toBe(5);
+    expect(heRows(() => 1, 5, 64, lin)).toBe(5); // ties: fewer rows
+    expect(heRows(near(32), 64, 64, lin)).toBe(64); // a full layer is never padded
+  });
+
+  it("seal: pruned layers pad their HE products where that is cheaper", () => {
+    const seal = heCost("seal");
     const lin = (k: number, m: number) => (R: number) => [{ n: R, k, m, aBits: ring.bits, wBits: 16 }];
     // Narrow layers: the server computes only the nonzero diagonals (offsets −96 < d < 32 with blocks of a few
     // slots, all 128 with blocks of 32), so a few rows cost what 64 do and are never padded.
-    for (let rows = 1; rows < n; rows++) expect(heRows(8192, rows, n, lin(32, 96))).toBe(rows);
+    for (let rows = 1; rows < n; rows++) expect(heRows(seal, rows, n, lin(32, 96))).toBe(rows);
     // BERT-base widths at 128 tokens: 40 rows pack into blocks of 32, halving the ciphertexts (6·6·128 products
     // instead of 12·12·64); 13 rows would take blocks of 8 with all 512 offsets of 2 inputs per output, so they
     // go through as 32; a full-length layer is never padded.
-    expect(heRows(8192, 40, 128, lin(768, 768))).toBe(40);
-    expect(heRows(8192, 13, 128, lin(768, 768))).toBe(32);
-    expect(heRows(8192, 64, 128, lin(768, 768))).toBe(64);
-    expect(heRows(8192, 128, 128, lin(768, 768))).toBe(128);
+    expect(heRows(seal, 40, 128, lin(768, 768))).toBe(40);
+    expect(heRows(seal, 13, 128, lin(768, 768))).toBe(32);
+    expect(heRows(seal, 64, 128, lin(768, 768))).toBe(64);
+    expect(heRows(seal, 128, 128, lin(768, 768))).toBe(128);
   });
 });
 
@@ -160,7 +175,7 @@ describe("private pruned BERT inference", () => {
   const clientFrames: Frame[] = [];
   let server: Party;
   let client: Party;
-  let he: [HeSession, HeSession];
+  let he: [HeBackend, HeBackend];
   let thA: PruneThresholds;
   let thB: PruneThresholds;
 
@@ -172,8 +187,8 @@ describe("private pruned BERT inference", () => {
     [thA, thB] = await choose([A, B], (_, rs) => near(rs, Math.round(0.6 * real(rs[0]))), (_, rs) => near(rs, Math.round(0.3 * real(rs[0]))));
   }, 120_000);
 
-  afterAll(() => {
-    for (const s of he ?? []) s.delete();
+  afterAll(async () => {
+    for (const b of he ?? []) await b.close();
   });
 
   /** One private run; the client's logits and counts, and both parties' frames during it. */

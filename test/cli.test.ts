@@ -112,6 +112,23 @@ describe("cipherprune command line", () => {
     expect(s.stderr).toMatch(/parameter "model" differs/);
   }, 30_000);
 
+  it("unknown --he backend: one error line naming the choices", async () => {
+    const d = await run(["infer", "--text", "good", "--model", dir, "--he", "bfv"]);
+    expect(d.code).toBe(1);
+    expect(errorLine(d)).toMatch(/--he must be one of simd, seal, got "bfv"/);
+  }, 20_000);
+
+  it("client and server on different HE backends: the handshake names the field he", async () => {
+    const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64", "--he", "seal", "--once"]);
+    const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
+    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", "good", "--model", dir, "--seq", "64", "--he", "simd"]);
+    expect(client.code).toBe(1);
+    expect(errorLine(client)).toMatch(/parameter "he" differs/);
+    const s = await server.done;
+    expect(s.code).toBe(1);
+    expect(s.stderr).toMatch(/parameter "he" differs/);
+  }, 30_000);
+
   it("serve + infer --connect over TCP: the client's logits equal the fixed-point twin", async () => {
     const text = "a great movie!";
     const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64", "--once"]);

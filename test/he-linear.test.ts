@@ -1,9 +1,11 @@
-// Linear layers and shared products over HE: exact mod 2^l against BigInt references, at random and extreme inputs.
+// Linear layers and shared products over each HE backend: exact mod 2^l against BigInt references, at random and
+// extreme inputs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
+import type { HeBackend, HeKind } from "../src/he/backend.js";
 import { linear, linearPlan, type LinearShape } from "../src/he/linear.js";
 import { matmulShared, matmulSharedPlans } from "../src/he/matmul-shared.js";
-import { HeSession } from "../src/he/session.js";
+import { setupHe } from "../src/he/setup.js";
 import { edgeValues, makePair, open, randomRing, share, type Pair } from "./mpc-util.js";
 
 const ring = new Ring(37, 12);
@@ -31,20 +33,21 @@ function weights(len: number, bits: number): BigUint64Array {
 const shape: LinearShape = { n: 100, k: 64 + 101, m: 70, wBits: 16 };
 const att = { n: 100, k: 24, m: 70 };
 
-describe("HE linear layers", () => {
+describe.each<HeKind>(["simd", "seal"])("HE linear layers (%s)", (kind) => {
   let pair: Pair;
-  let he: [HeSession, HeSession];
+  let he: [HeBackend, HeBackend];
   const run = (x: [BigUint64Array, BigUint64Array], w: BigUint64Array, bias?: BigUint64Array) =>
     pair.both((p) => (p.role === "server" ? linear(p, he[0], ring, x[0], shape, { w, bias }) : linear(p, he[1], ring, x[1], shape)));
 
   beforeAll(async () => {
     pair = await makePair();
     const plans = [linearPlan(shape, ring), ...matmulSharedPlans(att.n, att.k, att.m, ring)];
-    he = await pair.both((p) => HeSession.setup(p, plans));
+    he = await pair.both((p) => setupHe(p, plans, { kind }));
+    expect(he.map((b) => b.kind)).toEqual([kind, kind]);
   }, 120_000);
 
-  afterAll(() => {
-    for (const s of he ?? []) s.delete();
+  afterAll(async () => {
+    for (const b of he ?? []) await b.close();
   });
 
   it("X·W + b for random shares, weights and bias", async () => {

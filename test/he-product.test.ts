@@ -3,10 +3,11 @@
 // TWO_COPIES_BELOW_INPUTS inputs, one upload from there on).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
+import type { HePlan } from "../src/he/backend.js";
 import { evaluateProduct } from "../src/he/evaluate.js";
 import { packColumns, TWO_COPIES_BELOW_INPUTS, uploadVectors } from "../src/he/layout.js";
 import { heProducts } from "../src/he/product.js";
-import { HeSession, type HePlan } from "../src/he/session.js";
+import { HeSession } from "../src/he/session.js";
 import { encryptInputs, productReference, serverPrimeWith } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
 

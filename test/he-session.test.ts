@@ -5,6 +5,7 @@ import { packChunks, unpackChunks } from "../src/he/chunks.js";
 import { Crt } from "../src/he/crt.js";
 import { primesNeeded, productBoundBits, type HeParams } from "../src/he/params.js";
 import { HeSession } from "../src/he/session.js";
+import { setupHe } from "../src/he/setup.js";
 import { ParameterMismatchError, ProtocolError } from "../src/net/errors.js";
 import { makePair, type Pair } from "./mpc-util.js";
 
@@ -37,6 +38,17 @@ describe("HE parameter handshake", () => {
       }
     }, 30_000);
   }
+
+  it("a seal party meeting a simd party: both fail naming he.backend", async () => {
+    const [s, c] = await Promise.allSettled([setupHe(pair.server, [plan], { kind: "seal", sealParams: small }), setupHe(pair.client, [plan], { kind: "simd" })]);
+    for (const [r, ours, theirs] of [[s, "seal", "simd"], [c, "simd", "seal"]] as const) {
+      expect(r.status).toBe("rejected");
+      const e = (r as PromiseRejectedResult).reason as ParameterMismatchError;
+      expect(e).toBeInstanceOf(ParameterMismatchError);
+      expect(e.field).toBe("he.backend");
+      expect(e.message).toContain(`ours ${ours}, peer's ${theirs}`);
+    }
+  }, 30_000);
 
   it("accepts equal parameters, and products need planned shapes", async () => {
     const [hs, hc] = await pair.both((p) => HeSession.setup(p, [plan], small));

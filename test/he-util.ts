@@ -1,10 +1,11 @@
 // Helpers of the HE tests: the plaintext product reference, keys and encryptions, and server state to probe noise.
 import type { Ring } from "../src/core/ring.js";
+import type { HePlan } from "../src/he/backend.js";
 import type { ServerPrime } from "../src/he/evaluate.js";
 import { HeContext } from "../src/he/context.js";
 import { DEFAULT_HE } from "../src/he/params.js";
 import type { Encryptor, SecretKey } from "../src/he/seal.js";
-import type { HePlan, HeSession } from "../src/he/session.js";
+import type { HeSession } from "../src/he/session.js";
 
 /** signed(a)·w mod 2^l for row-major a (n×k, ring shares) and w (k×m). */
 export function productReference(ring: Ring, a: BigUint64Array, w: BigInt64Array, { n, k, m }: Pick<HePlan, "n" | "k" | "m">): BigUint64Array {

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // cipherprune: private BERT inference from the command line.
-//   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--no-prune] [--json]     both parties in this process
-//   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--no-prune] [--once]
-//   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--no-prune] [--json]
+//   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]   (both parties)
+//   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
+//   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune]
+//     [--json]
 // A model with thresholds (thresholds.json) prunes tokens and reduces GELU's degree unless --no-prune is given.
+// --he picks the HE backend of the linear layers (default simd); client and server must pick the same.
 // Progress goes to stderr; errors print one line and set a non-zero exit code.
 import { parseArgs } from "node:util";
+import { checkHeKind, DEFAULT_HE_KIND } from "../he/backend.js";
 import type { Channel } from "../net/channel.js";
 import { estimateMs, LAN, WAN } from "../net/cost.js";
 import { connect, listen } from "../net/tcp.js";
@@ -14,8 +17,9 @@ import { resolveModel } from "./model.js";
 import { runLocal, runParty, type Job, type Outcome } from "./session.js";
 
 const USAGE = `usage:
-  cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--no-prune] [--json] [--connect HOST:PORT]
-  cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--no-prune] [--once]`;
+  cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json] [--connect HOST:PORT]
+  cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
+  --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same`;
 
 const DEFAULT_SEQ = 64;
 
@@ -82,6 +86,7 @@ async function main(argv: string[]): Promise<void> {
       text: { type: "string" },
       model: { type: "string" },
       seq: { type: "string" },
+      he: { type: "string", default: DEFAULT_HE_KIND },
       json: { type: "boolean", default: false },
       "no-prune": { type: "boolean", default: false },
       connect: { type: "string" },
@@ -98,10 +103,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const seq = positive(values.seq, "seq", DEFAULT_SEQ);
   const prune = !values["no-prune"];
+  const he = checkHeKind(values.he, "--he");
   if (cmd === "infer") {
     if (values.text === undefined) throw new RangeError("infer needs --text");
     const { model, name } = await loadFor(values.model, seq);
-    const job: Job = { model, seq, text: values.text, prune, onLayer: progressBar, onPhase: (p) => process.stderr.write(`${p}…\n`) };
+    const job: Job = { model, seq, text: values.text, prune, he, onLayer: progressBar, onPhase: (p) => process.stderr.write(`${p}…\n`) };
     if (values.connect === undefined) {
       const { outcome, client, server } = await runLocal(job);
       report(outcome, client, values.json, name, seq, model.config.labelNames);
@@ -129,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
     for (;;) {
       const ch = await listener.accept();
       try {
-        await runParty("server", ch, { model, seq, prune });
+        await runParty("server", ch, { model, seq, prune, he });
         process.stderr.write("inference done\n");
       } catch (e) {
         process.stderr.write(`cipherprune: client failed: ${(e as Error).message}\n`);

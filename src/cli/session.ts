@@ -1,6 +1,6 @@
-// One private inference over a channel, as either party: handshake (ring, sequence length, model hash), base OTs,
-// HE keys, the forward pass. Also both parties in one process over the in-memory channel.
-import { HePool } from "../he/pool.js";
+// One private inference over a channel, as either party: handshake (ring, sequence length, model hash, HE backend),
+// base OTs, HE keys, the forward pass. Also both parties in one process over the in-memory channel.
+import { DEFAULT_HE_KIND, type HeKind } from "../he/backend.js";
 import { Party, type Role } from "../mpc/party.js";
 import type { Channel } from "../net/channel.js";
 import { handshake } from "../net/handshake.js";
@@ -23,6 +23,8 @@ export interface Job {
   prune?: boolean;
   /** HE worker threads of the server (0: its products run in this thread). */
   heThreads?: number;
+  /** The HE backend (default DEFAULT_HE_KIND); both parties must pick the same (handshake). */
+  he?: HeKind;
 }
 
 export interface Outcome {
@@ -54,15 +56,15 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
   const weights = role === "server" ? quantised(model) : undefined;
   const thresholds = job.prune === false ? undefined : model.thresholds;
   const prune = thresholds ? JSON.stringify(thresholds) : "off";
+  const kind = job.he ?? DEFAULT_HE_KIND;
   job.onPhase?.("handshake");
-  await handshake(ch, role, { model: publicHashOf(model), ring: RING.toString(), seq, prune }, { info: role === "server" ? { weights: weightsHashOf(model) } : {} });
+  await handshake(ch, role, { model: publicHashOf(model), ring: RING.toString(), seq, prune, he: kind }, { info: role === "server" ? { weights: weightsHashOf(model) } : {} });
   job.onPhase?.("base OT");
   const p = await Party.create(role, ch);
   job.onPhase?.("HE keys");
-  const he = await setupPrivate(p, model.config, seq, RING, { pruned: thresholds !== undefined });
-  const threads = job.heThreads ?? 2;
-  const pool = role === "server" && threads > 0 ? await HePool.create(he, { threads }) : undefined;
+  const he = await setupPrivate(p, model.config, seq, RING, { kind, pruned: thresholds !== undefined });
   try {
+    await he.startWorkers(job.heThreads ?? 2);
     job.onPhase?.("inference");
     const start = performance.now();
     const side = weights ? { weights } : { data: clientData(model.weights, enc!.ids, enc!.mask, RING) };
@@ -71,11 +73,10 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
       kept.push(t);
       if (role === "client") job.onLayer?.(done, total);
     };
-    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer, runner: pool, thresholds });
+    const logits = await privateInference(p, he, RING, model.config, seq, side, { onLayer, thresholds });
     return { logits, tokens: enc?.tokens, kept, ms: performance.now() - start };
   } finally {
-    await pool?.close();
-    he.delete();
+    await he.close();
   }
 }
 

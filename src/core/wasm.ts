@@ -32,7 +32,11 @@ export class Wasm {
   /** Earlier buffers of a shared memory: growing it yields a new buffer object, but old views stay valid. */
   private readonly sharedBuffers = new WeakSet<ArrayBufferLike>();
 
-  constructor(memory: WebAssembly.Memory, module: WebAssembly.Module) {
+  /**
+   * `growth`: grow by at least this fraction of the current size (0: only what is needed). Growing a private memory
+   * may copy it, so owners of large, changing working sets grow geometrically.
+   */
+  constructor(memory: WebAssembly.Memory, module: WebAssembly.Module, private readonly growth = 0) {
     this.memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory, abort: wasmAbort } });
     this.k = instance.exports as unknown as KernelExports;
@@ -54,8 +58,9 @@ export class Wasm {
     const end = ptr + size;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`alloc: ${bytes} bytes exceed the 4 GiB WebAssembly memory`);
+      const need = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + need > MAX_PAGES) throw new RangeError(`alloc: ${bytes} bytes exceed the 4 GiB WebAssembly memory`);
+      const pages = Math.min(MAX_PAGES - have / PAGE, Math.max(need, Math.ceil((have / PAGE) * this.growth)));
       if (this.memory.buffer instanceof SharedArrayBuffer) this.sharedBuffers.add(this.memory.buffer);
       this.memory.grow(pages);
     }

@@ -1,5 +1,5 @@
 // A linear layer on shared activations: Y = X·W + b with W and b the server's. The server multiplies its own share
-// locally (WASM ring core); the client's share goes through the HE product (exact, see product.ts).
+// locally (WASM ring core); the client's share goes through the HE product of either backend (exact, see backend.ts).
 //
 // Contract: X is shared in Z_2^l (any values); W holds ring elements whose signed values fit in `wBits` bits; b is in
 // Z_2^l. Both parties end with additive shares of X·W + b mod 2^l (X and W read as signed, i.e. the fixed-point
@@ -8,8 +8,7 @@
 import { matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
-import { heProducts, type ProductRunner } from "./product.js";
-import type { HePlan, HeSession } from "./session.js";
+import type { HeBackend, HePlan } from "./backend.js";
 
 export interface LinearShape {
   /** Rows of X (tokens), input and output width. */
@@ -46,12 +45,11 @@ export function signedWeights(ring: Ring, w: BigUint64Array, bits: number, field
 /** Shares of X·W + b; the server passes `weights`, the client passes none. */
 export async function linear(
   p: Party,
-  he: HeSession,
+  he: HeBackend,
   ring: Ring,
   x: BigUint64Array,
   shape: LinearShape,
   weights?: LinearWeights,
-  runner?: ProductRunner,
 ): Promise<BigUint64Array> {
   const { n, k, m } = shape;
   if (!(x instanceof BigUint64Array) || x.length !== n * k) throw new RangeError(`linear: x must be a BigUint64Array of ${n}×${k} shares`);
@@ -59,7 +57,7 @@ export async function linear(
   return p.scope("linear", async () => {
     if (p.role === "client") {
       if (weights) throw new TypeError("linear: the client holds no weights");
-      const [y] = await heProducts(p, he, ring, [{ plan, a: x }], runner);
+      const [y] = await he.products(p, ring, [{ plan, a: x }]);
       return y;
     }
     if (!weights) throw new TypeError("linear: the server must pass the weights");
@@ -68,7 +66,7 @@ export async function linear(
       throw new RangeError(`linear: bias must be a BigUint64Array of length ${m}`);
     }
     const w = signedWeights(ring, weights.w, shape.wBits, "linear: W");
-    const product = heProducts(p, he, ring, [{ plan, w }], runner);
+    const product = he.products(p, ring, [{ plan, w }]);
     const local = matmul(x, weights.w, n, k, m, ring.bits);
     const [y] = await product;
     for (let i = 0; i < n; i++) {

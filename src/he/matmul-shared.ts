@@ -5,9 +5,8 @@
 import { matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
+import type { HeBackend, HePlan, ProductItem } from "./backend.js";
 import { signedWeights } from "./linear.js";
-import { heProducts, type ProductItem, type ProductRunner } from "./product.js";
-import type { HePlan, HeSession } from "./session.js";
 
 /** The session plans of an n×k by k×m shared product. */
 export function matmulSharedPlans(n: number, k: number, m: number, ring: Ring): HePlan[] {
@@ -26,14 +25,13 @@ function transpose(a: BigUint64Array, rows: number, cols: number): BigUint64Arra
 /** Shares of A_h·B_h for every head h; A_h is n×k and B_h is k×m (row-major shares in Z_2^l). */
 export async function matmulShared(
   p: Party,
-  he: HeSession,
+  he: HeBackend,
   ring: Ring,
   as: BigUint64Array[],
   bs: BigUint64Array[],
   n: number,
   k: number,
   m: number,
-  runner?: ProductRunner,
 ): Promise<BigUint64Array[]> {
   if (as.length !== bs.length || as.length === 0) throw new RangeError(`matmulShared: need as many A as B shares (≥ 1), got ${as.length} and ${bs.length}`);
   as.forEach((a, h) => {
@@ -48,7 +46,7 @@ export async function matmulShared(
       if (p.role === "client") items.push({ plan, a }, { plan: planT, a: transpose(b, k, m) });
       else items.push({ plan, w: signedWeights(ring, b, ring.bits, `bs[${h}]`) }, { plan: planT, w: signedWeights(ring, transpose(a, n, k), ring.bits, `as[${h}]`) });
     });
-    const products = heProducts(p, he, ring, items, runner);
+    const products = he.products(p, ring, items);
     const local = as.map((a, h) => matmul(a, bs[h], n, k, m, ring.bits));
     const cross = await products;
     return local.map((y, h) => {

@@ -52,10 +52,12 @@ export function checkHeParams(p: HeParams): void {
 
 /**
  * The HE fields of the session's parameter list (also fit for the session handshake's parameter record), so that a
- * mismatch names the field.
+ * mismatch names the field. The backend comes first: a seal party meeting a simd one must fail on it, not on a field
+ * the other backend happens to share.
  */
 export function heHandshakeParams(p: HeParams, plainModuli: readonly bigint[]): Record<string, string> {
   return {
+    "he.backend": "seal",
     "he.polyDegree": String(p.polyDegree),
     "he.coeffBits": p.coeffBits.join(","),
     "he.plainModuli": plainModuli.join(","),

@@ -10,19 +10,13 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { ProtocolError } from "../net/errors.js";
+import type { ProductItem } from "./backend.js";
 import { packChunks, unpackChunks } from "./chunks.js";
 import { Crt } from "./crt.js";
 import { evaluateProduct, type ProductTask } from "./evaluate.js";
 import { forEachSlot, layoutWork, packColumns, uploadCount, uploadVectors } from "./layout.js";
-import { errorText, type HePlan, type HeSession, type PlannedProduct } from "./session.js";
+import { errorText, type HeSession, type PlannedProduct } from "./session.js";
 import { UploadCodec } from "./upload.js";
-
-/** One product of a batch: the client passes `a` (n×k ring shares), the server `w` (k×m signed integers). */
-export interface ProductItem {
-  plan: HePlan;
-  a?: BigUint64Array;
-  w?: BigInt64Array;
-}
 
 /** Runs the server's product tasks: in this thread, or in a worker pool. */
 export interface ProductRunner {

@@ -2,6 +2,7 @@
 // the Galois keys the planned products need, seeded (half size), once. Both sides check the HE parameters first.
 import type { Party, Role } from "../mpc/party.js";
 import { ProtocolError } from "../net/errors.js";
+import type { HePlan } from "./backend.js";
 import { packChunks, unpackChunks } from "./chunks.js";
 import { HeContext } from "./context.js";
 import type { ServerPrime } from "./evaluate.js";
@@ -9,15 +10,6 @@ import { layoutFor, rotationSteps, type Layout } from "./layout.js";
 import { compareHeParams, DEFAULT_HE, heHandshakeParams, primesNeeded, productBoundBits, type HeParams } from "./params.js";
 import { ResponseCodec } from "./response.js";
 import type { Decryptor, Encryptor, SecretKey } from "./seal.js";
-
-/** A product shape the session must support: X (n×k, entries of aBits signed bits) times W (k×m, wBits). */
-export interface HePlan {
-  n: number;
-  k: number;
-  m: number;
-  aBits: number;
-  wBits: number;
-}
 
 /** A planned product: its packing, the bound on its integer result and how many plaintext primes carry it. */
 export interface PlannedProduct {

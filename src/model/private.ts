@@ -3,12 +3,11 @@
 // Q·Kᵀ and softmax·V are shared HE products, nonlinear functions are the SecureFx protocols, and the logits open to
 // the client only. Per-stage traffic is in the channel's scopes (stages.ts summarises them).
 import type { Ring } from "../core/ring.js";
-import { layoutFor, layoutWork } from "../he/layout.js";
+import { DEFAULT_HE_KIND, type HeBackend, type HeKind, type HePlan } from "../he/backend.js";
 import { linear, linearPlan } from "../he/linear.js";
 import { matmulShared, matmulSharedPlans } from "../he/matmul-shared.js";
-import { DEFAULT_HE, type HeParams } from "../he/params.js";
-import type { ProductRunner } from "../he/product.js";
-import { HeSession, type HePlan } from "../he/session.js";
+import type { HeParams } from "../he/params.js";
+import { heCost, setupHe } from "../he/setup.js";
 import type { Party } from "../mpc/party.js";
 import { revealTo, shareInput } from "../mpc/share.js";
 import { SecureFx, type Lanes } from "../nonlinear/engine.js";
@@ -22,18 +21,14 @@ import { WEIGHT_BITS, type FixedBert, type FixedLinear } from "./quantize.js";
 /** The HE products of one stage for R rows (the plans of a linear layer or of a shared product). */
 type Products = (rows: number) => HePlan[];
 
-/** Server work of HE products, in units of one diagonal product (layoutWork). */
-function productCost(slots: number, plans: HePlan[]): number {
-  return plans.reduce((sum, pl) => sum + layoutWork(layoutFor(slots, pl.n, pl.k, pl.m)), 0);
-}
-
 /**
- * Rows the HE products of a pruned layer run on. With few rows a ciphertext holds many short blocks (columns), and a
- * wide product pays for all of them (layoutWork), so `rows` tokens may go through as a longer matrix padded with zero
- * rows: rows itself, a power of two between, or the planned `full`, whichever costs least (ties: fewer rows). Depends only on public sizes; a
- * layer of `full` tokens is never padded (the unpruned pass is unchanged).
+ * Rows the HE products of a pruned layer run on. A backend may pay for a short matrix as for a longer one (seal: with
+ * few rows a ciphertext holds many short blocks, and a wide product pays for all of them), so `rows` tokens may go
+ * through as a longer matrix padded with zero rows: rows itself, a power of two between, or the planned `full`,
+ * whichever the backend's `cost` rates least (ties: fewer rows). Depends only on public sizes; a layer of `full`
+ * tokens is never padded (the unpruned pass is unchanged).
  */
-export function heRows(slots: number, rows: number, full: number, products: Products): number {
+export function heRows(cost: (plans: HePlan[]) => number, rows: number, full: number, products: Products): number {
   if (rows >= full) return rows;
   const candidates = [rows];
   for (let p = 1; p < full; p *= 2) if (p > rows) candidates.push(p);
@@ -41,8 +36,8 @@ export function heRows(slots: number, rows: number, full: number, products: Prod
   let best = rows;
   let bestCost = Infinity;
   for (const c of candidates) {
-    const cost = productCost(slots, products(c));
-    if (cost < bestCost) [best, bestCost] = [c, cost];
+    const work = cost(products(c));
+    if (work < bestCost) [best, bestCost] = [c, work];
   }
   return best;
 }
@@ -77,10 +72,9 @@ export class SecureBert implements BertEngine {
    */
   constructor(
     readonly p: Party,
-    readonly he: HeSession,
+    readonly he: HeBackend,
     readonly ring: Ring,
     readonly tokens: number,
-    private readonly runner?: ProductRunner,
   ) {
     this.fx = new SecureFx(p);
   }
@@ -97,16 +91,16 @@ export class SecureBert implements BertEngine {
 
   async linear(x: Lanes, rows: number, k: number, m: number, w?: FixedLinear): Promise<Lanes> {
     if (w && (w.k !== k || w.m !== m)) throw new RangeError(`linear: weights are ${w.k}×${w.m}, the layer needs ${k}×${m}`);
-    const R = heRows(this.he.ctx.slots, rows, this.tokens, linearProducts(k, m, this.ring));
+    const R = heRows((plans) => this.he.cost(plans), rows, this.tokens, linearProducts(k, m, this.ring));
     const shape = { n: R, k, m, wBits: WEIGHT_BITS };
-    const y = await linear(this.p, this.he, this.ring, pad(x, rows, k, R, k), shape, w && { w: w.w, bias: w.bias }, this.runner);
+    const y = await linear(this.p, this.he, this.ring, pad(x, rows, k, R, k), shape, w && { w: w.w, bias: w.bias });
     return crop(y, R, m, rows, m);
   }
 
   async matmul(as: Lanes[], bs: Lanes[], n: number, k: number, m: number, tokenDim: "k" | "m"): Promise<Lanes[]> {
-    const R = heRows(this.he.ctx.slots, n, this.tokens, sharedProducts(k, m, tokenDim, this.ring));
+    const R = heRows((plans) => this.he.cost(plans), n, this.tokens, sharedProducts(k, m, tokenDim, this.ring));
     const [K, M] = tokenDim === "k" ? [R, m] : [k, R];
-    const ys = await matmulShared(this.p, this.he, this.ring, as.map((a) => pad(a, n, k, R, K)), bs.map((b) => pad(b, k, m, K, M)), R, K, M, this.runner);
+    const ys = await matmulShared(this.p, this.he, this.ring, as.map((a) => pad(a, n, k, R, K)), bs.map((b) => pad(b, k, m, K, M)), R, K, M);
     return ys.map((y) => crop(y, R, M, n, m));
   }
 
@@ -131,10 +125,10 @@ export class SecureBert implements BertEngine {
 /**
  * Every HE product shape of one inference on n tokens (the architecture and n are public). With `pruned`, the
  * layers after a pruning step may have any number of rows 1..n (only the counts are revealed, at run time), so the
- * shape `heRows` picks for every row count is planned too; the session derives one set of Galois keys from all plans,
- * so no key is sent twice. `slots` is the HE parameters' polynomial degree.
+ * shape `heRows` picks for every row count is planned too, by `cost`: the cost function of the backend the plans are
+ * for (heCost), since the backend's own `cost` must pick the same shapes at run time.
  */
-export function bertPlans(cfg: BertConfig, n: number, ring: Ring, pruned = false, slots = DEFAULT_HE.polyDegree): HePlan[] {
+export function bertPlans(cfg: BertConfig, n: number, ring: Ring, pruned = false, cost: (plans: HePlan[]) => number = heCost()): HePlan[] {
   const d = cfg.hidden;
   const dh = d / cfg.heads;
   const layer = [
@@ -146,26 +140,30 @@ export function bertPlans(cfg: BertConfig, n: number, ring: Ring, pruned = false
     sharedProducts(n, dh, "k", ring),
   ];
   const plans = [...layer.flatMap((products) => products(n)), ...linearProducts(d, cfg.labels, ring)(n)];
-  if (pruned) for (let rows = 1; rows < n; rows++) for (const products of layer) plans.push(...products(heRows(slots, rows, n, products)));
+  if (pruned) for (let rows = 1; rows < n; rows++) for (const products of layer) plans.push(...products(heRows(cost, rows, n, products)));
   return plans;
 }
 
 export interface SetupOptions {
-  params?: HeParams;
+  /** The HE backend (default DEFAULT_HE_KIND); both parties must pick the same. */
+  kind?: HeKind;
+  /** BFV parameters of the seal backend (default DEFAULT_HE). */
+  sealParams?: HeParams;
   /** Plan the products of a pruned pass (PassOptions.thresholds), whose later layers have fewer rows. */
   pruned?: boolean;
 }
 
-/** HE keys and parameters for inferences on n tokens; both parties call it at the same time. */
-export function setupPrivate(p: Party, cfg: BertConfig, n: number, ring: Ring, opts: SetupOptions = {}): Promise<HeSession> {
-  const params = opts.params ?? DEFAULT_HE;
-  return HeSession.setup(p, bertPlans(cfg, n, ring, opts.pruned, params.polyDegree), params);
+/**
+ * HE keys and parameters for inferences on n tokens; both parties call it at the same time. The server moves its HE
+ * work to threads with `startWorkers`; `close` frees the backend.
+ */
+export function setupPrivate(p: Party, cfg: BertConfig, n: number, ring: Ring, opts: SetupOptions = {}): Promise<HeBackend> {
+  const kind = opts.kind ?? DEFAULT_HE_KIND;
+  const plans = bertPlans(cfg, n, ring, opts.pruned, heCost(kind, opts.sealParams));
+  return setupHe(p, plans, { kind, sealParams: opts.sealParams });
 }
 
-export interface PrivateOptions extends PassOptions {
-  /** Where the server evaluates its HE products (default: this thread). */
-  runner?: ProductRunner;
-}
+export type PrivateOptions = PassOptions;
 
 /**
  * One private inference on n padded tokens. The server passes its quantised weights, the client its data
@@ -173,7 +171,7 @@ export interface PrivateOptions extends PassOptions {
  */
 export async function privateInference(
   p: Party,
-  he: HeSession,
+  he: HeBackend,
   ring: Ring,
   cfg: BertConfig,
   n: number,
@@ -182,6 +180,6 @@ export async function privateInference(
 ): Promise<Float64Array | undefined> {
   const isServer = "weights" in side;
   if (isServer !== p.isServer) throw new TypeError(`privateInference: the ${p.role} must pass ${p.isServer ? "weights" : "data"}`);
-  const logits = await bertPass(new SecureBert(p, he, ring, n, opts.runner), cfg, n, side, opts);
+  const logits = await bertPass(new SecureBert(p, he, ring, n), cfg, n, side, opts);
   return logits && ring.decodeArray(logits);
 }

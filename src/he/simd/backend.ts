@@ -284,34 +284,44 @@ export class SimdBackend implements HeBackend {
     const ell = ctx.ell;
     const share = new BigUint64Array(l.n * l.m);
     const answers: { c0: number; c1: number; results: number }[] = new Array(l.rb * l.groups);
-    const wNtt = ctx.alloc(l.cb * L);
-    const acc = rns.allocAcc(2);
+    const wv = ctx.alloc(1);
+    const acc = rns.allocAcc(2 * l.rb);
     const mask = rns.w.alloc(8 * n);
     const hiMask = 2 ** (ell - 32) - 1;
     for (let g = 0; g < l.groups; g++) {
       const obs = Math.min(l.pack, l.ob - g * l.pack);
       const size = 2 ** Math.ceil(Math.log2(obs));
       const cts: (Ct | null)[][] = Array.from({ length: l.rb }, () => new Array<Ct | null>(size).fill(null));
-      for (let s = 0; s < obs; s++) {
-        const o = g * l.pack + s;
-        this.weightBlocks(wNtt, l, w, o);
-        for (let r = 0; r < l.rb; r++) {
-          const ct: Ct = { c0: ctx.alloc(L), c1: ctx.alloc(L), L };
-          for (let j = 0; j < L; j++) {
-            for (let c = 0; c < l.cb; c++) {
+      for (let r = 0; r < l.rb; r++) for (let s = 0; s < obs; s++) cts[r][s] = { c0: ctx.alloc(L), c1: ctx.alloc(L), L };
+      const coeffs = this.weightCoefficients(l, w, g * l.pack, obs);
+      // prime by prime, so that the uploads' vectors of one prime (rb·cb·2 of them) stay in cache across columns
+      for (let j = 0; j < L; j++) {
+        const q = ctx.primes[j];
+        for (let s = 0; s < obs; s++) {
+          for (let c = 0; c < l.cb; c++) {
+            const v = rns.view(wv);
+            const from = (s * l.cb + c) * l.wDeg;
+            for (let i = 0; i < l.wDeg; i++) {
+              const x = coeffs[from + i] % q;
+              v[i] = x < 0 ? x + q : x;
+            }
+            rns.nttPruned(wv, j, l.wDeg);
+            for (let r = 0; r < l.rb; r++) {
               const up = uploads[r * l.cb + c];
-              const wv = ctx.vec(wNtt, c * L + j);
-              rns.mac(acc, ctx.vec(up.c0, j), wv);
-              rns.mac(acc + 8 * n, ctx.vec(up.c1, j), wv);
+              const a = acc + 16 * n * r;
+              rns.mac(a, ctx.vec(up.c0, j), wv);
+              rns.mac(a + 8 * n, ctx.vec(up.c1, j), wv);
               if (c % 7 === 6) {
-                rns.fold(acc, j);
-                rns.fold(acc + 8 * n, j);
+                rns.fold(a, j);
+                rns.fold(a + 8 * n, j);
               }
             }
-            rns.reduceAcc(ctx.vec(ct.c0, j), acc, j);
-            rns.reduceAcc(ctx.vec(ct.c1, j), acc + 8 * n, j);
           }
-          cts[r][s] = ct;
+          for (let r = 0; r < l.rb; r++) {
+            const a = acc + 16 * n * r;
+            rns.reduceAcc(ctx.vec(cts[r][s]!.c0, j), a, j);
+            rns.reduceAcc(ctx.vec(cts[r][s]!.c1, j), a + 8 * n, j);
+          }
         }
       }
       for (let r = 0; r < l.rb; r++) {
@@ -328,38 +338,33 @@ export class SimdBackend implements HeBackend {
         answers[r * l.groups + g] = { ...ctx.finishAnswer(packed, pk, mask, l.floodBits, prg), results: resultCount(l, g, rows) };
       }
     }
-    ctx.free(wNtt);
+    ctx.free(wv);
     rns.w.free(acc);
     rns.w.free(mask);
     return { share, answers };
   }
 
-  /** wNtt (cb × L vectors) = NTT forms of the weight blocks of column block o: Σ W[j,l]·X^(l·nw + j). */
-  private weightBlocks(wNtt: number, l: ProductLayout, w: Float64Array, o: number): void {
-    const ctx = this.ctx;
-    const L = l.L;
-    const coeffs = new Float64Array(l.wDeg);
-    for (let c = 0; c < l.cb; c++) {
-      coeffs.fill(0);
-      for (let x = 0; x < l.kw; x++) {
-        const col = o * l.kw + x;
-        if (col >= l.m) break;
-        for (let j = 0; j < l.nw; j++) {
-          const row = c * l.nw + j;
-          if (row >= l.k) break;
-          coeffs[x * l.nw + j] = w[row * l.m + col];
+  /**
+   * The weight blocks of `count` column blocks from `o0` as integer coefficients, wDeg per (column block, inner
+   * block): W_b = Σ W[j,l]·X^(l·nw + j).
+   */
+  private weightCoefficients(l: ProductLayout, w: Float64Array, o0: number, count: number): Float64Array {
+    const out = new Float64Array(count * l.cb * l.wDeg);
+    for (let s = 0; s < count; s++) {
+      for (let c = 0; c < l.cb; c++) {
+        const base = (s * l.cb + c) * l.wDeg;
+        for (let x = 0; x < l.kw; x++) {
+          const col = (o0 + s) * l.kw + x;
+          if (col >= l.m) break;
+          for (let j = 0; j < l.nw; j++) {
+            const row = c * l.nw + j;
+            if (row >= l.k) break;
+            out[base + x * l.nw + j] = w[row * l.m + col];
+          }
         }
-      }
-      for (let j = 0; j < L; j++) {
-        const q = ctx.primes[j];
-        const v = ctx.rns.view(ctx.vec(wNtt, c * L + j));
-        for (let i = 0; i < l.wDeg; i++) {
-          const r = coeffs[i] % q;
-          v[i] = r < 0 ? r + q : r;
-        }
-        ctx.rns.nttPruned(ctx.vec(wNtt, c * L + j), j, l.wDeg);
       }
     }
+    return out;
   }
 }
 

@@ -116,7 +116,7 @@ export class Rns {
   ) {
     if (!Number.isInteger(Math.log2(n)) || n < 16) throw new RangeError(`Rns: N must be a power of two ≥ 16, got ${n}`);
     this.logN = Math.log2(n);
-    this.w = new Wasm(new WebAssembly.Memory({ initial: 16, maximum: 65536 }), kernelModule());
+    this.w = new Wasm(new WebAssembly.Memory({ initial: 16, maximum: 65536 }), kernelModule(), 0.25);
     this.k = this.w.k as unknown as RlweExports;
     this.tables = primes.map((p) => this.buildTables(p));
   }
