@@ -1,7 +1,7 @@
 // RLWE kernels over one 30-bit NTT prime p (p < 2^30, p ≡ 1 mod 2N): polynomials are u32[N] with N = 2^logn.
-// Pointers are byte offsets handed out by TypeScript (src/he/simd/kernels.ts builds the tables). SIMD throughout
-// where the data are 32-bit lanes; the 64-bit reductions use one f64 estimate of the quotient (exact up to ±1, then
-// corrected), which is several times faster than i64.rem_u.
+// Pointers are byte offsets handed out by TypeScript (src/he/simd/rns.ts builds the tables). SIMD throughout: 30-bit
+// products are formed in 64-bit lanes (extmul) and reduced by folding with 2^32 mod p and 2^30 mod p, which needs
+// p > 2^30 − 2^20; the per-answer conversions (encoding, flooding, top bits, decoding) are scalar u64.
 //
 // Negacyclic NTT: Cooley–Tukey forward with Harvey's lazy butterflies (values in [0, 4p)) and Shoup twiddles
 // tw[k] = ψ^brev(k), tws[k] = floor(tw[k]·2^32/p); output index i holds a(ψ^(2·brev(i)+1)). The inverse is
@@ -23,6 +23,34 @@
 // @ts-ignore: decorator
 @inline function csub(x: v128, m: v128): v128 {
   return i32x4.min_u(x, i32x4.sub(x, m));
+}
+
+/**
+ * Four u64 lanes (two i64x2, each below 2^63) to residues mod p in one i32x4: three folds by c32 = 2^32 mod p < 2^22
+ * bring them below 2^33.6, then x = h·2^30 + l folds by c30 = 2^30 mod p < 2^20 below 2p, and one conditional
+ * subtraction finishes.
+ */
+// @ts-ignore: decorator
+@inline function reduce4x64(v0: v128, v1: v128, c32: v128, c30: v128, pv: v128): v128 {
+  for (let k = 0; k < 3; k++) {
+    const hi = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+    const lo = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+    v0 = i64x2.add(i64x2.extmul_low_i32x4_u(hi, c32), i64x2.extend_low_i32x4_u(lo));
+    v1 = i64x2.add(i64x2.extmul_high_i32x4_u(hi, c32), i64x2.extend_high_i32x4_u(lo));
+  }
+  const h = i32x4.shuffle(i64x2.shr_u(v0, 30), i64x2.shr_u(v1, 30), 0, 2, 4, 6);
+  const l = v128.and(i32x4.shuffle(v0, v1, 0, 2, 4, 6), i32x4.splat(0x3fffffff));
+  return csub(i32x4.add(i32x4.mul(h, c30), l), pv);
+}
+
+/** Fold i64x2 lanes by c32 (keeps the residue; below 2^53.1 from below 2^63). */
+// @ts-ignore: decorator
+@inline function fold2(v0: v128, v1: v128, c32: v128, first: bool): v128 {
+  const hi = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+  const lo = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+  return first
+    ? i64x2.add(i64x2.extmul_low_i32x4_u(hi, c32), i64x2.extend_low_i32x4_u(lo))
+    : i64x2.add(i64x2.extmul_high_i32x4_u(hi, c32), i64x2.extend_high_i32x4_u(lo));
 }
 
 /** Forward stages from m = m0 (t = N/(2·m0)) down to t = 1; input < 4p, output < 4p. */
@@ -200,61 +228,73 @@ export function polyMulScalar(c: usize, a: usize, s: u32, ss: u32, n: i32, p: u3
   for (let o: usize = 0; o < end; o += 16) v128.store(c + o, csub(shoup(w, ws, v128.load(a + o), pv), pv));
 }
 
-/** x mod p for any u64 x: a float quotient estimate, then one correction each way. */
-// @ts-ignore: decorator
-@inline function modU64(x: u64, p: u64, pinv: f64): u32 {
-  const q = <u64>(<f64>x * pinv);
-  let r = <i64>(x - q * p);
-  if (r < 0) r += <i64>p;
-  if (r >= <i64>p) r -= <i64>p;
-  return <u32>r;
-}
-
-/** c = a·b mod p (inputs < p). */
-export function polyMul(c: usize, a: usize, b: usize, n: i32, p: u32): void {
-  const pinv = 1.0 / <f64>p;
-  const end = <usize>n << 2;
-  for (let o: usize = 0; o < end; o += 4) {
-    store<u32>(c + o, modU64(<u64>load<u32>(a + o) * <u64>load<u32>(b + o), p, pinv));
-  }
-}
-
-/** acc[i] += a[i]·b[i] over u64 lanes (inputs < 2^30: at most 8 terms before `accFold` or `accReduce`). */
-export function polyMac(acc: usize, a: usize, b: usize, n: i32): void {
+/** c = a·b mod p (inputs < p). c32 = 2^32 mod p, c30 = 2^30 mod p. */
+export function polyMul(c: usize, a: usize, b: usize, n: i32, p: u32, c32: u32, c30: u32): void {
+  const pv = i32x4.splat(p);
+  const cv = i32x4.splat(c32);
+  const dv = i32x4.splat(c30);
   const end = <usize>n << 2;
   for (let o: usize = 0; o < end; o += 16) {
     const x = v128.load(a + o);
     const y = v128.load(b + o);
-    const d = acc + (o << 1);
-    v128.store(d, i64x2.add(v128.load(d), i64x2.extmul_low_i32x4_u(x, y)));
-    v128.store(d + 16, i64x2.add(v128.load(d + 16), i64x2.extmul_high_i32x4_u(x, y)));
+    v128.store(c + o, reduce4x64(i64x2.extmul_low_i32x4_u(x, y), i64x2.extmul_high_i32x4_u(x, y), cv, dv, pv));
   }
 }
+
+/** Coefficients per tile of macShared: its two u64 accumulators (16 KiB) stay in L1. */
+const MAC_TILE: i32 = 1024;
 
 /**
- * acc = hi32(acc)·c32 + lo32(acc), with c32 = 2^32 mod p: the same residue, and below 2^53.1 when acc < 2^63 and
- * c32 < 2^22 (p > 2^30 − 2^20), so 7 more products of two 30-bit values fit.
+ * out0 = Σ_t s[t]·x[t] and out1 = Σ_t s[t]·y[t] mod p over `terms` vectors (< 2^30) given as u32 pointer arrays
+ * (s shared: a weight block against an upload's c0 and c1, or a key-switching digit against the key's two parts).
+ * Tile by tile, each input is read in one sequential run (prefetchers cannot follow 3·terms streams at once) into
+ * u64 accumulators at `acc` (2·MAC_TILE lanes), folded every 7 terms. n must be a multiple of 4.
  */
-export function accFold(acc: usize, n: i32, c32: u32): void {
+export function macShared(out0: usize, out1: usize, ss: usize, xs: usize, ys: usize, terms: i32, n: i32, p: u32, c32: u32, c30: u32, acc: usize): void {
+  const pv = i32x4.splat(p);
   const cv = i32x4.splat(c32);
-  const end = acc + (<usize>n << 3);
-  for (let d = acc; d < end; d += 32) {
-    const v0 = v128.load(d);
-    const v1 = v128.load(d + 16);
-    const hi = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
-    const lo = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
-    v128.store(d, i64x2.add(i64x2.extmul_low_i32x4_u(hi, cv), i64x2.extend_low_i32x4_u(lo)));
-    v128.store(d + 16, i64x2.add(i64x2.extmul_high_i32x4_u(hi, cv), i64x2.extend_high_i32x4_u(lo)));
-  }
-}
-
-/** out = acc mod p, and acc cleared. */
-export function accReduce(out: usize, acc: usize, n: i32, p: u32): void {
-  const pinv = 1.0 / <f64>p;
-  for (let i = 0; i < n; i++) {
-    const d = acc + (<usize>i << 3);
-    store<u32>(out + (<usize>i << 2), modU64(load<u64>(d), p, pinv));
-    store<u64>(d, 0);
+  const dv = i32x4.splat(c30);
+  const zero = i64x2.splat(0);
+  const acc1 = acc + (<usize>MAC_TILE << 3);
+  for (let t0 = 0; t0 < n; t0 += MAC_TILE) {
+    const len = <usize>min(MAC_TILE, n - t0) << 2;
+    const base = <usize>t0 << 2;
+    for (let o: usize = 0; o < len << 1; o += 16) {
+      v128.store(acc + o, zero);
+      v128.store(acc1 + o, zero);
+    }
+    for (let t = 0; t < terms; t++) {
+      const tt = <usize>t << 2;
+      const sp = <usize>load<u32>(ss + tt) + base;
+      const xp = <usize>load<u32>(xs + tt) + base;
+      const yp = <usize>load<u32>(ys + tt) + base;
+      for (let o: usize = 0; o < len; o += 16) {
+        const sv = v128.load(sp + o);
+        const xv = v128.load(xp + o);
+        const yv = v128.load(yp + o);
+        const d0 = acc + (o << 1);
+        const d1 = acc1 + (o << 1);
+        v128.store(d0, i64x2.add(v128.load(d0), i64x2.extmul_low_i32x4_u(sv, xv)));
+        v128.store(d0 + 16, i64x2.add(v128.load(d0 + 16), i64x2.extmul_high_i32x4_u(sv, xv)));
+        v128.store(d1, i64x2.add(v128.load(d1), i64x2.extmul_low_i32x4_u(sv, yv)));
+        v128.store(d1 + 16, i64x2.add(v128.load(d1 + 16), i64x2.extmul_high_i32x4_u(sv, yv)));
+      }
+      if (t % 7 == 6) {
+        for (let o: usize = 0; o < len << 1; o += 32) {
+          for (let h: usize = 0; h < 2; h++) {
+            const d = (h ? acc1 : acc) + o;
+            const v0 = v128.load(d);
+            const v1 = v128.load(d + 16);
+            v128.store(d, fold2(v0, v1, cv, true));
+            v128.store(d + 16, fold2(v0, v1, cv, false));
+          }
+        }
+      }
+    }
+    for (let o: usize = 0; o < len; o += 16) {
+      v128.store(out0 + base + o, reduce4x64(v128.load(acc + (o << 1)), v128.load(acc + (o << 1) + 16), cv, dv, pv));
+      v128.store(out1 + base + o, reduce4x64(v128.load(acc1 + (o << 1)), v128.load(acc1 + (o << 1) + 16), cv, dv, pv));
+    }
   }
 }
 
@@ -272,15 +312,16 @@ export function polyReduce2(c: usize, a: usize, n: i32, p: u32): void {
   for (let o: usize = 0; o < end; o += 16) v128.store(c + o, csub(v128.load(a + o), pv));
 }
 
-/** c = [a]_P centred in (−P/2, P/2], mod p (mod-down by the special prime P). */
+/** c = [a]_P centred in (−P/2, P/2], mod p (mod-down by the special prime P; a < P < 2p). */
 export function polyLiftCentered(c: usize, a: usize, n: i32, bigP: u32, p: u32): void {
-  const half = bigP >> 1;
-  const pModp = bigP % p;
-  for (let i = 0; i < n; i++) {
-    const x = load<u32>(a + (<usize>i << 2));
-    let r = x % p;
-    if (x > half) r = r >= pModp ? r - pModp : r + p - pModp;
-    store<u32>(c + (<usize>i << 2), r);
+  const pv = i32x4.splat(p);
+  const half = i32x4.splat(bigP >> 1);
+  const pModp = i32x4.splat(bigP % p);
+  const end = <usize>n << 2;
+  for (let o: usize = 0; o < end; o += 16) {
+    const x = v128.load(a + o);
+    const sub = v128.and(i32x4.gt_u(x, half), pModp);
+    v128.store(c + o, csub(i32x4.add(i32x4.sub(csub(x, pv), sub), pv), pv));
   }
 }
 
@@ -383,4 +424,109 @@ export function decodeAnswer(out: usize, c0: usize, r: usize, n: i32, consts: us
     const v = ((load<u64>(c0 + (<usize>i << 3)) << <u64>(b1 - b0)) + x) & mask1;
     store<u64>(out + (<usize>i << 3), ((v + (<u64>1 << (sh - 1))) >> sh) & tmask);
   }
+}
+
+/** out[i] = x[i] mod p for integer-valued f64 x (|x| < 2^53): weights and shares as plaintext coefficients. */
+export function residuesOf(out: usize, x: usize, n: i32, p: u32): void {
+  const pf = <f64>p;
+  const pinv = 1.0 / pf;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(x + (<usize>i << 3));
+    let r = v - Math.floor(v * pinv) * pf;
+    if (r < 0) r += pf;
+    else if (r >= pf) r -= pf;
+    store<u32>(out + (<usize>i << 2), <u32>r);
+  }
+}
+
+/**
+ * Rejection sampling of uniform residues mod p from 30-bit words (the low 30 bits of each u32 at w): fills out from
+ * index `from` and returns how many it has after reading `count` words (stops at n).
+ */
+export function sampleUniform(out: usize, from: i32, n: i32, w: usize, count: i32, p: u32): i32 {
+  let i = from;
+  for (let k = 0; k < count && i < n; k++) {
+    const x = load<u32>(w + (<usize>k << 2)) & 0x3fffffff;
+    if (x < p) {
+      store<u32>(out + (<usize>i << 2), x);
+      i++;
+    }
+  }
+  return i;
+}
+
+/**
+ * Packs n values (u32 at x, or u64 with `wide`) of `bits` bits each into a little-endian bit stream at out, padded
+ * to whole u32 words; returns the bytes written. Values must be below 2^bits. Wide values go as two pieces of at
+ * most 32 bits, so the pending bits never exceed 63.
+ */
+export function packBits(out: usize, x: usize, n: i32, bits: i32, wide: i32): i32 {
+  let acc: u64 = 0;
+  let have: i32 = 0;
+  let o = out;
+  const lowBits = bits > 32 ? 32 : bits;
+  for (let i = 0; i < n; i++) {
+    const v: u64 = wide ? load<u64>(x + (<usize>i << 3)) : <u64>load<u32>(x + (<usize>i << 2));
+    acc |= (v & 0xffffffff) << <u64>have;
+    have += lowBits;
+    if (have >= 32) {
+      store<u32>(o, <u32>acc);
+      o += 4;
+      acc >>= 32;
+      have -= 32;
+    }
+    if (bits > 32) {
+      acc |= (v >> 32) << <u64>have;
+      have += bits - 32;
+      if (have >= 32) {
+        store<u32>(o, <u32>acc);
+        o += 4;
+        acc >>= 32;
+        have -= 32;
+      }
+    }
+  }
+  if (have > 0) {
+    store<u32>(o, <u32>acc);
+    o += 4;
+  }
+  return <i32>(o - out);
+}
+
+/**
+ * Unpacks n values of `bits` bits (the inverse of packBits) into u32 (or u64 with `wide`) at x. With `bound` > 0,
+ * returns the index of the first value ≥ bound (else −1).
+ */
+export function unpackBits(x: usize, inp: usize, n: i32, bits: i32, wide: i32, bound: u64): i32 {
+  let acc: u64 = 0;
+  let have: i32 = 0;
+  let o = inp;
+  const lowBits = bits > 32 ? 32 : bits;
+  const lowMask: u64 = (<u64>1 << <u64>lowBits) - 1;
+  const highMask: u64 = bits > 32 ? (<u64>1 << <u64>(bits - 32)) - 1 : 0;
+  let bad: i32 = -1;
+  for (let i = 0; i < n; i++) {
+    if (have < lowBits) {
+      acc |= <u64>load<u32>(o) << <u64>have;
+      o += 4;
+      have += 32;
+    }
+    let v = acc & lowMask;
+    acc >>= <u64>lowBits;
+    have -= lowBits;
+    if (bits > 32) {
+      if (have < bits - 32) {
+        acc |= <u64>load<u32>(o) << <u64>have;
+        o += 4;
+        have += 32;
+      }
+      v |= (acc & highMask) << 32;
+      acc >>= <u64>(bits - 32);
+      have -= bits - 32;
+    }
+    if (bound > 0 && v >= bound && bad < 0) bad = i;
+    if (wide) store<u64>(x + (<usize>i << 3), v);
+    else store<u32>(x + (<usize>i << 2), <u32>v);
+  }
+  return bad;
 }

@@ -66,4 +66,21 @@ describe("simd HE products", () => {
     const y = open([ys[0], yc[0]], ring);
     expect(y).toEqual(reference(shared[0][1], w, n, k, m));
   }, 120_000);
+
+  it("a batch of equal and different shapes on 2 worker threads: every item exact, in order", async () => {
+    await he[0].startWorkers(2);
+    try {
+      const plans: HePlan[] = [
+        { n: 24, k: 64, m: 24, aBits: 37, wBits: 37 },
+        { n: 24, k: 64, m: 24, aBits: 37, wBits: 37 },
+        { n: 40, k: 200, m: 300, aBits: 37, wBits: 16 },
+        { n: 24, k: 64, m: 24, aBits: 37, wBits: 37 },
+      ];
+      const items = plans.map((plan) => ({ plan, a: randomRing(plan.n * plan.k, ring), w: signedRandom(plan.k * plan.m, plan.wBits) }));
+      const { ys, yc, shared } = await run(items);
+      items.forEach((it, i) => expect(open([ys[i], yc[i]], ring)).toEqual(reference(shared[i][1], it.w, it.plan.n, it.plan.k, it.plan.m)));
+    } finally {
+      await he[0].startWorkers(0);
+    }
+  }, 120_000);
 });

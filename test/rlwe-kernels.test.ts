@@ -1,5 +1,5 @@
 // The RLWE kernels (assembly/rlwe.ts through src/he/simd/rns.ts) against BigInt references: NTT and its inverse,
-// the pruned NTT, products, MAC with its fold, automorphisms, RNS conversions. Edge values: 0, p − 1, the lazy 4p range.
+// the pruned NTT, products, the shared-operand MAC with its folds, automorphisms, RNS conversions. Edge values: 0, p − 1, the lazy 4p range.
 import { describe, expect, it } from "vitest";
 import { modInv, modPow, nttPrimes, Rns } from "../src/he/simd/rns.js";
 
@@ -128,21 +128,29 @@ describe.each([64, 8192])("RLWE kernels at N = %i", (n) => {
     expect(get(pc)).toEqual(a.map((v, i) => Number((BigInt(v) * BigInt(b[i])) % P)));
   });
 
-  it("MAC over 20 terms with folds equals the BigInt sum", () => {
+  it("macShared over 20 terms (with folds) equals the BigInt sums", () => {
     const p = primes[1];
     const P = BigInt(p);
-    const acc = rns.allocAcc();
-    const sums = new Array<bigint>(n).fill(0n);
+    const xs: number[][] = [];
+    const ys: number[][] = [];
     for (let t = 0; t < 20; t++) {
-      const a = t === 0 ? new Array<number>(n).fill(p - 1) : rand(p, n, 100 + t);
-      const b = t === 0 ? new Array<number>(n).fill(p - 1) : rand(p, n, 200 + t);
-      rns.mac(acc, put(a), put(b));
-      a.forEach((v, i) => (sums[i] += BigInt(v) * BigInt(b[i])));
-      if (t % 7 === 6) rns.fold(acc, 1);
+      xs.push(t === 0 ? new Array<number>(n).fill(p - 1) : rand(p, n, 100 + t));
+      ys.push(t === 0 ? new Array<number>(n).fill(p - 1) : rand(p, n, 200 + t));
     }
-    const out = rns.alloc();
-    rns.reduceAcc(out, acc, 1);
-    expect(get(out)).toEqual(sums.map((s) => Number(s % P)));
+    const px = xs.map(put);
+    const py = ys.map(put);
+    const [o0, o1] = [rns.alloc(), rns.alloc()];
+    rns.macShared(o0, o1, py, px, px.slice().reverse(), 1);
+    const sum0 = new Array<bigint>(n).fill(0n);
+    const sum1 = new Array<bigint>(n).fill(0n);
+    for (let t = 0; t < 20; t++) {
+      for (let i = 0; i < n; i++) {
+        sum0[i] += BigInt(xs[t][i]) * BigInt(ys[t][i]);
+        sum1[i] += BigInt(ys[t][i]) * BigInt(xs[19 - t][i]);
+      }
+    }
+    expect(get(o0)).toEqual(sum0.map((s) => Number(s % P)));
+    expect(get(o1)).toEqual(sum1.map((s) => Number(s % P)));
   });
 
   it("automorphism in NTT form equals X → X^g on coefficients", () => {

@@ -9,27 +9,18 @@
 //    positions only; it keeps −r at the result positions;
 // 3. the client decrypts Y + r mod 2^ell exactly.
 // Keys (the public key and the packing Galois keys, seeded) go once per session.
-import type { Prg } from "../../core/prg.js";
 import { SEED_BYTES } from "../../core/prg.js";
 import type { Ring } from "../../core/ring.js";
 import type { Party, Role } from "../../mpc/party.js";
 import { ProtocolError } from "../../net/errors.js";
 import type { HeBackend, HePlan, ProductItem } from "../backend.js";
 import { compareHeParams } from "../params.js";
-import { blockRows, chooseLayout, forEachResult, layoutCost, resultCount, uploadBytes, type ProductLayout } from "./blocks.js";
+import { answerBytes, blockRows, chooseLayout, forEachResult, layoutCost, resultCount, sectionBytes, uploadBytes, type ProductLayout } from "./blocks.js";
 import { DEFAULT_SIMD, simdHandshakeParams, type SimdParams } from "./params.js";
-import { packingElements, RlweContext, type Ct, type GaloisKey, type PublicKey, type SecretKey } from "./scheme.js";
-import { readResidues, readSeed, readWide, reader, WireKind, writeResidues, writer, writeSeed, writeWide } from "./wire.js";
-
-const contexts = new Map<string, RlweContext>();
-
-/** The RLWE context of these parameters in this thread (tables are built once). */
-export function rlweContext(params: SimdParams = DEFAULT_SIMD): RlweContext {
-  const key = JSON.stringify(params);
-  let ctx = contexts.get(key);
-  if (!ctx) contexts.set(key, (ctx = new RlweContext(params)));
-  return ctx;
-}
+import { evaluateGroups, weightCoefficients, type GroupAnswer, type GroupTask, type ServerKeys } from "./evaluate.js";
+import { SimdPool } from "./pool.js";
+import { packingElements, rlweContext, type GaloisKey, type RlweContext, type SecretKey } from "./scheme.js";
+import { WireKind, WireReader, WireWriter } from "./wire.js";
 
 /** The layout of a product shape, memoised per context. */
 const layouts = new WeakMap<RlweContext, Map<string, ProductLayout>>();
@@ -42,7 +33,7 @@ export function layoutOf(ctx: RlweContext, plan: HePlan): ProductLayout {
   return l;
 }
 
-/** Estimated server + client cost of plans (µs, with bytes at 1 Gbit/s), at the default parameters. */
+/** Estimated server + client cost of plans (µs, bytes included: blocks.ts layoutCost), at the default parameters. */
 export function simdCost(plans: HePlan[], params: SimdParams = DEFAULT_SIMD): number {
   const ctx = rlweContext(params);
   return plans.reduce((s, pl) => s + layoutCost(ctx.params, layoutOf(ctx, pl)), 0);
@@ -63,8 +54,10 @@ export class SimdBackend implements HeBackend {
     readonly role: Role,
     readonly ctx: RlweContext,
     private readonly client?: { sk: SecretKey },
-    private readonly server?: { pk: PublicKey; keys: Map<number, GaloisKey> },
+    private readonly server?: ServerKeys,
   ) {}
+
+  private workers?: SimdPool;
 
   /** Parameter check and key exchange; both parties call it at the same time. Plans only fix nothing here. */
   static async setup(p: Party, _plans: HePlan[] = [], params: SimdParams = DEFAULT_SIMD): Promise<SimdBackend> {
@@ -75,38 +68,38 @@ export class SimdBackend implements HeBackend {
       compareHeParams(mine, parseRecord(await p.ch.recv("he.params")));
       const elements = packingElements(ctx.n, ctx.params.maxPack);
       const top = ctx.top;
-      const vecBytes = (ctx.n * 30) / 8;
+      const vecBytes = sectionBytes(ctx.n, 30);
       const body = top * vecBytes + SEED_BYTES + elements.length * (ctx.galoisVectors * vecBytes + SEED_BYTES);
       if (p.role === "client") {
         const sk = ctx.secretKey(p.prg);
-        const msg = writer(WireKind.Keys, elements.length, body);
+        const msg = new WireWriter(WireKind.Keys, elements.length, body);
         const pkSeed = p.prg.seed();
         const pk = ctx.publicKey(sk, p.prg, p.prg.withSeed(pkSeed));
-        writeResidues(msg.bits, ctx.rns.view(pk.b, top));
-        writeSeed(msg.bits, pkSeed);
+        msg.packed(ctx.rns, pk.b, top * ctx.n, 30, false);
+        msg.bytes(pkSeed);
         ctx.free(pk.a, pk.b);
         for (const g of elements) {
           const seed = p.prg.seed();
           const key = ctx.galoisKey(sk, g, p.prg, p.prg.withSeed(seed));
-          writeResidues(msg.bits, ctx.rns.view(key.k0, ctx.galoisVectors));
-          writeSeed(msg.bits, seed);
+          msg.packed(ctx.rns, key.k0, ctx.galoisVectors * ctx.n, 30, false);
+          msg.bytes(seed);
           ctx.free(key.k0, key.k1);
         }
         p.ch.send("he.keys", msg.finish());
         return new SimdBackend("client", ctx, { sk });
       }
-      const r = reader(await p.ch.recv("he.keys"), WireKind.Keys, elements.length, body, "he.keys");
+      const r = new WireReader(await p.ch.recv("he.keys"), WireKind.Keys, elements.length, body, "he.keys");
       const b = ctx.alloc(top);
-      for (let j = 0; j < top; j++) readResidues(r, ctx.rns.view(ctx.vec(b, j)), ctx.primes[j], `he.keys.pk[${j}]`);
-      const pk = ctx.publicKeyFrom(b, p.prg.withSeed(readSeed(r, SEED_BYTES)));
+      for (let j = 0; j < top; j++) r.unpacked(ctx.rns, ctx.vec(b, j), ctx.n, 30, false, ctx.primes[j], `pk[${j}]`);
+      const pk = ctx.publicKeyFrom(b, p.prg.withSeed(r.bytes(SEED_BYTES)));
       const keys = new Map<number, GaloisKey>();
       for (const g of elements) {
         const k0 = ctx.alloc(ctx.galoisVectors);
         for (let v = 0; v < ctx.galoisVectors; v++) {
           const j = v % (top + 1);
-          readResidues(r, ctx.rns.view(ctx.vec(k0, v)), ctx.primes[j], `he.keys.galois[${g}][${v}]`);
+          r.unpacked(ctx.rns, ctx.vec(k0, v), ctx.n, 30, false, ctx.primes[j], `galois[${g}][${v}]`);
         }
-        keys.set(g, { g, k0, k1: ctx.galoisA(p.prg.withSeed(readSeed(r, SEED_BYTES))) });
+        keys.set(g, { g, k0, k1: ctx.galoisA(p.prg.withSeed(r.bytes(SEED_BYTES))) });
       }
       return new SimdBackend("server", ctx, undefined, { pk, keys });
     });
@@ -116,10 +109,20 @@ export class SimdBackend implements HeBackend {
     return plans.reduce((s, pl) => s + layoutCost(this.ctx.params, layoutOf(this.ctx, pl)), 0);
   }
 
-  async startWorkers(_threads: number): Promise<void> {}
+  /** Moves the server's products onto `threads` workers (0: this thread); replaces any running pool. */
+  async startWorkers(threads: number): Promise<void> {
+    if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`startWorkers: threads must be a non-negative integer, got ${threads}`);
+    if (this.role !== "server") return;
+    const old = this.workers;
+    this.workers = undefined;
+    await old?.close();
+    if (threads > 0) this.workers = await SimdPool.create(this.ctx.params, this.server!, threads);
+  }
 
   async close(): Promise<void> {
     const ctx = this.ctx;
+    await this.workers?.close();
+    this.workers = undefined;
     if (this.client) ctx.free(this.client.sk.sNtt);
     if (this.server) {
       ctx.free(this.server.pk.a, this.server.pk.b);
@@ -144,9 +147,9 @@ export class SimdBackend implements HeBackend {
     const t = 1n << BigInt(ctx.ell);
     const count = lays.reduce((s, l) => s + l.rb * l.cb, 0);
     const body = SEED_BYTES + lays.reduce((s, l) => s + l.rb * l.cb * uploadBytes(ctx.params, l.L), 0);
-    const msg = writer(WireKind.Uploads, count, body);
+    const msg = new WireWriter(WireKind.Uploads, count, body);
     const seed = p.prg.seed();
-    writeSeed(msg.bits, seed);
+    msg.bytes(seed);
     const seedPrg = p.prg.withSeed(seed);
     const mPtr = ctx.rns.w.alloc(8 * n);
     items.forEach((it, idx) => {
@@ -171,7 +174,7 @@ export class SimdBackend implements HeBackend {
           const c1 = ctx.alloc(l.L);
           ctx.uniform(seedPrg, c1, ctx.dataPrimes(l.L));
           const c0 = ctx.encryptSymmetric(sk, mPtr, l.L, c1, p.prg);
-          writeResidues(msg.bits, ctx.rns.view(c0, l.L));
+          msg.packed(ctx.rns, c0, l.L * n, 30, false);
           ctx.free(c0, c1);
         }
       }
@@ -180,11 +183,12 @@ export class SimdBackend implements HeBackend {
     p.ch.send("he.product.in", msg.finish());
 
     const answers = lays.reduce((s, l) => s + l.rb * l.groups, 0);
-    let bits = 0;
-    for (const l of lays) for (let r = 0; r < l.rb; r++) for (let g = 0; g < l.groups; g++) bits += n * ctx.b1 + resultCount(l, g, blockRows(l, r)) * ctx.b0;
+    let outBytes = 0;
+    for (const l of lays) for (let r = 0; r < l.rb; r++) for (let g = 0; g < l.groups; g++) outBytes += answerBytes(ctx.params, resultCount(l, g, blockRows(l, r)));
     const timeoutMs = 60_000 + lays.reduce((s, l) => s + layoutCost(ctx.params, l), 0) / 100;
-    const rd = reader(await p.ch.recv("he.product.out", { timeoutMs }), WireKind.Answers, answers, Math.ceil(bits / 8), "he.product.out");
+    const rd = new WireReader(await p.ch.recv("he.product.out", { timeoutMs }), WireKind.Answers, answers, outBytes, "he.product.out");
     const c0 = ctx.rns.w.alloc(8 * n);
+    const part = ctx.rns.w.alloc(8 * n);
     const c1 = ctx.rns.w.alloc(8 * n);
     const out = ctx.rns.w.alloc(8 * n);
     const results = lays.map((l) => {
@@ -192,11 +196,17 @@ export class SimdBackend implements HeBackend {
       for (let r = 0; r < l.rb; r++) {
         const rows = blockRows(l, r);
         for (let g = 0; g < l.groups; g++) {
-          const h1 = new Uint32Array(ctx.rns.w.memory.buffer, c1, 2 * n);
-          for (let i = 0; i < n; i++) readWide(rd, h1, i, ctx.b1);
+          rd.unpacked(ctx.rns, c1, n, ctx.b1, true, 0, "c1");
+          const count = resultCount(l, g, rows);
+          rd.unpacked(ctx.rns, part, count, ctx.b0, true, 0, "c0");
           const h0 = new Uint32Array(ctx.rns.w.memory.buffer, c0, 2 * n).fill(0);
+          const hp = new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * count);
+          let k = 0;
           forEachResult(l, g, (i, _col, pos) => {
-            if (i < rows) readWide(rd, h0, pos, ctx.b0);
+            if (i >= rows) return;
+            h0[2 * pos] = hp[2 * k];
+            h0[2 * pos + 1] = hp[2 * k + 1];
+            k++;
           });
           ctx.decodeAnswer(sk, c0, c1, out);
           const dec = new BigUint64Array(ctx.rns.w.memory.buffer, out, n);
@@ -207,9 +217,7 @@ export class SimdBackend implements HeBackend {
       }
       return y;
     });
-    ctx.rns.w.free(c0);
-    ctx.rns.w.free(c1);
-    ctx.rns.w.free(out);
+    for (const ptr of [c0, c1, out, part]) ctx.rns.w.free(ptr);
     return results;
   }
 
@@ -230,140 +238,86 @@ export class SimdBackend implements HeBackend {
     });
     const count = lays.reduce((s, l) => s + l.rb * l.cb, 0);
     const body = SEED_BYTES + lays.reduce((s, l) => s + l.rb * l.cb * uploadBytes(ctx.params, l.L), 0);
-    const rd = reader(await p.ch.recv("he.product.in"), WireKind.Uploads, count, body, "he.product.in");
-    const seedPrg = p.prg.withSeed(readSeed(rd, SEED_BYTES));
-    const uploads = lays.map((l, idx) =>
-      Array.from({ length: l.rb * l.cb }, (_, u) => {
-        const c0 = ctx.alloc(l.L);
-        for (let j = 0; j < l.L; j++) readResidues(rd, ctx.rns.view(ctx.vec(c0, j)), ctx.primes[j], `he.product.in[${idx}][${u}]`);
-        const c1 = ctx.alloc(l.L);
-        ctx.uniform(seedPrg, c1, ctx.dataPrimes(l.L));
-        return { c0, c1, L: l.L };
-      }),
-    );
-    const shares: BigUint64Array[] = [];
-    const finished: { c0: number; c1: number; results: number }[][] = [];
-    lays.forEach((l, idx) => {
-      const { share, answers } = this.evaluate(p.prg, l, weights[idx], uploads[idx]);
-      shares.push(share);
-      finished.push(answers);
-      for (const ct of uploads[idx]) ctx.freeCt(ct);
+    const rd = new WireReader(await p.ch.recv("he.product.in"), WireKind.Uploads, count, body, "he.product.in");
+    const seedPrg = p.prg.withSeed(rd.bytes(SEED_BYTES));
+    // uploads as plain arrays (c0 from the wire, c1 from the seed), then tasks of whole groups of answers
+    const tmp = ctx.alloc(1);
+    const uploads = lays.map((l, idx) => {
+      const arr = new Uint32Array(2 * l.L * l.rb * l.cb * n);
+      for (let u = 0; u < l.rb * l.cb; u++) {
+        for (let j = 0; j < l.L; j++) {
+          rd.unpacked(ctx.rns, tmp, n, 30, false, ctx.primes[j], `[${idx}][${u}][${j}]`);
+          arr.set(ctx.rns.view(tmp), (2 * u * l.L + j) * n);
+        }
+        for (let j = 0; j < l.L; j++) {
+          ctx.uniform(seedPrg, tmp, [j]);
+          arr.set(ctx.rns.view(tmp), ((2 * u + 1) * l.L + j) * n);
+        }
+      }
+      return arr;
     });
-    let bits = 0;
-    for (const list of finished) for (const a of list) bits += n * ctx.b1 + a.results * ctx.b0;
-    const msg = writer(WireKind.Answers, finished.reduce((s, f) => s + f.length, 0), Math.ceil(bits / 8));
+    ctx.free(tmp);
+    const tasks: GroupTask[] = [];
+    const taskItem: number[] = [];
+    const parts = this.workers ? this.workers.threads * 2 : 1;
     lays.forEach((l, idx) => {
-      finished[idx].forEach((a, at) => {
-        const r = Math.floor(at / l.groups);
-        const g = at % l.groups;
-        const rows = blockRows(l, r);
-        const h1 = new Uint32Array(ctx.rns.w.memory.buffer, a.c1, 2 * n);
-        for (let i = 0; i < n; i++) writeWide(msg.bits, h1, i, ctx.b1);
-        const h0 = new Uint32Array(ctx.rns.w.memory.buffer, a.c0, 2 * n);
-        forEachResult(l, g, (i, _col, pos) => {
-          if (i < rows) writeWide(msg.bits, h0, pos, ctx.b0);
-        });
-        ctx.rns.w.free(a.c0);
-        ctx.rns.w.free(a.c1);
+      const per = Math.max(1, Math.ceil(l.groups / parts));
+      for (let g0 = 0; g0 < l.groups; g0 += per) {
+        const g1 = Math.min(l.groups, g0 + per);
+        const o0 = g0 * l.pack;
+        const count = Math.min(l.ob, g1 * l.pack) - o0;
+        tasks.push({ layout: l, g0, g1, coeffs: weightCoefficients(l, weights[idx], o0, count), uploads: uploads[idx], seed: p.prg.seed() });
+        taskItem.push(idx);
+      }
+    });
+    const results = this.workers ? await this.workers.run(tasks) : await this.runInline(tasks);
+    // answers in wire order (item, row block, group); shares are −mask at each result
+    const shares = lays.map((l) => new BigUint64Array(l.n * l.m));
+    const top = 1n << BigInt(ctx.ell);
+    const ordered: { l: ProductLayout; r: number; g: number; a: GroupAnswer }[][] = lays.map(() => []);
+    tasks.forEach((t, ti) => {
+      const idx = taskItem[ti];
+      results[ti].forEach((a, k) => {
+        const g = t.g0 + Math.floor(k / t.layout.rb);
+        const r = k % t.layout.rb;
+        ordered[idx].push({ l: t.layout, r, g, a });
       });
     });
+    let outBytes = 0;
+    for (const list of ordered) {
+      list.sort((x, y) => x.r - y.r || x.g - y.g);
+      for (const { l, r, g } of list) outBytes += answerBytes(ctx.params, resultCount(l, g, blockRows(l, r)));
+    }
+    const msg = new WireWriter(WireKind.Answers, ordered.reduce((s, f) => s + f.length, 0), outBytes);
+    const buf = ctx.rns.w.alloc(8 * n);
+    const part = ctx.rns.w.alloc(8 * n);
+    ordered.forEach((list, idx) => {
+      for (const { l, r, g, a } of list) {
+        const rows = blockRows(l, r);
+        new BigUint64Array(ctx.rns.w.memory.buffer, buf, n).set(a.c1);
+        msg.packed(ctx.rns, buf, n, ctx.b1, true);
+        const h0 = new Uint32Array(a.c0.buffer, a.c0.byteOffset, 2 * n);
+        const hp = new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * n);
+        let k = 0;
+        forEachResult(l, g, (i, col, pos) => {
+          if (i >= rows) return;
+          hp[2 * k] = h0[2 * pos];
+          hp[2 * k + 1] = h0[2 * pos + 1];
+          k++;
+          shares[idx][(r * l.mw + i) * l.m + col] = (top - a.mask[pos]) & (top - 1n);
+        });
+        msg.packed(ctx.rns, part, k, ctx.b0, true);
+      }
+    });
+    ctx.rns.w.free(buf);
+    ctx.rns.w.free(part);
     p.ch.send("he.product.out", msg.finish());
     return shares;
   }
 
-  /**
-   * The server's work for one product: per group of `pack` column blocks, the weight blocks' NTTs, the MACs of
-   * every row block, packing, and finished answers (row block major). Returns its share (−mask at each result).
-   */
-  private evaluate(prg: Prg, l: ProductLayout, w: Float64Array, uploads: Ct[]): { share: BigUint64Array; answers: { c0: number; c1: number; results: number }[] } {
-    const ctx = this.ctx;
-    const rns = ctx.rns;
-    const { pk, keys } = this.server!;
-    const n = ctx.n;
-    const L = l.L;
-    const ell = ctx.ell;
-    const share = new BigUint64Array(l.n * l.m);
-    const answers: { c0: number; c1: number; results: number }[] = new Array(l.rb * l.groups);
-    const wv = ctx.alloc(1);
-    const acc = rns.allocAcc(2 * l.rb);
-    const mask = rns.w.alloc(8 * n);
-    const hiMask = 2 ** (ell - 32) - 1;
-    for (let g = 0; g < l.groups; g++) {
-      const obs = Math.min(l.pack, l.ob - g * l.pack);
-      const size = 2 ** Math.ceil(Math.log2(obs));
-      const cts: (Ct | null)[][] = Array.from({ length: l.rb }, () => new Array<Ct | null>(size).fill(null));
-      for (let r = 0; r < l.rb; r++) for (let s = 0; s < obs; s++) cts[r][s] = { c0: ctx.alloc(L), c1: ctx.alloc(L), L };
-      const coeffs = this.weightCoefficients(l, w, g * l.pack, obs);
-      // prime by prime, so that the uploads' vectors of one prime (rb·cb·2 of them) stay in cache across columns
-      for (let j = 0; j < L; j++) {
-        const q = ctx.primes[j];
-        for (let s = 0; s < obs; s++) {
-          for (let c = 0; c < l.cb; c++) {
-            const v = rns.view(wv);
-            const from = (s * l.cb + c) * l.wDeg;
-            for (let i = 0; i < l.wDeg; i++) {
-              const x = coeffs[from + i] % q;
-              v[i] = x < 0 ? x + q : x;
-            }
-            rns.nttPruned(wv, j, l.wDeg);
-            for (let r = 0; r < l.rb; r++) {
-              const up = uploads[r * l.cb + c];
-              const a = acc + 16 * n * r;
-              rns.mac(a, ctx.vec(up.c0, j), wv);
-              rns.mac(a + 8 * n, ctx.vec(up.c1, j), wv);
-              if (c % 7 === 6) {
-                rns.fold(a, j);
-                rns.fold(a + 8 * n, j);
-              }
-            }
-          }
-          for (let r = 0; r < l.rb; r++) {
-            const a = acc + 16 * n * r;
-            rns.reduceAcc(ctx.vec(cts[r][s]!.c0, j), a, j);
-            rns.reduceAcc(ctx.vec(cts[r][s]!.c1, j), a + 8 * n, j);
-          }
-        }
-      }
-      for (let r = 0; r < l.rb; r++) {
-        const packed = ctx.pack(cts[r], size, keys);
-        const halves = new Uint32Array(rns.w.memory.buffer, mask, 2 * n);
-        prg.fill(new Uint8Array(halves.buffer, mask, 8 * n));
-        for (let i = 1; i < 2 * n; i += 2) halves[i] &= hiMask;
-        const rows = blockRows(l, r);
-        const maskView = new BigUint64Array(rns.w.memory.buffer, mask, n);
-        const top = 1n << BigInt(ell);
-        forEachResult(l, g, (i, col, pos) => {
-          if (i < rows) share[(r * l.mw + i) * l.m + col] = (top - maskView[pos]) & (top - 1n);
-        });
-        answers[r * l.groups + g] = { ...ctx.finishAnswer(packed, pk, mask, l.floodBits, prg), results: resultCount(l, g, rows) };
-      }
-    }
-    ctx.free(wv);
-    rns.w.free(acc);
-    rns.w.free(mask);
-    return { share, answers };
-  }
-
-  /**
-   * The weight blocks of `count` column blocks from `o0` as integer coefficients, wDeg per (column block, inner
-   * block): W_b = Σ W[j,l]·X^(l·nw + j).
-   */
-  private weightCoefficients(l: ProductLayout, w: Float64Array, o0: number, count: number): Float64Array {
-    const out = new Float64Array(count * l.cb * l.wDeg);
-    for (let s = 0; s < count; s++) {
-      for (let c = 0; c < l.cb; c++) {
-        const base = (s * l.cb + c) * l.wDeg;
-        for (let x = 0; x < l.kw; x++) {
-          const col = (o0 + s) * l.kw + x;
-          if (col >= l.m) break;
-          for (let j = 0; j < l.nw; j++) {
-            const row = c * l.nw + j;
-            if (row >= l.k) break;
-            out[base + x * l.nw + j] = w[row * l.m + col];
-          }
-        }
-      }
-    }
+  private async runInline(tasks: GroupTask[]): Promise<GroupAnswer[][]> {
+    const out: GroupAnswer[][] = [];
+    for (const t of tasks) out.push(await evaluateGroups(this.ctx, this.server!, t));
     return out;
   }
 }

@@ -32,15 +32,20 @@ export interface ProductLayout extends Block {
 
 const pow2ceil = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 
+/** Bytes of a wire section of `count` values of `bits` bits (padded to whole u32 words). */
+export function sectionBytes(count: number, bits: number): number {
+  return Math.ceil((count * bits) / 32) * 4;
+}
+
 /** Sizes of one upload and one answer in bytes (both parties compute them from the layout). */
 export function uploadBytes(p: SimdParams, L: number): number {
-  return Math.ceil((L * p.polyDegree * 30) / 8);
+  return L * sectionBytes(p.polyDegree, 30);
 }
 
 /** An answer: all of c1's top bits, and c0's only at the result positions it carries. */
 export function answerBytes(p: SimdParams, results: number): number {
   const { b0, b1 } = answerBits(p);
-  return Math.ceil((p.polyDegree * b1 + results * b0) / 8);
+  return sectionBytes(p.polyDegree, b1) + sectionBytes(results, b0);
 }
 
 /** Result positions in packed ciphertext `g` of a row block, as [row in block, column, coefficient] triples. */
@@ -114,26 +119,31 @@ export function makeLayout(p: SimdParams, primes: readonly number[], n: number, 
   return { ...b, n, k, m, wBits, rb, cb, ob, pack, groups: Math.ceil(ob / pack), ...level, wDeg: pow2ceil(b.nw * b.kw) };
 }
 
+/** µs charged per byte sent: 160 Mbit/s, which keeps a BERT-base layer near 110 MB (the seal backend: 154 MB). */
+const BYTE_COST_US = 0.05;
+
 /**
- * Estimated cost (µs on one core of the reference machine, bytes at 1 Gbit/s) of a layout: weight NTTs, MACs,
- * reductions, packing key switches, answer finishing, and the client's encryption and decoding.
- * Constants measured with bench/linear.ts; only ratios between layouts matter.
+ * Estimated cost of a layout in µs on one core (bench/kernels.ts measured the constants on the reference machine)
+ * plus its bytes at BYTE_COST_US: the weight blocks' pruned NTTs, the MACs (slower once one prime's uploads no longer
+ * fit in cache), packing key switches, finishing answers, and the client's encryption and decoding.
  */
 export function layoutCost(p: SimdParams, l: ProductLayout): number {
   const N = p.polyDegree;
-  const ntt = (25 * N) / 8192;
-  const vec = (16 * N) / 8192; // one elementwise pass with a 64-bit reduction
+  const logN = Math.log2(N);
+  const scale = N / 8192;
+  const ntt = 40 * scale * (logN / 13);
+  const pruned = (deg: number) => scale * (3 + (40 * Math.log2(deg)) / 13);
   const { L } = l;
-  const weightNtts = l.cb * l.ob * L * (ntt * (Math.log2(l.wDeg) / Math.log2(N)) + 2);
-  const macs = l.rb * l.cb * l.ob * L * 4.4 * (N / 8192);
-  const reduces = l.rb * l.ob * L * 2 * vec;
+  const weights = l.cb * l.ob * L * (pruned(l.wDeg) + 0.005 * l.wDeg);
+  const inCache = l.rb * l.cb * 2 * 4 * N <= 2 ** 21;
+  const macs = l.rb * l.cb * l.ob * L * 15 * scale * (inCache ? 1 : 1.5);
   const packed = l.rb * l.groups;
-  const switches = l.rb * (l.ob - l.groups) * ((L + L * (L + 1) + 2 * (L + 1)) * ntt + 2 * L * (L + 1) * 2.2);
-  const finish = packed * (2 * L * ntt + L * 40 * (N / 8192) * 10);
+  const switches = l.rb * (l.ob - l.groups) * ((L + L * (L + 1) + 2 * (L + 1)) * ntt + 2 * (L + 1) * 15 * scale);
+  const finish = packed * (2 * L * ntt + L * 550 * scale + 300);
   const uploads = l.rb * l.cb;
-  const client = uploads * L * (ntt + 2 * vec + 20) + packed * (6 * ntt + 60);
+  const client = uploads * L * (2 * ntt + 40 * scale) + packed * (6 * ntt + 300 * scale);
   const bytes = uploads * uploadBytes(p, L) + packed * answerBytes(p, 0) + l.n * l.m * (answerBits(p).b0 / 8);
-  return weightNtts + macs + reduces + switches + finish + client + bytes * 0.008;
+  return weights + macs + switches + finish + client + bytes * BYTE_COST_US;
 }
 
 /** The cheapest block for an n×k · k×m product with wBits-bit weights (nw a power of two). */

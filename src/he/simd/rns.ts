@@ -14,10 +14,8 @@ interface RlweExports {
   polySub(c: number, a: number, b: number, n: number, p: number): void;
   polyNeg(c: number, a: number, n: number, p: number): void;
   polyMulScalar(c: number, a: number, s: number, ss: number, n: number, p: number): void;
-  polyMul(c: number, a: number, b: number, n: number, p: number): void;
-  polyMac(acc: number, a: number, b: number, n: number): void;
-  accFold(acc: number, n: number, c32: number): void;
-  accReduce(out: number, acc: number, n: number, p: number): void;
+  polyMul(c: number, a: number, b: number, n: number, p: number, c32: number, c30: number): void;
+  macShared(out0: number, out1: number, ss: number, xs: number, ys: number, terms: number, n: number, p: number, c32: number, c30: number, acc: number): void;
   polyGather(c: number, a: number, perm: number, n: number): void;
   polyReduce2(c: number, a: number, n: number, p: number): void;
   polyLiftCentered(c: number, a: number, n: number, bigP: number, p: number): void;
@@ -25,6 +23,10 @@ interface RlweExports {
   encodeScaled(out: number, m: number, n: number, L: number, consts: number, ell: number, accumulate: number): void;
   addWideUniform(out: number, w: number, n: number, L: number, consts: number, words: number, fBits: number): void;
   decodeAnswer(out: number, c0: number, r: number, n: number, consts: number, b0: number, b1: number, ell: number): void;
+  residuesOf(out: number, x: number, n: number, p: number): void;
+  sampleUniform(out: number, from: number, n: number, w: number, count: number, p: number): number;
+  packBits(out: number, x: number, n: number, bits: number, wide: number): number;
+  unpackBits(x: number, inp: number, n: number, bits: number, wide: number, bound: bigint): number;
 }
 
 export function modPow(b: bigint, e: bigint, m: bigint): bigint {
@@ -98,6 +100,7 @@ interface PrimeTables {
   nInv: number;
   nInvS: number;
   c32: number;
+  c30: number;
   /** A primitive 2N-th root of unity. */
   psi: bigint;
 }
@@ -108,6 +111,11 @@ export class Rns {
   readonly logN: number;
   private readonly tables: PrimeTables[];
   private readonly perms = new Map<number, Poly>();
+  /** Pointer lists for macShared (three arrays of ptrCap u32). */
+  private ptrs = 0;
+  private ptrCap = 0;
+  /** macShared's accumulators (2 × 1024 u64). */
+  private macAcc = 0;
 
   /** `primes`: every prime of the chain (data primes first, the special prime last). */
   constructor(
@@ -151,7 +159,7 @@ export class Rns {
       bs[k] = shoupOf(b[k], p);
     }
     const nInv = Number(modInv(BigInt(n), P));
-    return { p, tw, tws, itw, itws, nInv, nInvS: shoupOf(nInv, p), c32: Number((1n << 32n) % P), psi };
+    return { p, tw, tws, itw, itws, nInv, nInvS: shoupOf(nInv, p), c32: Number((1n << 32n) % P), c30: Number((1n << 30n) % P), psi };
   }
 
   /** A fresh polynomial (one residue vector), contents undefined. */
@@ -201,7 +209,8 @@ export class Rns {
   }
 
   mul(c: Poly, a: Poly, b: Poly, j: number): void {
-    this.k.polyMul(c, a, b, this.n, this.tables[j].p);
+    const t = this.tables[j];
+    this.k.polyMul(c, a, b, this.n, t.p, t.c32, t.c30);
   }
 
   /** c = s·a mod p_j for an integer s (any sign). */
@@ -211,24 +220,26 @@ export class Rns {
     this.k.polyMulScalar(c, a, v, shoupOf(v, p), this.n, p);
   }
 
-  /** u64 accumulators for `count` residue vectors, zeroed. */
-  allocAcc(count = 1): number {
-    const ptr = this.w.alloc(8 * this.n * count);
-    new Uint8Array(this.w.memory.buffer, ptr, 8 * this.n * count).fill(0);
-    return ptr;
-  }
-
-  mac(acc: number, a: Poly, b: Poly): void {
-    this.k.polyMac(acc, a, b, this.n);
-  }
-
-  fold(acc: number, j: number): void {
-    this.k.accFold(acc, this.n, this.tables[j].c32);
-  }
-
-  /** out = acc mod p_j; clears acc. */
-  reduceAcc(out: Poly, acc: number, j: number): void {
-    this.k.accReduce(out, acc, this.n, this.tables[j].p);
+  /**
+   * out0 = Σ_t s[t]·x[t] and out1 = Σ_t s[t]·y[t] mod p_j (inputs reduced), in one pass that keeps the sums in
+   * registers.
+   */
+  macShared(out0: Poly, out1: Poly, s: readonly Poly[], x: readonly Poly[], y: readonly Poly[], j: number): void {
+    const terms = s.length;
+    if (x.length !== terms || y.length !== terms) throw new RangeError("macShared: the three lists must have the same length");
+    if (terms > this.ptrCap) {
+      if (this.ptrs) this.w.free(this.ptrs);
+      this.ptrCap = Math.max(terms, 2 * this.ptrCap);
+      this.ptrs = this.w.alloc(12 * this.ptrCap);
+    }
+    const cap = this.ptrCap;
+    const v = new Uint32Array(this.w.memory.buffer, this.ptrs, 3 * cap);
+    v.set(s, 0);
+    v.set(x, cap);
+    v.set(y, 2 * cap);
+    const t = this.tables[j];
+    this.macAcc ||= this.w.alloc(16 * 1024);
+    this.k.macShared(out0, out1, this.ptrs, this.ptrs + 4 * cap, this.ptrs + 8 * cap, terms, this.n, t.p, t.c32, t.c30, this.macAcc);
   }
 
   /** c = a mod p_j for residues a of a prime below 2·p_j. */

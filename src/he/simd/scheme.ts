@@ -5,7 +5,7 @@
 // Ciphertexts are (c0, c1) with c0 + c1·s = round(Q·m/t) + e (mod Q), held in NTT form over the first L primes;
 // a `Poly` of L vectors is L consecutive residue vectors.
 import type { Prg } from "../../core/prg.js";
-import { answerBits, CBD_ETA, checkSecurity, checkSimdParams, type SimdParams } from "./params.js";
+import { answerBits, CBD_ETA, checkSecurity, checkSimdParams, DEFAULT_SIMD, type SimdParams } from "./params.js";
 import { modInv, nttPrimes, Rns, type Poly } from "./rns.js";
 
 export interface Ct {
@@ -116,24 +116,25 @@ export class RlweContext {
     return out;
   }
 
-  /** Uniform residues (NTT form, so no transform) for the listed primes, vector by vector into `out`. */
+  /**
+   * Uniform residues (NTT form, so no transform) for the listed primes, vector by vector into `out`: per prime, PRG
+   * words in buffers of N + 256 (a fresh buffer per prime, so both parties consume the stream identically),
+   * rejecting 30-bit values ≥ q.
+   */
   uniform(prg: Prg, out: Poly, primeIdx: readonly number[]): void {
     const n = this.n;
-    const buf = new Uint32Array(n + 256);
-    const bytes = new Uint8Array(buf.buffer);
-    primeIdx.forEach((j, v) => {
-      const q = this.primes[j];
-      const dst = this.rns.view(this.vec(out, v));
-      let at = buf.length;
-      for (let i = 0; i < n; ) {
-        if (at === buf.length) {
-          prg.fill(bytes);
-          at = 0;
+    const words = n + 256;
+    const buf = this.rns.w.alloc(4 * words);
+    try {
+      primeIdx.forEach((j, v) => {
+        for (let have = 0; have < n; ) {
+          prg.fill(this.rns.w.u8(buf, 4 * words));
+          have = this.rns.k.sampleUniform(this.vec(out, v), have, n, buf, words, this.primes[j]);
         }
-        const x = buf[at++] & 0x3fffffff;
-        if (x < q) dst[i++] = x;
-      }
-    });
+      });
+    } finally {
+      this.rns.w.free(buf);
+    }
   }
 
   /** out (vector v per listed prime) = NTT of the small signed polynomial e. */
@@ -304,33 +305,35 @@ export class RlweContext {
    * the key and brought down by P, which divides the key noise by P.
    */
   keySwitch(d: Poly, L: number, key: GaloisKey): [Poly, Poly] {
-    const n = this.n;
     const rns = this.rns;
     const comps = this.chain(L);
-    const acc = rns.allocAcc(2 * (L + 1));
+    // every digit raised to every component: D[i][c] (for c = i the input vector itself)
+    const digits = this.alloc(L * (L + 1));
     const tmp = this.alloc(1);
-    const lifted = this.alloc(1);
+    const D: Poly[][] = [];
     for (let i = 0; i < L; i++) {
       rns.copy(tmp, this.vec(d, i));
       rns.intt(tmp, i);
-      comps.forEach((j, c) => {
-        let src = this.vec(d, i);
-        if (j !== i) {
-          rns.reduce2(lifted, tmp, j);
-          rns.ntt(lifted, j);
-          src = lifted;
-        }
-        rns.mac(acc + 8 * n * c, src, this.keyVec(key.k0, i, j));
-        rns.mac(acc + 8 * n * (L + 1 + c), src, this.keyVec(key.k1, i, j));
-      });
+      D.push(
+        comps.map((j, c) => {
+          if (j === i) return this.vec(d, i);
+          const v = this.vec(digits, i * (L + 1) + c);
+          rns.reduce2(v, tmp, j);
+          rns.ntt(v, j);
+          return v;
+        }),
+      );
     }
-    // at most 8 products per accumulator (L ≤ 8): no fold needed
     const raised = this.alloc(2 * (L + 1));
-    for (let c = 0; c < 2 * (L + 1); c++) rns.reduceAcc(this.vec(raised, c), acc + 8 * n * c, comps[c % (L + 1)]);
-    rns.w.free(acc);
+    comps.forEach((j, c) => {
+      const col = D.map((row) => row[c]);
+      const k0 = col.map((_, i) => this.keyVec(key.k0, i, j));
+      const k1 = col.map((_, i) => this.keyVec(key.k1, i, j));
+      rns.macShared(this.vec(raised, c), this.vec(raised, L + 1 + c), col, k0, k1, j);
+    });
     const out0 = this.modDown(raised, L);
     const out1 = this.modDown(this.vec(raised, L + 1), L);
-    this.free(tmp, lifted, raised);
+    this.free(tmp, digits, raised);
     return [out0, out1];
   }
 
@@ -534,6 +537,16 @@ export class RlweContext {
       return [q0, q1, q2, modInv(q0, q1), modInv(q0 * q1, q2), (q0 * q1) & m64, (q0 * q1 * q2) & m64];
     });
   }
+}
+
+const contexts = new Map<string, RlweContext>();
+
+/** The RLWE context of these parameters in this thread (its tables are built once). */
+export function rlweContext(params: SimdParams = DEFAULT_SIMD): RlweContext {
+  const key = JSON.stringify(params);
+  let ctx = contexts.get(key);
+  if (!ctx) contexts.set(key, (ctx = new RlweContext(params)));
+  return ctx;
 }
 
 function popcount(x: number): number {
