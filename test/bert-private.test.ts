@@ -1,6 +1,6 @@
-// The private two-party inference equals the fixed-point twin exactly on a small random BERT, and its channel scopes
-// give a per-stage breakdown. The model is the tiny preset narrowed to one layer of width 32 (2 heads, FFN 64) at 64
-// tokens: an HE product costs seconds on 2 shared cores, and fewer rows make it dearer (N/(2·rows) diagonals).
+// The private two-party inference equals the fixed-point twin exactly on small random BERTs, and its channel scopes
+// give a per-stage breakdown: the tiny preset narrowed to one layer of width 32 (2 heads, FFN 64) at 64 tokens; the
+// tiny preset itself (2 layers, width 128); an odd shape (3 heads, width 96, FFN 160).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import type { HeBackend } from "../src/he/backend.js";
@@ -63,4 +63,29 @@ describe("private BERT inference", () => {
     const inLayers = ["qkv", "softmax", "gelu"].reduce((a, st) => a + sum.stages[st].bytes, 0);
     expect(sum.layers.reduce((a, c) => a + c.bytes, 0)).toBeGreaterThan(inLayers);
   });
+});
+
+describe.each([
+  { name: "tiny preset", cfg: presetConfig("tiny", { vocabSize: 120, maxPositions: 32 }), n: 32, kind: "simd" as const },
+  { name: "3 heads, width 96", cfg: presetConfig("tiny", { layers: 1, hidden: 96, heads: 3, intermediate: 160, vocabSize: 120, maxPositions: 24 }), n: 24, kind: "simd" as const },
+])("private BERT, $name on the $kind backend", ({ cfg: c, n: len, kind }) => {
+  it("equals the fixed-point twin exactly", async () => {
+    const weights = randomWeights(c, 11);
+    const q = quantize(weights, ring);
+    const pair = await makePair();
+    const he = await pair.both((p) => setupPrivate(p, c, len, ring, { kind }));
+    try {
+      const ids = Int32Array.from({ length: len }, (_, i) => (i * 53 + 1) % c.vocabSize);
+      const mask = Uint8Array.from({ length: len }, (_, i) => (i < len - 3 ? 1 : 0));
+      const [server, client] = await pair.both((p) =>
+        p.isServer
+          ? privateInference(p, he[0], ring, c, len, { weights: q })
+          : privateInference(p, he[1], ring, c, len, { data: clientData(weights, ids, mask, ring) }),
+      );
+      expect(server).toBeUndefined();
+      expect(client).toEqual(await fixedForward(weights, ring, ids, mask, { fixed: q }));
+    } finally {
+      for (const b of he) await b.close();
+    }
+  }, 300_000);
 });
