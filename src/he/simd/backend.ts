@@ -246,7 +246,7 @@ export class SimdBackend implements HeBackend {
       const arr = new Uint32Array(2 * l.L * l.rb * l.cb * n);
       for (let u = 0; u < l.rb * l.cb; u++) {
         for (let j = 0; j < l.L; j++) {
-          rd.unpacked(ctx.rns, tmp, n, 30, false, ctx.primes[j], `[${idx}][${u}][${j}]`);
+          rd.unpacked(ctx.rns, tmp, n, 30, false, ctx.primes[j], `upload[${idx}][${u}][${j}]`);
           arr.set(ctx.rns.view(tmp), (2 * u * l.L + j) * n);
         }
         for (let j = 0; j < l.L; j++) {

@@ -75,6 +75,7 @@ export class WireReader {
     if (v.getUint32(0, true) !== MAGIC) throw new ProtocolError(`${field}.magic: not a cipherprune HE message`);
     const version = v.getUint8(4);
     if (version !== WIRE_VERSION) throw new ProtocolError(`${field}.version: got ${version}, this side speaks ${WIRE_VERSION}`);
+    if (v.getUint16(6, true) !== 0) throw new ProtocolError(`${field}.reserved: header bytes 6–7 must be zero`);
     const k = v.getUint8(5);
     if (k !== kind) throw new ProtocolError(`${field}.kind: expected ${KIND_NAMES[kind]}, got ${KIND_NAMES[k] ?? k}`);
     const c = v.getUint32(8, true);
@@ -99,7 +100,7 @@ export class WireReader {
     try {
       rns.w.u8(tmp, len).set(this.msg.subarray(this.at, this.at + len));
       const bad = rns.k.unpackBits(ptr, tmp, count, bits, wide ? 1 : 0, BigInt(bound));
-      if (bad >= 0) throw new ProtocolError(`${this.field}.${what}: value ${bad} is not below ${bound}`);
+      if (bad >= 0) throw new ProtocolError(`${this.field}.${what}: value ${bad} (from 0) is not below ${bound}`);
     } finally {
       rns.w.free(tmp);
     }
