@@ -428,13 +428,11 @@ export function decodeAnswer(out: usize, c0: usize, r: usize, n: i32, consts: us
 
 /** out[i] = x[i] mod p for integer-valued f64 x (|x| < 2^53): weights and shares as plaintext coefficients. */
 export function residuesOf(out: usize, x: usize, n: i32, p: u32): void {
-  const pf = <f64>p;
-  const pinv = 1.0 / pf;
+  const pi = <i64>p;
   for (let i = 0; i < n; i++) {
-    const v = load<f64>(x + (<usize>i << 3));
-    let r = v - Math.floor(v * pinv) * pf;
-    if (r < 0) r += pf;
-    else if (r >= pf) r -= pf;
+    // exact in i64: in f64, floor(x/p)·p exceeds 2^53 for x just above −2^53 and rounds (off by one)
+    let r = <i64>load<f64>(x + (<usize>i << 3)) % pi;
+    if (r < 0) r += pi;
     store<u32>(out + (<usize>i << 2), <u32>r);
   }
 }
