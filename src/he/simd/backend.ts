@@ -243,7 +243,9 @@ export class SimdBackend implements HeBackend {
     // uploads as plain arrays (c0 from the wire, c1 from the seed), then tasks of whole groups of answers
     const tmp = ctx.alloc(1);
     const uploads = lays.map((l, idx) => {
-      const arr = new Uint32Array(2 * l.L * l.rb * l.cb * n);
+      // shared memory when workers run: every task of this product reads the same uploads without a copy
+      const words = 2 * l.L * l.rb * l.cb * n;
+      const arr = this.workers ? new Uint32Array(new SharedArrayBuffer(4 * words)) : new Uint32Array(words);
       for (let u = 0; u < l.rb * l.cb; u++) {
         for (let j = 0; j < l.L; j++) {
           rd.unpacked(ctx.rns, tmp, n, 30, false, ctx.primes[j], `upload[${idx}][${u}][${j}]`);
@@ -259,7 +261,8 @@ export class SimdBackend implements HeBackend {
     ctx.free(tmp);
     const tasks: GroupTask[] = [];
     const taskItem: number[] = [];
-    const parts = this.workers ? this.workers.threads * 2 : 1;
+    // several tasks per thread, so that the last ones balance the threads
+    const parts = this.workers ? this.workers.threads * 4 : 1;
     lays.forEach((l, idx) => {
       const per = Math.max(1, Math.ceil(l.groups / parts));
       for (let g0 = 0; g0 < l.groups; g0 += per) {
