@@ -11,7 +11,7 @@ import { chooseLayout, forEachResult, makeLayout, noiseBound, type ProductLayout
 import { CBD_ETA, checkSecurity, DEFAULT_SIMD, MAX_LOG_QP_128, simdHandshakeParams } from "../src/he/simd/params.js";
 import { modInv, nttPrimes } from "../src/he/simd/rns.js";
 import { packingElements, RlweContext, type Ct, type GaloisKey, type PublicKey, type SecretKey } from "../src/he/simd/scheme.js";
-import { evaluateGroups, groupSize, weightCoefficients, type GroupAnswer } from "../src/he/simd/evaluate.js";
+import { productTasks, runTask, type GroupAnswer } from "../src/he/simd/evaluate.js";
 import { HEADER_BYTES } from "../src/he/simd/wire.js";
 import { Party } from "../src/mpc/party.js";
 import { ParameterMismatchError, ProtocolError } from "../src/net/errors.js";
@@ -287,9 +287,10 @@ describe("simd HE security (N = 8192, t = 2^37)", () => {
       flat.set(rns.view(u.c0, l.L), 2 * i * size);
       flat.set(rns.view(u.c1, l.L), (2 * i + 1) * size);
     });
-    const coeffs = weightCoefficients(l, W, 0, groupSize(l, 0));
-    const [ans] = await evaluateGroups(ctx, { pk: key, keys }, { layout: l, g0: 0, g1: 1, coeffs, uploads: flat, seed: new Uint8Array(16).fill(seed) });
-    return ans;
+    const { macs, packs } = productTasks(l, W, flat, n, () => new Uint8Array(16).fill(seed), false);
+    const server = { pk: key, keys };
+    for (const t of macs) await runTask(ctx, server, t);
+    return (await runTask(ctx, server, packs[0]))!;
   }
 
   /** Every coefficient of an answer, decrypted (as if c0 had been sent in full). */

@@ -17,7 +17,7 @@ import type { HeBackend, HePlan, ProductItem } from "../backend.js";
 import { compareHeParams } from "../params.js";
 import { answerBytes, blockRows, chooseLayout, forEachResult, layoutCost, resultCount, sectionBytes, uploadBytes, type ProductLayout } from "./blocks.js";
 import { DEFAULT_SIMD, simdHandshakeParams, type SimdParams } from "./params.js";
-import { evaluateGroups, weightCoefficients, type GroupAnswer, type GroupTask, type ServerKeys } from "./evaluate.js";
+import { productTasks, runTask, type GroupAnswer, type ServerKeys, type SimdTask } from "./evaluate.js";
 import { SimdPool } from "./pool.js";
 import { packingElements, rlweContext, type GaloisKey, type RlweContext, type SecretKey } from "./scheme.js";
 import { WireKind, WireReader, WireWriter } from "./wire.js";
@@ -240,7 +240,7 @@ export class SimdBackend implements HeBackend {
     const body = SEED_BYTES + lays.reduce((s, l) => s + l.rb * l.cb * uploadBytes(ctx.params, l.L), 0);
     const rd = new WireReader(await p.ch.recv("he.product.in"), WireKind.Uploads, count, body, "he.product.in");
     const seedPrg = p.prg.withSeed(rd.bytes(SEED_BYTES));
-    // uploads as plain arrays (c0 from the wire, c1 from the seed), then tasks of whole groups of answers
+    // uploads as plain arrays (c0 from the wire, c1 from the seed), then the two phases of tasks (evaluate.ts)
     const tmp = ctx.alloc(1);
     const uploads = lays.map((l, idx) => {
       // shared memory when workers run: every task of this product reads the same uploads without a copy
@@ -259,36 +259,22 @@ export class SimdBackend implements HeBackend {
       return arr;
     });
     ctx.free(tmp);
-    const tasks: GroupTask[] = [];
-    const taskItem: number[] = [];
-    // several tasks per thread, so that the last ones balance the threads
-    const parts = this.workers ? this.workers.threads * 4 : 1;
-    lays.forEach((l, idx) => {
-      const per = Math.max(1, Math.ceil(l.groups / parts));
-      for (let g0 = 0; g0 < l.groups; g0 += per) {
-        const g1 = Math.min(l.groups, g0 + per);
-        const o0 = g0 * l.pack;
-        const count = Math.min(l.ob, g1 * l.pack) - o0;
-        tasks.push({ layout: l, g0, g1, coeffs: weightCoefficients(l, weights[idx], o0, count), uploads: uploads[idx], seed: p.prg.seed() });
-        taskItem.push(idx);
-      }
-    });
-    const results = this.workers ? await this.workers.run(tasks) : await this.runInline(tasks);
+    const shared = this.workers !== undefined;
+    const perItem = lays.map((l, idx) => productTasks(l, weights[idx], uploads[idx], n, () => p.prg.seed(), shared));
+    const run = (tasks: SimdTask[]) => (this.workers ? this.workers.run(tasks) : this.runInline(tasks));
+    await run(perItem.flatMap((t) => t.macs));
+    const packs = perItem.flatMap((t) => t.packs);
+    const answers = await run(packs);
     // answers in wire order (item, row block, group); shares are −mask at each result
     const shares = lays.map((l) => new BigUint64Array(l.n * l.m));
     const top = 1n << BigInt(ctx.ell);
     const ordered: { l: ProductLayout; r: number; g: number; a: GroupAnswer }[][] = lays.map(() => []);
-    tasks.forEach((t, ti) => {
-      const idx = taskItem[ti];
-      results[ti].forEach((a, k) => {
-        const g = t.g0 + Math.floor(k / t.layout.rb);
-        const r = k % t.layout.rb;
-        ordered[idx].push({ l: t.layout, r, g, a });
-      });
+    let at = 0;
+    lays.forEach((l, idx) => {
+      for (let r = 0; r < l.rb; r++) for (let g = 0; g < l.groups; g++) ordered[idx].push({ l, r, g, a: answers[at++]! });
     });
     let outBytes = 0;
     for (const list of ordered) {
-      list.sort((x, y) => x.r - y.r || x.g - y.g);
       for (const { l, r, g } of list) outBytes += answerBytes(ctx.params, resultCount(l, g, blockRows(l, r)));
     }
     const msg = new WireWriter(WireKind.Answers, ordered.reduce((s, f) => s + f.length, 0), outBytes);
@@ -318,9 +304,9 @@ export class SimdBackend implements HeBackend {
     return shares;
   }
 
-  private async runInline(tasks: GroupTask[]): Promise<GroupAnswer[][]> {
-    const out: GroupAnswer[][] = [];
-    for (const t of tasks) out.push(await evaluateGroups(this.ctx, this.server!, t));
+  private async runInline(tasks: SimdTask[]): Promise<(GroupAnswer | null)[]> {
+    const out: (GroupAnswer | null)[] = [];
+    for (const t of tasks) out.push(await runTask(this.ctx, this.server!, t));
     return out;
   }
 }

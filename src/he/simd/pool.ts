@@ -1,8 +1,8 @@
 // Worker threads (piscina, Node) for the simd backend's server work. Each thread builds its own RLWE context and
-// holds the client's public and Galois keys (sent once, at start); a task is a range of packed answers of one
-// product (evaluate.ts), with its uploads and weight blocks copied in.
+// holds the client's public and Galois keys (sent once, at start); tasks are evaluate.ts's two phases, whose
+// uploads and intermediate answers live in shared memory.
 import type { SimdParams } from "./params.js";
-import type { GroupAnswer, GroupTask, ServerKeys } from "./evaluate.js";
+import type { GroupAnswer, ServerKeys, SimdTask } from "./evaluate.js";
 import type { RlweContext } from "./scheme.js";
 import { rlweContext } from "./scheme.js";
 
@@ -45,14 +45,14 @@ export function importKeys(data: SimdWorkerData): { ctx: RlweContext; server: Se
 export class SimdPool {
   private constructor(
     readonly threads: number,
-    private readonly piscina: { run(task: GroupTask | null): Promise<GroupAnswer[]>; close(): Promise<void> },
+    private readonly piscina: { run(task: SimdTask | null): Promise<GroupAnswer | null>; close(): Promise<void> },
   ) {}
 
   /** Starts the threads with the server's keys and waits until each has loaded them. */
   static async create(params: SimdParams, server: ServerKeys, threads: number, workerUrl = defaultWorkerUrl()): Promise<SimdPool> {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`SimdPool: threads must be a positive integer, got ${threads}`);
     const { Piscina } = await import("piscina");
-    const piscina = new Piscina<GroupTask | null, GroupAnswer[]>({
+    const piscina = new Piscina<SimdTask | null, GroupAnswer | null>({
       filename: workerUrl.href,
       minThreads: threads,
       maxThreads: threads,
@@ -68,10 +68,10 @@ export class SimdPool {
   }
 
   /** Runs the tasks concurrently, largest first; results in task order. */
-  run(tasks: GroupTask[]): Promise<GroupAnswer[][]> {
-    const cost = (t: GroupTask) => (t.g1 - t.g0) * t.layout.rb * t.layout.cb * t.layout.pack * t.layout.L;
+  run(tasks: SimdTask[]): Promise<(GroupAnswer | null)[]> {
+    const cost = (t: SimdTask) => (t.kind === "mac" ? t.layout.rb * t.layout.cb * t.layout.pack : 4 * t.layout.pack * t.layout.L);
     const order = tasks.map((t, i) => ({ i, c: cost(t) })).sort((a, b) => b.c - a.c);
-    const out: GroupAnswer[][] = new Array<GroupAnswer[]>(tasks.length);
+    const out = new Array<GroupAnswer | null>(tasks.length);
     return Promise.all(order.map(({ i }) => this.piscina.run(tasks[i]).then((r) => (out[i] = r)))).then(() => out);
   }
 
