@@ -53,6 +53,13 @@
     : i64x2.add(i64x2.extmul_high_i32x4_u(hi, c32), i64x2.extend_high_i32x4_u(lo));
 }
 
+/** Two twiddles, each for two lanes: [w0 w0 w1 w1] (stages where one butterfly group spans two lanes). */
+// @ts-ignore: decorator
+@inline function twiddlePairs(p: usize): v128 {
+  const v = v128.load64_zero(p);
+  return i32x4.shuffle(v, v, 0, 0, 1, 1);
+}
+
 /** Forward stages from m = m0 (t = N/(2·m0)) down to t = 1; input < 4p, output < 4p. */
 function forwardStages(a: usize, n: i32, m0: i32, tw: usize, tws: usize, p: u32): void {
   const pv = i32x4.splat(p);
@@ -76,10 +83,8 @@ function forwardStages(a: usize, n: i32, m0: i32, tw: usize, tws: usize, p: u32)
     } else if (t == 2) {
       // groups [x0 x1 y0 y1], one twiddle per group: two groups per step
       for (let i = 0; i < m; i += 2) {
-        const w2 = v128.load64_zero(tw + (<usize>(m + i) << 2));
-        const ws2 = v128.load64_zero(tws + (<usize>(m + i) << 2));
-        const w = i32x4.shuffle(w2, w2, 0, 0, 1, 1);
-        const ws = i32x4.shuffle(ws2, ws2, 0, 0, 1, 1);
+        const w = twiddlePairs(tw + (<usize>(m + i) << 2));
+        const ws = twiddlePairs(tws + (<usize>(m + i) << 2));
         const x = a + (<usize>(4 * i) << 2);
         const v0 = v128.load(x);
         const v1 = v128.load(x + 16);
@@ -161,10 +166,8 @@ export function nttInverse(a: usize, n: i32, itw: usize, itws: usize, p: u32, nI
       }
     } else if (t == 2) {
       for (let i = 0; i < m; i += 2) {
-        const w2 = v128.load64_zero(itw + (<usize>(m + i) << 2));
-        const ws2 = v128.load64_zero(itws + (<usize>(m + i) << 2));
-        const w = i32x4.shuffle(w2, w2, 0, 0, 1, 1);
-        const ws = i32x4.shuffle(ws2, ws2, 0, 0, 1, 1);
+        const w = twiddlePairs(itw + (<usize>(m + i) << 2));
+        const ws = twiddlePairs(itws + (<usize>(m + i) << 2));
         const x = a + (<usize>(4 * i) << 2);
         const v0 = v128.load(x);
         const v1 = v128.load(x + 16);

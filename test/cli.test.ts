@@ -101,16 +101,20 @@ describe("cipherprune command line", () => {
     expect(errorLine(d)).toMatch(/longer than the maximum 8/);
   }, 20_000);
 
-  it("a server with another model: the handshake names the model hash on both sides", async () => {
-    const server = start(["serve", "--model", other, "--port", "0", "--seq", "64", "--once"]);
+  /** A one-connection server and a client whose handshake must fail on both sides naming `field`. */
+  async function expectHandshakeMismatch(serverArgs: string[], clientArgs: string[], field: string): Promise<void> {
+    const server = start(["serve", "--port", "0", "--seq", "64", "--once", ...serverArgs]);
     const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
-    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", "good", "--model", dir, "--seq", "64"]);
+    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", "good", "--seq", "64", ...clientArgs]);
+    const pattern = new RegExp(`parameter "${field}" differs`);
     expect(client.code).toBe(1);
-    expect(errorLine(client)).toMatch(/parameter "model" differs/);
+    expect(errorLine(client)).toMatch(pattern);
     const s = await server.done;
     expect(s.code).toBe(1);
-    expect(s.stderr).toMatch(/parameter "model" differs/);
-  }, 30_000);
+    expect(s.stderr).toMatch(pattern);
+  }
+
+  it("a server with another model: the handshake names the model hash on both sides", () => expectHandshakeMismatch(["--model", other], ["--model", dir], "model"), 30_000);
 
   it("unknown --he backend: one error line naming the choices", async () => {
     const d = await run(["infer", "--text", "good", "--model", dir, "--he", "bfv"]);
@@ -118,16 +122,7 @@ describe("cipherprune command line", () => {
     expect(errorLine(d)).toMatch(/--he must be one of simd, seal, got "bfv"/);
   }, 20_000);
 
-  it("client and server on different HE backends: the handshake names the field he", async () => {
-    const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64", "--he", "seal", "--once"]);
-    const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
-    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", "good", "--model", dir, "--seq", "64", "--he", "simd"]);
-    expect(client.code).toBe(1);
-    expect(errorLine(client)).toMatch(/parameter "he" differs/);
-    const s = await server.done;
-    expect(s.code).toBe(1);
-    expect(s.stderr).toMatch(/parameter "he" differs/);
-  }, 30_000);
+  it("client and server on different HE backends: the handshake names the field he", () => expectHandshakeMismatch(["--model", dir, "--he", "seal"], ["--model", dir, "--he", "simd"], "he"), 30_000);
 
   it("serve + infer --connect over TCP: the client's logits equal the fixed-point twin", async () => {
     const text = "a great movie!";

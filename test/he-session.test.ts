@@ -7,6 +7,7 @@ import { primesNeeded, productBoundBits, type HeParams } from "../src/he/params.
 import { HeSession } from "../src/he/session.js";
 import { setupHe } from "../src/he/setup.js";
 import { ParameterMismatchError, ProtocolError } from "../src/net/errors.js";
+import { expectMismatchOnBoth } from "./he-util.js";
 import { makePair, type Pair } from "./mpc-util.js";
 
 // Small parameters keep these tests fast; the protocol code does not depend on N.
@@ -29,13 +30,7 @@ describe("HE parameter handshake", () => {
   for (const [field, other] of mismatches) {
     it(`fails on both sides naming ${field}`, async () => {
       const [s, c] = await Promise.allSettled([HeSession.setup(pair.server, [plan], small), HeSession.setup(pair.client, [plan], other)]);
-      for (const r of [s, c]) {
-        expect(r.status).toBe("rejected");
-        const e = (r as PromiseRejectedResult).reason as ParameterMismatchError;
-        expect(e).toBeInstanceOf(ParameterMismatchError);
-        expect(e.field).toBe(field);
-        expect(e.message).toContain(field);
-      }
+      expectMismatchOnBoth([s, c], field);
     }, 30_000);
   }
 

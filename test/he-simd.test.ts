@@ -1,6 +1,8 @@
 // The simd backend's products, both parties in one process: exact shares of A·W mod 2^37 for the shapes BERT uses
-// (128 rows and the narrow pruned widths), extreme shares and weights, share × share (37-bit) weights.
+// (128 rows and the narrow pruned widths), extreme shares and weights, share × share (37-bit) weights, batches on
+// worker threads.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { matmul } from "../src/core/kernels.js";
 import { Ring } from "../src/core/ring.js";
 import type { HePlan } from "../src/he/backend.js";
 import { SimdBackend } from "../src/he/simd/backend.js";
@@ -82,5 +84,21 @@ describe("simd HE products", () => {
     } finally {
       await he[0].startWorkers(0);
     }
+  }, 120_000);
+
+  // The BERT-base shapes at the row counts a pruned pass meets, against the WASM ring product.
+  it.each([128, 55, 24, 5, 1])("BERT-base shapes at n = %i: qkv (16-bit weights), Q·Kᵀ and softmax·V cross terms (37-bit) exact", async (n) => {
+    const shapes: [number, number, number][] = [
+      [768, 2304, 16],
+      [64, n, 37],
+      [n, 64, 37],
+    ];
+    const items = shapes.map(([k, m, wBits]) => ({ plan: { n, k, m, aBits: 37, wBits } as HePlan, a: randomRing(n * k, ring), w: signedRandom(k * m, wBits) }));
+    const { ys, yc, shared } = await run(items);
+    items.forEach((it, i) => {
+      const { k, m } = it.plan;
+      const ref = matmul(shared[i][1], BigUint64Array.from(it.w, (v) => ring.reduce(v)), n, k, m, ring.bits);
+      expect(open([ys[i], yc[i]], ring)).toEqual(ref);
+    });
   }, 120_000);
 });

@@ -1,9 +1,12 @@
-// Helpers of the HE tests: the plaintext product reference, keys and encryptions, and server state to probe noise.
+// Helpers of the HE tests: the plaintext product reference, keys and encryptions, server state to probe noise, and
+// the check that a parameter mismatch fails on both sides.
+import { expect } from "vitest";
 import type { Ring } from "../src/core/ring.js";
 import type { HePlan } from "../src/he/backend.js";
 import type { ServerPrime } from "../src/he/evaluate.js";
 import { HeContext } from "../src/he/context.js";
 import { DEFAULT_HE } from "../src/he/params.js";
+import { ParameterMismatchError } from "../src/net/errors.js";
 import type { Encryptor, SecretKey } from "../src/he/seal.js";
 import type { HeSession } from "../src/he/session.js";
 
@@ -66,4 +69,15 @@ export function encryptInputs(client: HeSession, prime: number, vectors: BigUint
 /** The server's state for plaintext prime 0 with `floodBits` of flooding; answers compressed or as SEAL saves them. */
 export function serverPrimeWith(server: HeSession, floodBits: number, compressed: boolean): ServerPrime {
   return { ...server.serverPrimes[0], floodBits, ...(compressed ? {} : { response: { compress: (saved: Uint8Array) => saved } }) };
+}
+
+/** Both set-ups of a pair were rejected with a ParameterMismatchError naming `field`. */
+export function expectMismatchOnBoth(results: PromiseSettledResult<unknown>[], field: string): void {
+  for (const r of results) {
+    expect(r.status).toBe("rejected");
+    const e = (r as PromiseRejectedResult).reason as ParameterMismatchError;
+    expect(e).toBeInstanceOf(ParameterMismatchError);
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(field);
+  }
 }

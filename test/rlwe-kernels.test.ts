@@ -5,7 +5,8 @@
 // Constant tables are built from the layouts the kernels document, and RlweContext's own tables are checked against them.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SIMD } from "../src/he/simd/params.js";
-import { modInv, modPow, nttPrimes, Rns } from "../src/he/simd/rns.js";
+import { modInverse, modPow } from "../src/core/modular.js";
+import { nttPrimes, Rns } from "../src/he/simd/rns.js";
 import { RlweContext, type SecretKey } from "../src/he/simd/scheme.js";
 
 function rand(p: number, n: number, seed: number): number[] {
@@ -190,9 +191,9 @@ describe.each([64, 8192])("RLWE kernels at N = %i", (n) => {
     expect(get(pc)).toEqual(a.map((v) => ((v > (P - 1) / 2 ? v - P : v) % q + q) % q));
   });
 
-  it("modInv and modPow agree", () => {
+  it("modInverse and modPow agree", () => {
     const P = BigInt(primes[0]);
-    expect((modInv(12345n, P) * 12345n) % P).toBe(1n);
+    expect((modInverse(12345n, P) * 12345n) % P).toBe(1n);
   });
 });
 
@@ -213,7 +214,7 @@ function randBig(bits: number, n: number, seed: number): bigint[] {
 function pow2Table(qs: readonly bigint[], bits: number): bigint[] {
   const Q = product(qs);
   const M = 1n << BigInt(bits);
-  return qs.flatMap((q) => [q, modInv((Q / q) % q, q), (M / q) % M, ((M % q) << 32n) / q]);
+  return qs.flatMap((q) => [q, modInverse((Q / q) % q, q), (M / q) % M, ((M % q) << 32n) / q]);
 }
 
 /** encodeScaled: per prime (q, floor(Q/2^ell) mod q), then Q mod 2^ell. */
@@ -231,7 +232,7 @@ function floodTable(qs: readonly bigint[], f: number): bigint[] {
 /** decodeAnswer: q0, q1, q2, q0^−1 mod q1, (q0·q1)^−1 mod q2, q0·q1 mod 2^64, q0·q1·q2 mod 2^64. */
 function decodeTable([q0, q1, q2]: readonly bigint[]): bigint[] {
   const m64 = (1n << 64n) - 1n;
-  return [q0, q1, q2, modInv(q0, q1), modInv(q0 * q1, q2), (q0 * q1) & m64, (q0 * q1 * q2) & m64];
+  return [q0, q1, q2, modInverse(q0, q1), modInverse(q0 * q1, q2), (q0 * q1) & m64, (q0 * q1 * q2) & m64];
 }
 
 /** round(v·2^ell/2^b1) mod 2^ell of v = c0'·2^(b1−b0) + X mod 2^b1 (halves round up). */

@@ -8,7 +8,7 @@
 import { ProtocolError } from "../net/errors.js";
 import { BitReader, BitWriter } from "./bitstream.js";
 import type { PrimeContext } from "./context.js";
-import { modInverse } from "./crt.js";
+import { modInverse } from "../core/modular.js";
 import type { Encryptor, Seal } from "./seal.js";
 
 function bitLength(x: bigint): number {

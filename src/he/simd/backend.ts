@@ -15,7 +15,7 @@ import type { Party, Role } from "../../mpc/party.js";
 import { ProtocolError } from "../../net/errors.js";
 import type { HeBackend, HePlan, ProductItem } from "../backend.js";
 import { compareHeParams } from "../params.js";
-import { answerBytes, blockRows, chooseLayout, forEachResult, layoutCost, resultCount, sectionBytes, uploadBytes, type ProductLayout } from "./blocks.js";
+import { answerBytes, blockRows, chooseLayout, layoutCost, resultCount, resultPositions, sectionBytes, uploadBytes, type ProductLayout } from "./blocks.js";
 import { DEFAULT_SIMD, simdHandshakeParams, type SimdParams } from "./params.js";
 import { productTasks, runTask, type GroupAnswer, type ServerKeys, type SimdTask } from "./evaluate.js";
 import { SimdPool } from "./pool.js";
@@ -197,22 +197,14 @@ export class SimdBackend implements HeBackend {
         const rows = blockRows(l, r);
         for (let g = 0; g < l.groups; g++) {
           rd.unpacked(ctx.rns, c1, n, ctx.b1, true, 0, "c1");
-          const count = resultCount(l, g, rows);
-          rd.unpacked(ctx.rns, part, count, ctx.b0, true, 0, "c0");
+          const { pos, entry } = resultPositions(l, g, rows);
+          rd.unpacked(ctx.rns, part, pos.length, ctx.b0, true, 0, "c0");
+          // c0's top bits at the result positions, zero elsewhere (those coefficients are not decoded)
           const h0 = new Uint32Array(ctx.rns.w.memory.buffer, c0, 2 * n).fill(0);
-          const hp = new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * count);
-          let k = 0;
-          forEachResult(l, g, (i, _col, pos) => {
-            if (i >= rows) return;
-            h0[2 * pos] = hp[2 * k];
-            h0[2 * pos + 1] = hp[2 * k + 1];
-            k++;
-          });
+          moveWide(h0, pos, new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * pos.length), undefined);
           ctx.decodeAnswer(sk, c0, c1, out);
           const dec = new BigUint64Array(ctx.rns.w.memory.buffer, out, n);
-          forEachResult(l, g, (i, col, pos) => {
-            if (i < rows) y[(r * l.mw + i) * l.m + col] = dec[pos];
-          });
+          for (let k = 0; k < pos.length; k++) y[r * l.mw * l.m + entry[k]] = dec[pos[k]];
         }
       }
       return y;
@@ -285,17 +277,10 @@ export class SimdBackend implements HeBackend {
         const rows = blockRows(l, r);
         new BigUint64Array(ctx.rns.w.memory.buffer, buf, n).set(a.c1);
         msg.packed(ctx.rns, buf, n, ctx.b1, true);
-        const h0 = new Uint32Array(a.c0.buffer, a.c0.byteOffset, 2 * n);
-        const hp = new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * n);
-        let k = 0;
-        forEachResult(l, g, (i, col, pos) => {
-          if (i >= rows) return;
-          hp[2 * k] = h0[2 * pos];
-          hp[2 * k + 1] = h0[2 * pos + 1];
-          k++;
-          shares[idx][(r * l.mw + i) * l.m + col] = (top - a.mask[pos]) & (top - 1n);
-        });
-        msg.packed(ctx.rns, part, k, ctx.b0, true);
+        const { pos, entry } = resultPositions(l, g, rows);
+        moveWide(new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * n), undefined, new Uint32Array(a.c0.buffer, a.c0.byteOffset, 2 * n), pos);
+        msg.packed(ctx.rns, part, pos.length, ctx.b0, true);
+        for (let k = 0; k < pos.length; k++) shares[idx][r * l.mw * l.m + entry[k]] = (top - a.mask[pos[k]]) & (top - 1n);
       }
     });
     ctx.rns.w.free(buf);
@@ -308,6 +293,20 @@ export class SimdBackend implements HeBackend {
     const out: (GroupAnswer | null)[] = [];
     for (const t of tasks) out.push(await runTask(this.ctx, this.server!, t));
     return out;
+  }
+}
+
+/**
+ * Copies u64 values given as u32 halves: dst[to[k]] = src[from[k]] for k < the positions' count (an omitted index
+ * list means k itself).
+ */
+function moveWide(dst: Uint32Array, to: Int32Array | undefined, src: Uint32Array, from: Int32Array | undefined): void {
+  const count = (to ?? from)!.length;
+  for (let k = 0; k < count; k++) {
+    const d = to ? to[k] : k;
+    const s = from ? from[k] : k;
+    dst[2 * d] = src[2 * s];
+    dst[2 * d + 1] = src[2 * s + 1];
   }
 }
 

@@ -62,6 +62,21 @@ export function forEachResult(l: ProductLayout, group: number, fn: (i: number, c
   }
 }
 
+/**
+ * The result positions of packed ciphertext `group` for a row block of `rows` rows, in wire order: the coefficient
+ * `pos[k]` holds result row i, column col with `entry[k]` = i·m + col.
+ */
+export function resultPositions(l: ProductLayout, group: number, rows: number): { pos: Int32Array; entry: Int32Array } {
+  const pos: number[] = [];
+  const entry: number[] = [];
+  forEachResult(l, group, (i, col, p) => {
+    if (i >= rows) return;
+    pos.push(p);
+    entry.push(i * l.m + col);
+  });
+  return { pos: Int32Array.from(pos), entry: Int32Array.from(entry) };
+}
+
 /** How many results packed ciphertext `group` carries for a row block of `rows` rows. */
 export function resultCount(l: ProductLayout, group: number, rows: number): number {
   const obs = Math.min(l.pack, l.ob - group * l.pack);

@@ -1,6 +1,7 @@
 // A chain of 30-bit NTT primes with their tables, over a kernel instance of its own (assembly/rlwe.ts). Polynomials
 // live in kernel memory as u32[N] per prime; callers hold byte pointers (`Poly`) and views made on demand, since a
 // growing memory detaches old views. Residues are always reduced (< q) between calls.
+import { modInverse, modPow } from "../../core/modular.js";
 import { kernelModule, Wasm } from "../../core/wasm.js";
 
 /** A byte pointer to N u32 residues in kernel memory. */
@@ -27,26 +28,6 @@ interface RlweExports {
   sampleUniform(out: number, from: number, n: number, w: number, count: number, p: number): number;
   packBits(out: number, x: number, n: number, bits: number, wide: number): number;
   unpackBits(x: number, inp: number, n: number, bits: number, wide: number, bound: bigint): number;
-}
-
-export function modPow(b: bigint, e: bigint, m: bigint): bigint {
-  let r = 1n;
-  b %= m;
-  for (; e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
-  return r;
-}
-
-/** a^−1 mod m (extended Euclid; m need not be prime). */
-export function modInv(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [((a % m) + m) % m, m];
-  let [s0, s1] = [1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  if (r0 !== 1n) throw new RangeError(`modInv: ${a} is not invertible mod ${m}`);
-  return ((s0 % m) + m) % m;
 }
 
 function isPrime(n: bigint): boolean {
@@ -138,7 +119,7 @@ export class Rns {
       const c = modPow(g, (P - 1n) / BigInt(2 * n), P);
       if (modPow(c, BigInt(n), P) === P - 1n) psi = c;
     }
-    const psiInv = modInv(psi, P);
+    const psiInv = modInverse(psi, P);
     const tw = this.alloc();
     const tws = this.alloc();
     const itw = this.alloc();
@@ -158,7 +139,7 @@ export class Rns {
       b[k] = Number(ipow[r]);
       bs[k] = shoupOf(b[k], p);
     }
-    const nInv = Number(modInv(BigInt(n), P));
+    const nInv = Number(modInverse(BigInt(n), P));
     return { p, tw, tws, itw, itws, nInv, nInvS: shoupOf(nInv, p), c32: Number((1n << 32n) % P), c30: Number((1n << 30n) % P), psi };
   }
 

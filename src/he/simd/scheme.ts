@@ -6,7 +6,8 @@
 // a `Poly` of L vectors is L consecutive residue vectors.
 import type { Prg } from "../../core/prg.js";
 import { answerBits, CBD_ETA, checkSecurity, checkSimdParams, DEFAULT_SIMD, type SimdParams } from "./params.js";
-import { modInv, nttPrimes, Rns, type Poly } from "./rns.js";
+import { modInverse } from "../../core/modular.js";
+import { nttPrimes, Rns, type Poly } from "./rns.js";
 
 export interface Ct {
   c0: Poly;
@@ -351,7 +352,7 @@ export class RlweContext {
       rns.ntt(y, j);
       const o = this.vec(out, j);
       rns.sub(o, this.vec(x, j), y, j);
-      rns.mulScalar(o, o, modInv(bigP, BigInt(this.primes[j])), j);
+      rns.mulScalar(o, o, modInverse(bigP, BigInt(this.primes[j])), j);
     }
     this.free(xp, y);
     return out;
@@ -384,7 +385,7 @@ export class RlweContext {
     if (cts.length !== pack) throw new RangeError(`pack: expected ${pack} slots, got ${cts.length}`);
     const rns = this.rns;
     if (pack > 1) {
-      const inv = modInv(BigInt(pack), this.modulus(L));
+      const inv = modInverse(BigInt(pack), this.modulus(L));
       for (const ct of cts) {
         if (!ct) continue;
         for (let j = 0; j < L; j++) {
@@ -502,7 +503,7 @@ export class RlweContext {
         const q = BigInt(this.primes[j]);
         const whole = (1n << BigInt(bits)) / q;
         const frac = ((1n << BigInt(bits)) % q << 32n) / q;
-        out.push(q, modInv((Q / q) % q, q), whole & ((1n << BigInt(bits)) - 1n), frac);
+        out.push(q, modInverse((Q / q) % q, q), whole & ((1n << BigInt(bits)) - 1n), frac);
       }
       return out;
     });
@@ -534,7 +535,7 @@ export class RlweContext {
     return this.cached("decode", () => {
       const [q0, q1, q2] = this.primes.slice(0, 3).map(BigInt);
       const m64 = (1n << 64n) - 1n;
-      return [q0, q1, q2, modInv(q0, q1), modInv(q0 * q1, q2), (q0 * q1) & m64, (q0 * q1 * q2) & m64];
+      return [q0, q1, q2, modInverse(q0, q1), modInverse(q0 * q1, q2), (q0 * q1) & m64, (q0 * q1 * q2) & m64];
     });
   }
 }
