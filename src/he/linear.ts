@@ -5,7 +5,7 @@
 // Z_2^l. Both parties end with additive shares of X·W + b mod 2^l (X and W read as signed, i.e. the fixed-point
 // product at scale s_X + s_W). Revealed: nothing beyond the shapes (the client's view is 2^(1−σ)-close per entry
 // to one independent of W and b; the server sees ciphertexts only). One message each way.
-import { matmul } from "../core/kernels.js";
+import { add, matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import type { HeBackend, HePlan } from "./backend.js";
@@ -30,14 +30,31 @@ export interface LinearWeights {
   bias?: BigUint64Array;
 }
 
-/** Signed integers of ring elements, checked against a bit width. */
+/**
+ * Signed integers of ring elements, checked against a bit width. Rings of up to 52 bits are read and written through
+ * 32-bit views with no BigInt arithmetic (a BERT-base layer has millions of weights).
+ */
 export function signedWeights(ring: Ring, w: BigUint64Array, bits: number, field: string): BigInt64Array {
-  const lim = 1n << BigInt(bits - 1);
   const out = new BigInt64Array(w.length);
+  const lim = 2 ** (bits - 1);
+  if (ring.bits > 52) {
+    for (let i = 0; i < w.length; i++) {
+      const v = ring.signed(w[i] & ring.mask);
+      if (v < -BigInt(lim) || v >= BigInt(lim)) throw new RangeError(`${field}[${i}] = ${v} does not fit in ${bits} signed bits`);
+      out[i] = v;
+    }
+    return out;
+  }
+  const src = new Uint32Array(w.buffer, w.byteOffset, 2 * w.length);
+  const dst = new Int32Array(out.buffer);
+  const modulus = 2 ** ring.bits;
+  const hiMask = ring.bits > 32 ? 2 ** (ring.bits - 32) - 1 : 0;
   for (let i = 0; i < w.length; i++) {
-    const v = ring.signed(w[i] & ring.mask);
+    const u = ((src[2 * i + 1] & hiMask) * 2 ** 32 + src[2 * i]) % modulus;
+    const v = u >= modulus / 2 ? u - modulus : u;
     if (v < -lim || v >= lim) throw new RangeError(`${field}[${i}] = ${v} does not fit in ${bits} signed bits`);
-    out[i] = v;
+    dst[2 * i] = v % 2 ** 32; // ToInt32 keeps the low 32 bits of the two's complement
+    dst[2 * i + 1] = Math.floor(v / 2 ** 32);
   }
   return out;
 }
@@ -69,11 +86,11 @@ export async function linear(
     const product = he.products(p, ring, [{ plan, w }]);
     const local = matmul(x, weights.w, n, k, m, ring.bits);
     const [y] = await product;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < m; j++) {
-        const e = i * m + j;
-        y[e] = (y[e] + local[e] + (weights.bias ? weights.bias[j] : 0n)) & ring.mask;
-      }
+    add(y, local, ring.bits, y);
+    if (weights.bias) {
+      const rows = new BigUint64Array(n * m);
+      for (let i = 0; i < n; i++) rows.set(weights.bias, i * m);
+      add(y, rows, ring.bits, y);
     }
     return y;
   });

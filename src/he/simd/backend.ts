@@ -220,11 +220,14 @@ export class SimdBackend implements HeBackend {
       const l = lays[idx];
       const w = it.w;
       if (!(w instanceof BigInt64Array) || w.length !== l.k * l.m) throw new RangeError(`items[${idx}].w must be a BigInt64Array of ${l.k}×${l.m} integers`);
-      const lim = 1n << BigInt(l.wBits - 1);
+      // read through 32-bit halves (no BigInt arithmetic): exact for |w| < 2^53
+      const halves = new Int32Array(w.buffer, w.byteOffset, 2 * w.length);
+      const lim = 2 ** (l.wBits - 1);
       const out = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
-        if (w[i] < -lim || w[i] >= lim) throw new RangeError(`items[${idx}].w[${i}] = ${w[i]} does not fit in ${l.wBits} signed bits`);
-        out[i] = Number(w[i]);
+        const v = halves[2 * i + 1] * 2 ** 32 + (halves[2 * i] >>> 0);
+        if (v < -lim || v >= lim) throw new RangeError(`items[${idx}].w[${i}] = ${w[i]} does not fit in ${l.wBits} signed bits`);
+        out[i] = v;
       }
       return out;
     });
@@ -259,7 +262,7 @@ export class SimdBackend implements HeBackend {
     const answers = await run(packs);
     // answers in wire order (item, row block, group); shares are −mask at each result
     const shares = lays.map((l) => new BigUint64Array(l.n * l.m));
-    const top = 1n << BigInt(ctx.ell);
+    const top = 2 ** ctx.ell;
     const ordered: { l: ProductLayout; r: number; g: number; a: GroupAnswer }[][] = lays.map(() => []);
     let at = 0;
     lays.forEach((l, idx) => {
@@ -280,7 +283,15 @@ export class SimdBackend implements HeBackend {
         const { pos, entry } = resultPositions(l, g, rows);
         moveWide(new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * n), undefined, new Uint32Array(a.c0.buffer, a.c0.byteOffset, 2 * n), pos);
         msg.packed(ctx.rns, part, pos.length, ctx.b0, true);
-        for (let k = 0; k < pos.length; k++) shares[idx][r * l.mw * l.m + entry[k]] = (top - a.mask[pos[k]]) & (top - 1n);
+        // the share −mask mod 2^ell, through 32-bit halves (masks are below 2^ell ≤ 2^40)
+        const mask = new Uint32Array(a.mask.buffer, a.mask.byteOffset, 2 * n);
+        const share = new Uint32Array(shares[idx].buffer, shares[idx].byteOffset, 2 * shares[idx].length);
+        for (let k = 0; k < pos.length; k++) {
+          const v = (top - (mask[2 * pos[k] + 1] * 2 ** 32 + mask[2 * pos[k]])) % top;
+          const e = r * l.mw * l.m + entry[k];
+          share[2 * e] = v % 2 ** 32;
+          share[2 * e + 1] = Math.floor(v / 2 ** 32);
+        }
       }
     });
     ctx.rns.w.free(buf);
