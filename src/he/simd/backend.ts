@@ -59,7 +59,7 @@ export class SimdBackend implements HeBackend {
 
   private workers?: SimdPool;
 
-  /** Parameter check and key exchange; both parties call it at the same time. Plans only fix nothing here. */
+  /** Parameter check and key exchange; both parties call it at the same time. The keys do not depend on the plans. */
   static async setup(p: Party, _plans: HePlan[] = [], params: SimdParams = DEFAULT_SIMD): Promise<SimdBackend> {
     const ctx = rlweContext(params);
     return p.scope("he.setup", async () => {
@@ -89,17 +89,33 @@ export class SimdBackend implements HeBackend {
         return new SimdBackend("client", ctx, { sk });
       }
       const r = new WireReader(await p.ch.recv("he.keys"), WireKind.Keys, elements.length, body, "he.keys");
-      const b = ctx.alloc(top);
-      for (let j = 0; j < top; j++) r.unpacked(ctx.rns, ctx.vec(b, j), ctx.n, 30, false, ctx.primes[j], `pk[${j}]`);
-      const pk = ctx.publicKeyFrom(b, p.prg.withSeed(r.bytes(SEED_BYTES)));
+      // the context outlives the session (one per thread): free what a malformed key message leaves behind
+      const held: number[] = [];
+      const alloc = (count: number) => {
+        const ptr = ctx.alloc(count);
+        held.push(ptr);
+        return ptr;
+      };
       const keys = new Map<number, GaloisKey>();
-      for (const g of elements) {
-        const k0 = ctx.alloc(ctx.galoisVectors);
-        for (let v = 0; v < ctx.galoisVectors; v++) {
-          const j = v % (top + 1);
-          r.unpacked(ctx.rns, ctx.vec(k0, v), ctx.n, 30, false, ctx.primes[j], `galois[${g}][${v}]`);
+      let pk: ServerKeys["pk"];
+      try {
+        const b = alloc(top);
+        for (let j = 0; j < top; j++) r.unpacked(ctx.rns, ctx.vec(b, j), ctx.n, 30, false, ctx.primes[j], `pk[${j}]`);
+        pk = ctx.publicKeyFrom(b, p.prg.withSeed(r.bytes(SEED_BYTES)));
+        held.push(pk.a);
+        for (const g of elements) {
+          const k0 = alloc(ctx.galoisVectors);
+          for (let v = 0; v < ctx.galoisVectors; v++) {
+            const j = v % (top + 1);
+            r.unpacked(ctx.rns, ctx.vec(k0, v), ctx.n, 30, false, ctx.primes[j], `galois[${g}][${v}]`);
+          }
+          const k1 = ctx.galoisA(p.prg.withSeed(r.bytes(SEED_BYTES)));
+          held.push(k1);
+          keys.set(g, { g, k0, k1 });
         }
-        keys.set(g, { g, k0, k1: ctx.galoisA(p.prg.withSeed(r.bytes(SEED_BYTES))) });
+      } catch (e) {
+        ctx.free(...held);
+        throw e;
       }
       return new SimdBackend("server", ctx, undefined, { pk, keys });
     });
@@ -191,26 +207,28 @@ export class SimdBackend implements HeBackend {
     const part = ctx.rns.w.alloc(8 * n);
     const c1 = ctx.rns.w.alloc(8 * n);
     const out = ctx.rns.w.alloc(8 * n);
-    const results = lays.map((l) => {
-      const y = new BigUint64Array(l.n * l.m);
-      for (let r = 0; r < l.rb; r++) {
-        const rows = blockRows(l, r);
-        for (let g = 0; g < l.groups; g++) {
-          rd.unpacked(ctx.rns, c1, n, ctx.b1, true, 0, "c1");
-          const { pos, entry } = resultPositions(l, g, rows);
-          rd.unpacked(ctx.rns, part, pos.length, ctx.b0, true, 0, "c0");
-          // c0's top bits at the result positions, zero elsewhere (those coefficients are not decoded)
-          const h0 = new Uint32Array(ctx.rns.w.memory.buffer, c0, 2 * n).fill(0);
-          moveWide(h0, pos, new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * pos.length), undefined);
-          ctx.decodeAnswer(sk, c0, c1, out);
-          const dec = new BigUint64Array(ctx.rns.w.memory.buffer, out, n);
-          for (let k = 0; k < pos.length; k++) y[r * l.mw * l.m + entry[k]] = dec[pos[k]];
+    try {
+      return lays.map((l) => {
+        const y = new BigUint64Array(l.n * l.m);
+        for (let r = 0; r < l.rb; r++) {
+          const rows = blockRows(l, r);
+          for (let g = 0; g < l.groups; g++) {
+            rd.unpacked(ctx.rns, c1, n, ctx.b1, true, 0, "c1");
+            const { pos, entry } = resultPositions(l, g, rows);
+            rd.unpacked(ctx.rns, part, pos.length, ctx.b0, true, 0, "c0");
+            // c0's top bits at the result positions, zero elsewhere (those coefficients are not decoded)
+            const h0 = new Uint32Array(ctx.rns.w.memory.buffer, c0, 2 * n).fill(0);
+            moveWide(h0, pos, new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * pos.length), undefined);
+            ctx.decodeAnswer(sk, c0, c1, out);
+            const dec = new BigUint64Array(ctx.rns.w.memory.buffer, out, n);
+            for (let k = 0; k < pos.length; k++) y[r * l.mw * l.m + entry[k]] = dec[pos[k]];
+          }
         }
-      }
-      return y;
-    });
-    for (const ptr of [c0, c1, out, part]) ctx.rns.w.free(ptr);
-    return results;
+        return y;
+      });
+    } finally {
+      for (const ptr of [c0, c1, out, part]) ctx.rns.w.free(ptr);
+    }
   }
 
   private async serverSide(p: Party, items: ProductItem[], lays: ProductLayout[]): Promise<BigUint64Array[]> {
@@ -237,23 +255,27 @@ export class SimdBackend implements HeBackend {
     const seedPrg = p.prg.withSeed(rd.bytes(SEED_BYTES));
     // uploads as plain arrays (c0 from the wire, c1 from the seed), then the two phases of tasks (evaluate.ts)
     const tmp = ctx.alloc(1);
-    const uploads = lays.map((l, idx) => {
-      // shared memory when workers run: every task of this product reads the same uploads without a copy
-      const words = 2 * l.L * l.rb * l.cb * n;
-      const arr = this.workers ? new Uint32Array(new SharedArrayBuffer(4 * words)) : new Uint32Array(words);
-      for (let u = 0; u < l.rb * l.cb; u++) {
-        for (let j = 0; j < l.L; j++) {
-          rd.unpacked(ctx.rns, tmp, n, 30, false, ctx.primes[j], `upload[${idx}][${u}][${j}]`);
-          arr.set(ctx.rns.view(tmp), (2 * u * l.L + j) * n);
+    let uploads: Uint32Array[];
+    try {
+      uploads = lays.map((l, idx) => {
+        // shared memory when workers run: every task of this product reads the same uploads without a copy
+        const words = 2 * l.L * l.rb * l.cb * n;
+        const arr = this.workers ? new Uint32Array(new SharedArrayBuffer(4 * words)) : new Uint32Array(words);
+        for (let u = 0; u < l.rb * l.cb; u++) {
+          for (let j = 0; j < l.L; j++) {
+            rd.unpacked(ctx.rns, tmp, n, 30, false, ctx.primes[j], `upload[${idx}][${u}][${j}]`);
+            arr.set(ctx.rns.view(tmp), (2 * u * l.L + j) * n);
+          }
+          for (let j = 0; j < l.L; j++) {
+            ctx.uniform(seedPrg, tmp, [j]);
+            arr.set(ctx.rns.view(tmp), ((2 * u + 1) * l.L + j) * n);
+          }
         }
-        for (let j = 0; j < l.L; j++) {
-          ctx.uniform(seedPrg, tmp, [j]);
-          arr.set(ctx.rns.view(tmp), ((2 * u + 1) * l.L + j) * n);
-        }
-      }
-      return arr;
-    });
-    ctx.free(tmp);
+        return arr;
+      });
+    } finally {
+      ctx.free(tmp);
+    }
     const shared = this.workers !== undefined;
     const perItem = lays.map((l, idx) => productTasks(l, weights[idx], uploads[idx], n, () => p.prg.seed(), shared));
     const run = (tasks: SimdTask[]) => (this.workers ? this.workers.run(tasks) : this.runInline(tasks));
