@@ -1,5 +1,6 @@
 // BFV parameters of the homomorphic linear layers, and the bound that fixes how many plaintext primes a product needs.
-import { ParameterMismatchError } from "../net/errors.js";
+import type { Party } from "../mpc/party.js";
+import { ParameterMismatchError, ProtocolError } from "../net/errors.js";
 
 export interface HeParams {
   /** Ring degree N: N slots per ciphertext, 2 rows of N/2. */
@@ -63,6 +64,23 @@ export function heHandshakeParams(p: HeParams, plainModuli: readonly bigint[]): 
     "he.plainModuli": plainModuli.join(","),
     "he.sigma": String(p.sigma),
   };
+}
+
+/**
+ * Sends this party's HE parameter record ("he.params"), reads the peer's and compares them: a malformed record is a
+ * ProtocolError, a differing field a ParameterMismatchError naming it. Both backends start their set-up with it.
+ */
+export async function exchangeHeParams(p: Party, mine: Record<string, string>): Promise<void> {
+  p.ch.send("he.params", new TextEncoder().encode(JSON.stringify(mine)));
+  const raw = await p.ch.recv("he.params");
+  let theirs: unknown;
+  try {
+    theirs = JSON.parse(new TextDecoder().decode(raw));
+    if (typeof theirs !== "object" || theirs === null || Array.isArray(theirs)) throw new Error("not a record");
+  } catch (e) {
+    throw new ProtocolError(`he.params: the peer's parameter list is malformed (${e instanceof Error ? e.message : String(e)})`);
+  }
+  compareHeParams(mine, theirs as Record<string, string>);
 }
 
 /** Throws a ParameterMismatchError naming the first field whose value differs between the two records. */

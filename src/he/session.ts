@@ -7,7 +7,7 @@ import { packChunks, unpackChunks } from "./chunks.js";
 import { HeContext } from "./context.js";
 import type { ServerPrime } from "./evaluate.js";
 import { layoutFor, rotationSteps, type Layout } from "./layout.js";
-import { compareHeParams, DEFAULT_HE, heHandshakeParams, primesNeeded, productBoundBits, type HeParams } from "./params.js";
+import { DEFAULT_HE, exchangeHeParams, heHandshakeParams, primesNeeded, productBoundBits, type HeParams } from "./params.js";
 import { ResponseCodec } from "./response.js";
 import type { Decryptor, Encryptor, SecretKey } from "./seal.js";
 
@@ -49,7 +49,7 @@ export class HeSession {
     const ctx = await HeContext.create(params);
     try {
       return await p.scope("he.setup", async () => {
-        await checkPeerParams(p, ctx);
+        await exchangeHeParams(p, heHandshakeParams(ctx.params, ctx.plainModuli));
         const planned = plans.map((pl) => planProduct(ctx, pl));
         const steps = ctx.primes.map((_, i) => {
           const set = new Set<number>();
@@ -184,20 +184,6 @@ export function serverPrimes(ctx: HeContext, m: ServerKeyMaterial): ServerPrime[
     pk.delete();
     return { pc, galois, encryptor, moduli, floodBits, response: ResponseCodec.create(s, pc, encryptor) };
   });
-}
-
-async function checkPeerParams(p: Party, ctx: HeContext): Promise<void> {
-  const mine = heHandshakeParams(ctx.params, ctx.plainModuli);
-  p.ch.send("he.params", new TextEncoder().encode(JSON.stringify(mine)));
-  const raw = await p.ch.recv("he.params");
-  let theirs: Record<string, string>;
-  try {
-    theirs = JSON.parse(new TextDecoder().decode(raw)) as Record<string, string>;
-    if (typeof theirs !== "object" || theirs === null || Array.isArray(theirs)) throw new Error("not a record");
-  } catch (e) {
-    throw new ProtocolError(`he.params: the peer's parameter list is malformed (${errorText(e)})`);
-  }
-  compareHeParams(mine, theirs);
 }
 
 /** SEAL throws numbers (pointers to C++ exceptions) as well as Errors. */

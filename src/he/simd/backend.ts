@@ -12,10 +12,9 @@
 import { SEED_BYTES } from "../../core/prg.js";
 import type { Ring } from "../../core/ring.js";
 import type { Party, Role } from "../../mpc/party.js";
-import { ProtocolError } from "../../net/errors.js";
 import type { HeBackend, HePlan, ProductItem } from "../backend.js";
-import { compareHeParams } from "../params.js";
-import { answerBytes, blockRows, chooseLayout, layoutCost, resultCount, resultPositions, sectionBytes, uploadBytes, type ProductLayout } from "./blocks.js";
+import { exchangeHeParams } from "../params.js";
+import { answersSize, blockRows, chooseLayout, layoutCost, resultPositions, sectionBytes, uploadsSize, type ProductLayout } from "./blocks.js";
 import { DEFAULT_SIMD, simdHandshakeParams, type SimdParams } from "./params.js";
 import { productTasks, runTask, type GroupAnswer, type ServerKeys, type SimdTask } from "./evaluate.js";
 import { SimdPool } from "./pool.js";
@@ -63,9 +62,7 @@ export class SimdBackend implements HeBackend {
   static async setup(p: Party, _plans: HePlan[] = [], params: SimdParams = DEFAULT_SIMD): Promise<SimdBackend> {
     const ctx = rlweContext(params);
     return p.scope("he.setup", async () => {
-      const mine = simdHandshakeParams(ctx.params, ctx.primes);
-      p.ch.send("he.params", new TextEncoder().encode(JSON.stringify(mine)));
-      compareHeParams(mine, parseRecord(await p.ch.recv("he.params")));
+      await exchangeHeParams(p, simdHandshakeParams(ctx.params, ctx.primes));
       const elements = packingElements(ctx.n, ctx.params.maxPack);
       const top = ctx.top;
       const vecBytes = sectionBytes(ctx.n, 30);
@@ -122,7 +119,7 @@ export class SimdBackend implements HeBackend {
   }
 
   cost(plans: HePlan[]): number {
-    return plans.reduce((s, pl) => s + layoutCost(this.ctx.params, layoutOf(this.ctx, pl)), 0);
+    return simdCost(plans, this.ctx.params);
   }
 
   /** Moves the server's products onto `threads` workers (0: this thread); replaces any running pool. */
@@ -161,9 +158,8 @@ export class SimdBackend implements HeBackend {
     const { sk } = this.client!;
     const n = ctx.n;
     const t = 1n << BigInt(ctx.ell);
-    const count = lays.reduce((s, l) => s + l.rb * l.cb, 0);
-    const body = SEED_BYTES + lays.reduce((s, l) => s + l.rb * l.cb * uploadBytes(ctx.params, l.L), 0);
-    const msg = new WireWriter(WireKind.Uploads, count, body);
+    const up = uploadsSize(ctx.params, lays);
+    const msg = new WireWriter(WireKind.Uploads, up.count, up.bytes);
     const seed = p.prg.seed();
     msg.bytes(seed);
     const seedPrg = p.prg.withSeed(seed);
@@ -198,11 +194,9 @@ export class SimdBackend implements HeBackend {
     ctx.rns.w.free(mPtr);
     p.ch.send("he.product.in", msg.finish());
 
-    const answers = lays.reduce((s, l) => s + l.rb * l.groups, 0);
-    let outBytes = 0;
-    for (const l of lays) for (let r = 0; r < l.rb; r++) for (let g = 0; g < l.groups; g++) outBytes += answerBytes(ctx.params, resultCount(l, g, blockRows(l, r)));
+    const down = answersSize(ctx.params, lays);
     const timeoutMs = 60_000 + lays.reduce((s, l) => s + layoutCost(ctx.params, l), 0) / 100;
-    const rd = new WireReader(await p.ch.recv("he.product.out", { timeoutMs }), WireKind.Answers, answers, outBytes, "he.product.out");
+    const rd = new WireReader(await p.ch.recv("he.product.out", { timeoutMs }), WireKind.Answers, down.count, down.bytes, "he.product.out");
     const c0 = ctx.rns.w.alloc(8 * n);
     const part = ctx.rns.w.alloc(8 * n);
     const c1 = ctx.rns.w.alloc(8 * n);
@@ -249,9 +243,8 @@ export class SimdBackend implements HeBackend {
       }
       return out;
     });
-    const count = lays.reduce((s, l) => s + l.rb * l.cb, 0);
-    const body = SEED_BYTES + lays.reduce((s, l) => s + l.rb * l.cb * uploadBytes(ctx.params, l.L), 0);
-    const rd = new WireReader(await p.ch.recv("he.product.in"), WireKind.Uploads, count, body, "he.product.in");
+    const up = uploadsSize(ctx.params, lays);
+    const rd = new WireReader(await p.ch.recv("he.product.in"), WireKind.Uploads, up.count, up.bytes, "he.product.in");
     const seedPrg = p.prg.withSeed(rd.bytes(SEED_BYTES));
     // uploads as plain arrays (c0 from the wire, c1 from the seed), then the two phases of tasks (evaluate.ts)
     const tmp = ctx.alloc(1);
@@ -282,37 +275,32 @@ export class SimdBackend implements HeBackend {
     await run(perItem.flatMap((t) => t.macs));
     const packs = perItem.flatMap((t) => t.packs);
     const answers = await run(packs);
-    // answers in wire order (item, row block, group); shares are −mask at each result
+    // the pack tasks, hence the answers, are in wire order (item, row block, group); shares are −mask at each result
     const shares = lays.map((l) => new BigUint64Array(l.n * l.m));
     const top = 2 ** ctx.ell;
-    const ordered: { l: ProductLayout; r: number; g: number; a: GroupAnswer }[][] = lays.map(() => []);
-    let at = 0;
-    lays.forEach((l, idx) => {
-      for (let r = 0; r < l.rb; r++) for (let g = 0; g < l.groups; g++) ordered[idx].push({ l, r, g, a: answers[at++]! });
-    });
-    let outBytes = 0;
-    for (const list of ordered) {
-      for (const { l, r, g } of list) outBytes += answerBytes(ctx.params, resultCount(l, g, blockRows(l, r)));
-    }
-    const msg = new WireWriter(WireKind.Answers, ordered.reduce((s, f) => s + f.length, 0), outBytes);
+    const down = answersSize(ctx.params, lays);
+    const msg = new WireWriter(WireKind.Answers, down.count, down.bytes);
     const buf = ctx.rns.w.alloc(8 * n);
     const part = ctx.rns.w.alloc(8 * n);
-    ordered.forEach((list, idx) => {
-      for (const { l, r, g, a } of list) {
-        const rows = blockRows(l, r);
-        new BigUint64Array(ctx.rns.w.memory.buffer, buf, n).set(a.c1);
-        msg.packed(ctx.rns, buf, n, ctx.b1, true);
-        const { pos, entry } = resultPositions(l, g, rows);
-        moveWide(new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * n), undefined, new Uint32Array(a.c0.buffer, a.c0.byteOffset, 2 * n), pos);
-        msg.packed(ctx.rns, part, pos.length, ctx.b0, true);
-        // the share −mask mod 2^ell, through 32-bit halves (masks are below 2^ell ≤ 2^40)
-        const mask = new Uint32Array(a.mask.buffer, a.mask.byteOffset, 2 * n);
-        const share = new Uint32Array(shares[idx].buffer, shares[idx].byteOffset, 2 * shares[idx].length);
-        for (let k = 0; k < pos.length; k++) {
-          const v = (top - (mask[2 * pos[k] + 1] * 2 ** 32 + mask[2 * pos[k]])) % top;
-          const e = r * l.mw * l.m + entry[k];
-          share[2 * e] = v % 2 ** 32;
-          share[2 * e + 1] = Math.floor(v / 2 ** 32);
+    let at = 0;
+    lays.forEach((l, idx) => {
+      const share = new Uint32Array(shares[idx].buffer, shares[idx].byteOffset, 2 * shares[idx].length);
+      for (let r = 0; r < l.rb; r++) {
+        for (let g = 0; g < l.groups; g++) {
+          const a = answers[at++]!;
+          new BigUint64Array(ctx.rns.w.memory.buffer, buf, n).set(a.c1);
+          msg.packed(ctx.rns, buf, n, ctx.b1, true);
+          const { pos, entry } = resultPositions(l, g, blockRows(l, r));
+          moveWide(new Uint32Array(ctx.rns.w.memory.buffer, part, 2 * n), undefined, new Uint32Array(a.c0.buffer, a.c0.byteOffset, 2 * n), pos);
+          msg.packed(ctx.rns, part, pos.length, ctx.b0, true);
+          // the share −mask mod 2^ell, through 32-bit halves (masks are below 2^ell ≤ 2^40)
+          const mask = new Uint32Array(a.mask.buffer, a.mask.byteOffset, 2 * n);
+          for (let k = 0; k < pos.length; k++) {
+            const v = (top - (mask[2 * pos[k] + 1] * 2 ** 32 + mask[2 * pos[k]])) % top;
+            const e = r * l.mw * l.m + entry[k];
+            share[2 * e] = v % 2 ** 32;
+            share[2 * e + 1] = Math.floor(v / 2 ** 32);
+          }
         }
       }
     });
@@ -340,15 +328,5 @@ function moveWide(dst: Uint32Array, to: Int32Array | undefined, src: Uint32Array
     const s = from ? from[k] : k;
     dst[2 * d] = src[2 * s];
     dst[2 * d + 1] = src[2 * s + 1];
-  }
-}
-
-function parseRecord(raw: Uint8Array): Record<string, string> {
-  try {
-    const r = JSON.parse(new TextDecoder().decode(raw)) as unknown;
-    if (typeof r !== "object" || r === null || Array.isArray(r)) throw new Error("not a record");
-    return r as Record<string, string>;
-  } catch (e) {
-    throw new ProtocolError(`he.params: the peer's parameter list is malformed (${e instanceof Error ? e.message : String(e)})`);
   }
 }

@@ -3,6 +3,7 @@
 // block W_b is Σ W[j,l]·X^(l·nw + j), and coefficient i·nw·kw + l·nw of A_b·W_b is Σ_j A[i,j]·W[j,l]: one polynomial
 // product per block, no rotations. Answers' useful coefficients sit at multiples of nw, so up to nw of them
 // interleave into one ciphertext (scheme.ts `pack`). This module holds the layout, its noise bound and its cost.
+import { SEED_BYTES } from "../../core/prg.js";
 import { CBD_ETA, answerBits, type SimdParams } from "./params.js";
 
 export interface Block {
@@ -46,6 +47,32 @@ export function uploadBytes(p: SimdParams, L: number): number {
 export function answerBytes(p: SimdParams, results: number): number {
   const { b0, b1 } = answerBits(p);
   return sectionBytes(p.polyDegree, b1) + sectionBytes(results, b0);
+}
+
+/** The uploads of a batch of products: their count, and the message body (the seed of every c1, then every c0). */
+export function uploadsSize(p: SimdParams, lays: readonly ProductLayout[]): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = SEED_BYTES;
+  for (const l of lays) {
+    count += l.rb * l.cb;
+    bytes += l.rb * l.cb * uploadBytes(p, l.L);
+  }
+  return { count, bytes };
+}
+
+/** The packed answers of a batch of products: their count and the message body. */
+export function answersSize(p: SimdParams, lays: readonly ProductLayout[]): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  for (const l of lays) {
+    for (let r = 0; r < l.rb; r++) {
+      for (let g = 0; g < l.groups; g++) {
+        count++;
+        bytes += answerBytes(p, resultCount(l, g, blockRows(l, r)));
+      }
+    }
+  }
+  return { count, bytes };
 }
 
 /** Result positions in packed ciphertext `g` of a row block, as [row in block, column, coefficient] triples. */

@@ -54,6 +54,8 @@ export class RlweContext {
   readonly logQP: number;
   readonly b0: number;
   readonly b1: number;
+  /** P^−1 mod q_j for the mod-down of key switching. */
+  private readonly specialInverse: bigint[];
   private readonly consts = new Map<string, number>();
   private readonly monomials = new Map<string, Poly>();
 
@@ -66,6 +68,8 @@ export class RlweContext {
     this.logQP = checkSecurity(this.n, this.primes);
     this.rns = new Rns(this.n, this.primes);
     ({ b0: this.b0, b1: this.b1 } = answerBits(params));
+    const bigP = BigInt(this.primes[this.top]);
+    this.specialInverse = this.primes.slice(0, this.top).map((q) => modInverse(bigP, BigInt(q)));
   }
 
   /** Pointer to vector j of a multi-vector polynomial. */
@@ -346,13 +350,12 @@ export class RlweContext {
     rns.intt(xp, this.top);
     const out = this.alloc(L);
     const y = this.alloc(1);
-    const bigP = BigInt(this.primes[this.top]);
     for (let j = 0; j < L; j++) {
       rns.liftCentered(y, xp, this.top, j);
       rns.ntt(y, j);
       const o = this.vec(out, j);
       rns.sub(o, this.vec(x, j), y, j);
-      rns.mulScalar(o, o, modInverse(bigP, BigInt(this.primes[j])), j);
+      rns.mulScalar(o, o, this.specialInverse[j], j);
     }
     this.free(xp, y);
     return out;
