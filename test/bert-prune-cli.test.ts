@@ -1,6 +1,6 @@
 // The command line with pruning, run from the compiled build (npm run build:ts): a model directory with
 // thresholds.json and id2label prunes by default, prints kept/high/low per layer and the class name, and its logits
-// and counts equal the fixed-point twin with the same thresholds; --no-prune on one side only fails the handshake.
+// and counts equal the fixed-point twin with the same thresholds; a client that insists on --no-prune against a pruning server fails the handshake.
 // Also the id2label parsing of config.json. The model: one narrow layer (as test/cli.test.ts) at 64 tokens.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -82,14 +82,14 @@ describe("cipherprune infer with pruning", () => {
     expect(out.labelName).toBe(["negative", "positive"][out.label]);
   }, 240_000);
 
-  it("--no-prune on the server only: both sides name the differing parameter", async () => {
+  it("--no-prune on the client only: both sides name the differing parameter", async () => {
     let seen: (port: string) => void = () => {};
     const port = new Promise<string>((resolve) => (seen = resolve));
-    const server = run(["serve", "--model", dir, "--port", "0", "--seq", String(SEQ), "--once", "--no-prune"], (e) => {
+    const server = run(["serve", "--model", dir, "--port", "0", "--seq", String(SEQ), "--once"], (e) => {
       const m = /on 127\.0\.0\.1:(\d+)/.exec(e);
       if (m) seen(m[1]);
     });
-    const client = await run(["infer", "--connect", `127.0.0.1:${await port}`, "--text", text, "--model", dir, "--seq", String(SEQ)]);
+    const client = await run(["infer", "--connect", `127.0.0.1:${await port}`, "--text", text, "--model", dir, "--seq", String(SEQ), "--no-prune"]);
     expect(client.code).toBe(1);
     expect(client.stderr).toMatch(/parameter "prune" differs/);
     const s = await server;

@@ -13,7 +13,7 @@ import { memoryPair } from "../src/net/memory.js";
 import type { Lanes } from "../src/nonlinear/engine.js";
 import { presetConfig } from "../src/model/config.js";
 import { fixedForward, PlainBert } from "../src/model/fixed.js";
-import { bertPass, clientData, fixedThreshold, type LayerTokens, type PruneThresholds } from "../src/model/forward.js";
+import { bertPass, clientData, fixedThreshold, pruneModeOf, type LayerTokens, type PruneThresholds } from "../src/model/forward.js";
 import { bertPlans, heRows, privateInference, setupPrivate } from "../src/model/private.js";
 import { quantize } from "../src/model/quantize.js";
 import { forward } from "../src/model/reference.js";
@@ -197,7 +197,8 @@ describe("private pruned BERT inference", () => {
     const [from, fromClient] = [frames.length, clientFrames.length];
     const [s, c] = await Promise.all([
       privateInference(server, he[0], ring, cfg, n, { weights: fixed }, { thresholds }),
-      privateInference(client, he[1], ring, cfg, n, { data: clientData(w, x.ids, x.mask, ring) }, { thresholds, onLayer: (_, __, t) => tokens.push(t) }),
+      // The client knows only the pruning mode; the thresholds are the server's.
+      privateInference(client, he[1], ring, cfg, n, { data: clientData(w, x.ids, x.mask, ring) }, { pruning: pruneModeOf(thresholds), onLayer: (_, __, t) => tokens.push(t) }),
     ]);
     expect(s).toBeUndefined();
     return { logits: c!, tokens, frames: frames.slice(from), clientFrames: clientFrames.slice(fromClient) };

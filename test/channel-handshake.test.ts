@@ -26,8 +26,8 @@ for (const [name, makePair] of [
       const pair = await makePair();
       const reordered = Object.fromEntries(Object.entries(base).reverse());
       const [s, c] = await both(pair, base, reordered);
-      expect(s).toEqual({ status: "fulfilled", value: { hash: paramsHash(base), peerInfo: {} } });
-      expect(c).toEqual({ status: "fulfilled", value: { hash: paramsHash(base), peerInfo: {} } });
+      expect(s).toEqual({ status: "fulfilled", value: { hash: paramsHash(base), params: base, peerParams: reordered, peerInfo: {} } });
+      expect(c).toEqual({ status: "fulfilled", value: { hash: paramsHash(base), params: reordered, peerParams: base, peerInfo: {} } });
       // The channel stays usable after the handshake.
       pair[0].send("after", Uint8Array.of(5));
       expect(await pair[1].recv("after")).toEqual(Uint8Array.of(5));
@@ -110,6 +110,41 @@ describe("handshake details", () => {
     expect(c.peerInfo).toEqual({ "model.weightsHash": "ab12", build: 7 });
     expect(s.peerInfo).toEqual({});
     expect(s.hash).toBe(c.hash);
+  });
+
+  it("a party choosing its parameters from the peer's reads first, then agrees or names the difference", async () => {
+    const [a, b] = memoryPair();
+    const seen: HandshakeParams[] = [];
+    const [s, c] = await Promise.all([
+      handshake(a, "server", base, { info: { offer: "x" } }),
+      handshake(b, "client", async (peer, info) => {
+        seen.push(peer, info);
+        return { params: { ...peer }, info: { fetch: true } };
+      }),
+    ]);
+    expect(seen).toEqual([base, { offer: "x" }]);
+    expect(c.params).toEqual(base);
+    expect(s.peerInfo).toEqual({ fetch: true });
+    expect(s.hash).toBe(c.hash);
+    const [x, y] = memoryPair();
+    const r = await Promise.allSettled([handshake(x, "server", base), handshake(y, "client", async (peer) => ({ params: { ...peer, model: "other" } }))]);
+    for (const e of r.map(reason)) expect(e.message).toBe('parameter "model" differs: server "bert-tiny", client "other"');
+  });
+
+  it("a chooser meeting a peer of the same role fails before choosing", async () => {
+    const [a, b] = memoryPair();
+    let asked = false;
+    const r = await Promise.allSettled([
+      handshake(a, "client", base),
+      handshake(b, "client", async (peer) => {
+        asked = true;
+        return { params: peer };
+      }),
+    ]);
+    expect(asked).toBe(false);
+    expect(reason(r[1])).toBeInstanceOf(ParameterMismatchError);
+    expect((reason(r[1]) as ParameterMismatchError).field).toBe("role");
+    expect(reason(r[0])).toBeInstanceOf(AbortedByPeerError);
   });
 
   it("rejects bad parameters locally", async () => {

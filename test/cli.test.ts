@@ -1,9 +1,10 @@
 // The command line, run as separate processes from the compiled build (npm run build:ts): bad inputs give one error
-// line and a non-zero exit; serve + infer --connect run a private inference over TCP on an ephemeral port, and the
-// client's logits equal the fixed-point twin. The model there is a narrow one-layer BERT saved as a Hugging Face
-// directory (so the directory loader is exercised too), to keep the HE time short.
+// line and a non-zero exit; serve + infer --connect run private inferences over TCP on an ephemeral port, the client
+// holding only the public model (exported, fetched from the server, then cached), and the client's logits equal the
+// fixed-point twin. The model there is a narrow one-layer BERT saved as a Hugging Face directory (so the directory
+// loader is exercised too), to keep the HE time short.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,8 @@ import { RING } from "../src/model/quantize.js";
 import { presetConfig } from "../src/model/config.js";
 import { saveModel, type Model } from "../src/model/directory.js";
 import { fixedForward } from "../src/model/fixed.js";
-import { randomWeights } from "../src/model/weights.js";
+import { readSafetensors } from "../src/model/safetensors.js";
+import { embeddingTensors, randomWeights } from "../src/model/weights.js";
 
 const MAIN = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 
@@ -114,7 +116,28 @@ describe("cipherprune command line", () => {
     expect(s.stderr).toMatch(pattern);
   }
 
-  it("a server with another model: the handshake names the model hash on both sides", () => expectHandshakeMismatch(["--model", other], ["--model", dir], "model"), 30_000);
+  it("a server with another model: the handshake names the file that differs on both sides", () => expectHandshakeMismatch(["--model", other], ["--model", dir], "model\\.embeddings"), 30_000);
+
+  it("empty text, and export-client without --out: one error line each", async () => {
+    const empty = await run(["infer", "--text", "  ", "--model", dir]);
+    expect(empty.code).toBe(1);
+    expect(errorLine(empty)).toMatch(/--text is empty/);
+    const noOut = await run(["export-client", "--model", dir]);
+    expect(noOut.code).toBe(1);
+    expect(errorLine(noOut)).toMatch(/export-client needs --out/);
+  }, 20_000);
+
+  it("a server model that is a client directory: names what is missing and why", async () => {
+    const pub = mkdtempSync(join(tmpdir(), "cipherprune-cli-pub-"));
+    try {
+      expect((await run(["export-client", "--model", dir, "--out", pub])).code).toBe(0);
+      const d = await run(["infer", "--text", "good", "--model", pub]);
+      expect(d.code).toBe(1);
+      expect(errorLine(d)).toMatch(/model\.safetensors: tensor "bert\.encoder\.layer\.0\..*" is missing \(the file holds only the embedding tables: a client model/);
+    } finally {
+      await rm(pub, { recursive: true, force: true });
+    }
+  }, 20_000);
 
   it("unknown --he backend: one error line naming the choices", async () => {
     const d = await run(["infer", "--text", "good", "--model", dir, "--he", "bfv"]);
@@ -124,20 +147,46 @@ describe("cipherprune command line", () => {
 
   it("client and server on different HE backends: the handshake names the field he", () => expectHandshakeMismatch(["--model", dir, "--he", "seal"], ["--model", dir, "--he", "simd"], "he"), 30_000);
 
-  it("serve + infer --connect over TCP: the client's logits equal the fixed-point twin", async () => {
+  it("serve + infer --connect over TCP: a client with an exported, a fetched and a cached public model gets the twin's logits", async () => {
     const text = "a great movie!";
-    const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64", "--once"]);
-    const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
-    const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", text, "--model", dir, "--seq", "64", "--json"]);
-    expect(client.code, client.stderr).toBe(0);
-    expect((await server.done).code).toBe(0);
-    const lines = client.stdout.trim().split("\n");
-    const out = JSON.parse(lines[lines.length - 1]) as { logits: number[]; label: number; bytes: number; stages: Record<string, unknown> };
-    const enc = small.tokenizer.encode(text, 64);
-    expect(out.logits).toEqual(Array.from(await fixedForward(small.weights, RING, enc.ids, enc.mask)));
-    expect(out.label).toBe(out.logits[1] > out.logits[0] ? 1 : 0);
-    expect(out.bytes).toBeGreaterThan(0);
-    expect(Object.keys(out.stages)).toEqual(expect.arrayContaining(["qkv", "softmax", "gelu", "classifier"]));
-    expect(client.stderr).toMatch(/layer 1\/1/);
-  }, 240_000);
+    const pub = mkdtempSync(join(tmpdir(), "cipherprune-cli-pub-"));
+    const cache = mkdtempSync(join(tmpdir(), "cipherprune-cli-cache-"));
+    const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64"]);
+    try {
+      expect((await run(["export-client", "--model", dir, "--out", pub])).code).toBe(0);
+      // The client directory holds the embedding tables and nothing else of the model.
+      expect(readdirSync(pub).sort()).toEqual(["config.json", "model.safetensors", "vocab.txt"]);
+      const names = [...readSafetensors(new Uint8Array(readFileSync(join(pub, "model.safetensors")))).keys()].sort();
+      expect(names).toEqual([...embeddingTensors(small.config).keys()].sort());
+      const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
+      const enc = small.tokenizer.encode(text, 64);
+      const twin = Array.from(await fixedForward(small.weights, RING, enc.ids, enc.mask));
+      for (const [args, source] of [
+        [["--model", pub], pub],
+        [["--cache", cache], "the server's (fetched)"],
+        [["--cache", cache], "the server's (cached)"],
+      ] as const) {
+        const client = await run(["infer", "--connect", `127.0.0.1:${port}`, "--text", text, ...args, "--json"]);
+        expect(client.code, client.stderr).toBe(0);
+        const lines = client.stdout.trim().split("\n");
+        const out = JSON.parse(lines[lines.length - 1]) as { model: string; seq: number; logits: number[]; label: number; bytes: number; stages: Record<string, unknown> };
+        expect(out.model).toBe(source);
+        expect(out.seq).toBe(64);
+        expect(out.logits).toEqual(twin);
+        expect(out.label).toBe(out.logits[1] > out.logits[0] ? 1 : 0);
+        expect(out.bytes).toBeGreaterThan(0);
+        expect(Object.keys(out.stages)).toEqual(expect.arrayContaining(["qkv", "softmax", "gelu", "classifier"]));
+        expect(client.stderr).toMatch(/layer 1\/1/);
+      }
+      // The fetched model was cached as a client directory, again without any encoder tensor.
+      const [key] = readdirSync(join(cache, "models"));
+      const cached = [...readSafetensors(new Uint8Array(readFileSync(join(cache, "models", key, "model.safetensors")))).keys()].sort();
+      expect(cached).toEqual(names);
+    } finally {
+      server.child.kill();
+      await server.done;
+      await rm(pub, { recursive: true, force: true });
+      await rm(cache, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -3,25 +3,30 @@
 //   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]   (both parties)
 //   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
 //   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune]
-//     [--json]
-// A model with thresholds (thresholds.json) prunes tokens and reduces GELU's degree unless --no-prune is given.
-// --he picks the HE backend of the linear layers (default simd); client and server must pick the same.
-// Progress goes to stderr; errors print one line and set a non-zero exit code.
+//     [--cache DIR] [--json]
+//   cipherprune export-client --out DIR [--model DIR|preset]
+// A model with thresholds (thresholds.json) prunes tokens and reduces GELU's degree unless --no-prune is given; the
+// thresholds stay with the server. A client needs only the public model (export-client writes it); without --model it
+// takes the server's, cached by hash. --he picks the HE backend of the linear layers (default simd); a client
+// without --seq, --he or --no-prune follows the server. Progress goes to stderr; errors print one line and set a
+// non-zero exit code.
 import { parseArgs } from "node:util";
 import { checkHeKind, DEFAULT_HE_KIND } from "../he/backend.js";
 import type { Channel } from "../net/channel.js";
 import { estimateMs, LAN, WAN } from "../net/cost.js";
 import { connect, listen } from "../net/tcp.js";
 import { formatStages, formatTable, summarizeStages } from "../model/stages.js";
-import { resolveModel } from "./model.js";
-import { runLocal, runParty, type Job, type Outcome } from "./session.js";
+import { defaultCacheDir, directoryStore, exportClient, resolveModel, resolvePublicModel } from "./model.js";
+import { DEFAULT_SEQ, runLocal, runParty, type Outcome } from "./session.js";
 
 const USAGE = `usage:
-  cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json] [--connect HOST:PORT]
+  cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]
+  cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--cache DIR] [--json]
   cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
-  --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same`;
-
-const DEFAULT_SEQ = 64;
+  cipherprune export-client --out DIR [--model DIR|preset]
+  --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same
+  --model with --connect: the client's public model (export-client); omitted: the server's, fetched and cached
+  --cache: where fetched models are kept (default ${defaultCacheDir()})`;
 
 function progressBar(done: number, total: number): void {
   const width = 20;
@@ -29,14 +34,16 @@ function progressBar(done: number, total: number): void {
   process.stderr.write(`layer ${done}/${total} [${"#".repeat(filled)}${"-".repeat(width - filled)}]\n`);
 }
 
-function positive(v: string | undefined, field: string, dflt: number): number {
-  if (v === undefined) return dflt;
+function positive(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`--${field} must be an integer ≥ 2, got "${v}"`);
   return n;
 }
 
-function report(out: Outcome, ch: Channel, json: boolean, modelName: string, seq: number, labelNames?: string[]): void {
+function report(out: Outcome, ch: Channel, json: boolean, modelName: string): void {
+  const { seq } = out;
+  const labelNames = out.model.config.labelNames;
   const t = ch.traffic;
   const bytes = t.bytesSent + t.bytesReceived;
   const rounds = t.flightsSent + t.flightsReceived;
@@ -72,9 +79,9 @@ function hostPort(s: string): [string, number] {
   return [s.slice(0, i), port];
 }
 
-async function loadFor(spec: string | undefined, seq: number) {
-  const m = await resolveModel(spec);
-  if (seq > m.model.config.maxPositions) throw new RangeError(`--seq ${seq} exceeds the model's ${m.model.config.maxPositions} positions`);
+async function loadFor<M extends { model: { config: { maxPositions: number } } }>(loading: Promise<M>, seq: number | undefined): Promise<M> {
+  const m = await loading;
+  if (seq !== undefined && seq > m.model.config.maxPositions) throw new RangeError(`--seq ${seq} exceeds the model's ${m.model.config.maxPositions} positions`);
   return m;
 }
 
@@ -86,13 +93,15 @@ async function main(argv: string[]): Promise<void> {
       text: { type: "string" },
       model: { type: "string" },
       seq: { type: "string" },
-      he: { type: "string", default: DEFAULT_HE_KIND },
+      he: { type: "string" },
       json: { type: "boolean", default: false },
       "no-prune": { type: "boolean", default: false },
       connect: { type: "string" },
       port: { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
       once: { type: "boolean", default: false },
+      cache: { type: "string" },
+      out: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -101,41 +110,52 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + "\n");
     return;
   }
-  const seq = positive(values.seq, "seq", DEFAULT_SEQ);
+  const seq = positive(values.seq, "seq");
   const prune = !values["no-prune"];
-  const he = checkHeKind(values.he, "--he");
+  const he = values.he === undefined ? undefined : checkHeKind(values.he, "--he");
   if (cmd === "infer") {
     if (values.text === undefined) throw new RangeError("infer needs --text");
-    const { model, name } = await loadFor(values.model, seq);
-    const job: Job = { model, seq, text: values.text, prune, he, onLayer: progressBar, onPhase: (p) => process.stderr.write(`${p}…\n`) };
+    if (values.text.trim() === "") throw new RangeError("--text is empty: give the text to classify");
+    const onPhase = (p: string) => process.stderr.write(`${p}…\n`);
     if (values.connect === undefined) {
-      const { outcome, client, server } = await runLocal(job);
-      report(outcome, client, values.json, name, seq, model.config.labelNames);
+      const { model, name } = await loadFor(resolveModel(values.model), seq);
+      const { outcome, client, server } = await runLocal({ model, seq: seq ?? DEFAULT_SEQ, text: values.text, prune, he, onLayer: progressBar, onPhase });
+      report(outcome, client, values.json, name);
       client.close();
       server.close();
       return;
     }
-    model.tokenizer.encode(values.text, seq);
     const [host, port] = hostPort(values.connect);
+    // A client model of its own is checked against the text before connecting; without one, the server's is used.
+    const own = values.model === undefined ? undefined : await loadFor(resolvePublicModel(values.model), seq);
+    if (own && seq !== undefined) own.model.tokenizer.encode(values.text, seq);
+    const store = directoryStore(values.cache ?? defaultCacheDir());
     const ch = await connect(host, port, { retryMs: 5000, timeoutMs: 600_000 });
     try {
-      report(await runParty("client", ch, job), ch, values.json, name, seq, model.config.labelNames);
+      const out = await runParty("client", ch, { model: own?.model, seq, text: values.text, prune, he, store, onLayer: progressBar, onPhase });
+      report(out, ch, values.json, own?.name ?? `the server's (${out.source})`);
     } finally {
       ch.close();
     }
+    return;
+  }
+  if (cmd === "export-client") {
+    if (values.out === undefined) throw new RangeError("export-client needs --out DIR");
+    const { name, files } = await exportClient(values.model, values.out);
+    process.stderr.write(`wrote the public part of ${name} to ${values.out}: ${files.join(", ")}\n`);
     return;
   }
   if (cmd === "serve") {
     if (values.port === undefined) throw new RangeError("serve needs --port");
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be an integer in [0, 65535], got "${values.port}"`);
-    const { model, name } = await loadFor(values.model, seq);
+    const { model, name } = await loadFor(resolveModel(values.model), seq);
     const listener = await listen(port, values.host, { timeoutMs: 600_000 });
     process.stderr.write(`serving ${name} on ${listener.host}:${listener.port}\n`);
     for (;;) {
       const ch = await listener.accept();
       try {
-        await runParty("server", ch, { model, seq, prune, he });
+        await runParty("server", ch, { model, seq: seq ?? DEFAULT_SEQ, prune, he });
         process.stderr.write("inference done\n");
       } catch (e) {
         process.stderr.write(`cipherprune: client failed: ${(e as Error).message}\n`);

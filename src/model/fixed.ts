@@ -5,7 +5,7 @@ import { matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import { PlainFx, type Lanes } from "../nonlinear/engine.js";
 import { compactPlain, groupsPlain, keepPlain, scorePlain } from "../prune/plain.js";
-import { bertPass, clientData, type BertEngine, type PassOptions, type PrunedRows } from "./forward.js";
+import { bertPass, clientData, type BertEngine, type LayerThresholds, type PassOptions, type PrunedRows } from "./forward.js";
 import { quantize, type FixedBert, type FixedLinear } from "./quantize.js";
 import type { BertWeights } from "./weights.js";
 
@@ -43,9 +43,10 @@ export class PlainBert implements BertEngine {
   }
 
   /** The rows `compactGroups` outputs: group by group ([CLS] first), each in original order. */
-  async prune(rows: Lanes, scores: Lanes, n: number, d: number, theta: bigint, beta?: bigint): Promise<PrunedRows> {
+  async prune(rows: Lanes, scores: Lanes, n: number, d: number, { reduce, theta, beta }: LayerThresholds): Promise<PrunedRows> {
     if (rows.length !== n * d || scores.length !== n) throw new RangeError(`prune: the twin needs ${n} rows of ${d} lanes and ${n} scores`);
-    const groups = beta === undefined ? keepPlain(this.ring, scores, theta).map((k) => 2 * k) : groupsPlain(this.ring, scores, theta, beta);
+    if (theta === undefined || (reduce && beta === undefined)) throw new RangeError("prune: the twin needs the thresholds");
+    const groups = reduce ? groupsPlain(this.ring, scores, theta, beta!) : keepPlain(this.ring, scores, theta).map((k) => 2 * k);
     const high = compactPlain(rows, d, groups.map((g) => (g === 2 ? 1 : 0)));
     const low = compactPlain(rows, d, groups.map((g) => (g === 1 ? 1 : 0)));
     const out = new BigUint64Array(high.length + low.length);

@@ -13,7 +13,7 @@ import { tanh } from "../nonlinear/tanh.js";
 import type { BertConfig } from "./config.js";
 import type { FixedBert, FixedLayer, FixedLinear, FixedNorm } from "./quantize.js";
 import { embed } from "./reference.js";
-import type { BertWeights } from "./weights.js";
+import type { EmbeddingWeights } from "./weights.js";
 
 export interface BertEngine {
   readonly fx: Fx;
@@ -32,9 +32,10 @@ export interface BertEngine {
   score(probs: Lanes, heads: number, n: number): Promise<Lanes>;
   /**
    * Keeps [CLS] and the rows (n × d) with S > θ, grouped [high…, low…] (each in original order, [CLS] first): high
-   * are [CLS] and S > β, low θ < S ≤ β. Without β every kept row is high. θ and β are signed, at scale s.
+   * are [CLS] and S > β, low θ < S ≤ β. Without `reduce` every kept row is high. θ and β are signed, at scale s,
+   * and only the party holding them (the server, or the twin) passes them.
    */
-  prune(rows: Lanes, scores: Lanes, n: number, d: number, theta: bigint, beta?: bigint): Promise<PrunedRows>;
+  prune(rows: Lanes, scores: Lanes, n: number, d: number, th: LayerThresholds): Promise<PrunedRows>;
 }
 
 export interface PrunedRows {
@@ -64,11 +65,26 @@ export interface ClientData {
   penalty: Lanes;
 }
 
+/**
+ * How a pass prunes, which both parties know: not at all, by θ, or by θ and then β (reduction). The threshold values
+ * are the server's alone; the protocols apply them to its share of the scores.
+ */
+export type PruneMode = "off" | "prune" | "reduce";
+
+export const PRUNE_MODES: readonly PruneMode[] = ["off", "prune", "reduce"];
+
+/** The mode that a set of thresholds prunes with. */
+export function pruneModeOf(t: PruneThresholds | undefined): PruneMode {
+  return t === undefined ? "off" : t.beta === undefined ? "prune" : "reduce";
+}
+
 export interface PassOptions {
   /** Called after each encoder layer (progress) with that layer's token counts. */
   onLayer?: (done: number, total: number, tokens: LayerTokens) => void;
-  /** Prune (and reduce) with these thresholds; omitted = the unpruned pass. */
+  /** Prune (and reduce) with these thresholds (the server, the twin); omitted = the unpruned pass, or `pruning`. */
   thresholds?: PruneThresholds;
+  /** The pruning of a party without thresholds (the client); it must equal the mode of the server's thresholds. */
+  pruning?: PruneMode;
 }
 
 /**
@@ -82,9 +98,24 @@ export function fixedThreshold(t: number, ring: Ring, field = "threshold"): bigi
   return v;
 }
 
-interface LayerThresholds {
-  theta: bigint;
+/** One layer's pruning: whether it reduces, and (for the party holding them) θ and β in fixed point. */
+export interface LayerThresholds {
+  reduce: boolean;
+  theta?: bigint;
   beta?: bigint;
+}
+
+/** Every layer's pruning: the fixed-point thresholds when given, else the mode alone (undefined: no pruning). */
+function layerPruning(opts: PassOptions, layers: number, ring: Ring): LayerThresholds[] | undefined {
+  if (opts.thresholds !== undefined) {
+    if (opts.pruning !== undefined && opts.pruning !== pruneModeOf(opts.thresholds)) {
+      throw new RangeError(`pruning "${opts.pruning}" does not match the thresholds, which ${pruneModeOf(opts.thresholds)}`);
+    }
+    return layerThresholds(opts.thresholds, layers, ring);
+  }
+  if (opts.pruning === undefined || opts.pruning === "off") return undefined;
+  if (!PRUNE_MODES.includes(opts.pruning)) throw new RangeError(`pruning must be one of ${PRUNE_MODES.join(", ")}, got ${String(opts.pruning)}`);
+  return Array.from({ length: layers }, () => ({ reduce: opts.pruning === "reduce" }));
 }
 
 /** The thresholds of every layer in fixed point, checked against the configuration. */
@@ -96,15 +127,15 @@ function layerThresholds(t: PruneThresholds, layers: number, ring: Ring): LayerT
   if (t.beta !== undefined) check(t.beta, "beta");
   return t.theta.map((th, l) => {
     const theta = fixedThreshold(th, ring, `thresholds.theta[${l}]`);
-    if (t.beta === undefined) return { theta };
+    if (t.beta === undefined) return { reduce: false, theta };
     const beta = fixedThreshold(t.beta[l], ring, `thresholds.beta[${l}]`);
     if (beta < theta) throw new RangeError(`thresholds.beta[${l}] = ${t.beta[l]} is below thresholds.theta[${l}] = ${th}`);
-    return { theta, beta };
+    return { reduce: true, theta, beta };
   });
 }
 
 /** The client's part in the clear: float embeddings (word + position + type, LayerNorm) in fixed point. */
-export function clientData(w: BertWeights, ids: Int32Array, mask: Uint8Array, ring: Ring): ClientData {
+export function clientData(w: EmbeddingWeights, ids: Int32Array, mask: Uint8Array, ring: Ring): ClientData {
   if (mask.length !== ids.length) throw new RangeError(`mask has ${mask.length} entries for ${ids.length} tokens`);
   return { x: ring.encodeArray(embed(w, ids), "embeddings"), penalty: paddingMask(mask, 1, ring) };
 }
@@ -184,7 +215,7 @@ async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: L
   if (th) {
     const importance = await stage(E, "score", () => E.score(probs, H, n));
     // One compaction moves each row together with its penalty.
-    const kept = await stage(E, "prune", () => E.prune(withColumn(x1, n, d, penalty), importance, n, d + 1, th.theta, th.beta));
+    const kept = await stage(E, "prune", () => E.prune(withColumn(x1, n, d, penalty), importance, n, d + 1, th));
     const k = kept.high + kept.low;
     x1 = columns(kept.rows, k, d + 1, 0, d);
     penalty = columns(kept.rows, k, d + 1, d, 1);
@@ -219,7 +250,7 @@ export async function bertPass(
   const { weights, data } = side;
   if (data && (data.x.length !== n * d || data.penalty.length !== n)) throw new RangeError(`client data must hold ${n} tokens of width ${d}`);
   if (weights && weights.config !== cfg) throw new TypeError("weights were quantised for another configuration");
-  const th = opts.thresholds && layerThresholds(opts.thresholds, cfg.layers, E.ring);
+  const th = layerPruning(opts, cfg.layers, E.ring);
   const input = await stage(E, "input", async () => ({
     x: await E.clientInput(n * d, data?.x),
     penalty: await E.clientInput(n, data?.penalty),

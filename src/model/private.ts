@@ -15,7 +15,7 @@ import { compactPrune } from "../prune/compact.js";
 import { reductionMask } from "../prune/reduction.js";
 import { score } from "../prune/score.js";
 import type { BertConfig } from "./config.js";
-import { bertPass, type BertEngine, type ClientData, type PassOptions, type PrunedRows } from "./forward.js";
+import { bertPass, type BertEngine, type ClientData, type LayerThresholds, type PassOptions, type PrunedRows } from "./forward.js";
 import { WEIGHT_BITS, type FixedBert, type FixedLinear } from "./quantize.js";
 
 /** The HE products of one stage for R rows (the plans of a linear layer or of a shared product). */
@@ -112,12 +112,13 @@ export class SecureBert implements BertEngine {
     return score(this.p, probs, heads, n, this.ring);
   }
 
-  async prune(rows: Lanes, scores: Lanes, n: number, d: number, theta: bigint, beta?: bigint): Promise<PrunedRows> {
-    if (beta !== undefined) {
-      const r = await reductionMask(this.p, rows, scores, n, d, theta, beta, this.ring);
+  async prune(rows: Lanes, scores: Lanes, n: number, d: number, th: LayerThresholds): Promise<PrunedRows> {
+    if (this.p.isServer && (th.theta === undefined || (th.reduce && th.beta === undefined))) throw new RangeError("prune: the server must pass its thresholds");
+    if (th.reduce) {
+      const r = await reductionMask(this.p, rows, scores, n, d, th.theta, th.beta, this.ring);
       return { rows: r.rows, high: r.high, low: r.low };
     }
-    const r = await compactPrune(this.p, rows, scores, n, d, theta, this.ring);
+    const r = await compactPrune(this.p, rows, scores, n, d, th.theta, this.ring);
     return { rows: r.rows, high: r.kept, low: 0 };
   }
 }

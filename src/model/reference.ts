@@ -1,7 +1,7 @@
 // The float BERT forward pass, in float64, following Hugging Face's BertForSequenceClassification layer by layer
 // (exact erf GELU, LayerNorm with ε, tanh pooler on [CLS]). Optional threshold pruning mirrors what the private
 // run does: after a layer's attention, tokens whose importance score is not above θ_l are dropped ([CLS] stays).
-import type { BertWeights, LayerNormWeights, Linear } from "./weights.js";
+import type { BertWeights, EmbeddingWeights, LayerNormWeights, Linear } from "./weights.js";
 import { geluFloat } from "../nonlinear/gelu.js";
 
 export interface ForwardOptions {
@@ -49,7 +49,7 @@ export function layerNorm(x: Float64Array, rows: number, width: number, n: Layer
 }
 
 /** Word + position + type embeddings and their LayerNorm: the part the client computes in the clear. */
-export function embed(w: BertWeights, ids: Int32Array, typeIds?: Int32Array): Float64Array {
+export function embed(w: EmbeddingWeights, ids: Int32Array, typeIds?: Int32Array): Float64Array {
   const { hidden: d, vocabSize, maxPositions, typeVocabSize, layerNormEps } = w.config;
   const n = ids.length;
   if (n > maxPositions) throw new RangeError(`input has ${n} tokens, the model's maximum is ${maxPositions}`);

@@ -26,20 +26,35 @@ export interface LayerWeights {
   ffnNorm: LayerNormWeights;
 }
 
-export interface BertWeights {
+/** The embedding tables: the public part of a model, which the client holds (DESIGN.md §2). */
+export interface EmbeddingWeights {
   config: BertConfig;
   wordEmbeddings: Float32Array;
   positionEmbeddings: Float32Array;
   typeEmbeddings: Float32Array;
   embedNorm: LayerNormWeights;
+}
+
+export interface BertWeights extends EmbeddingWeights {
   layers: LayerWeights[];
   pooler: Linear;
   classifier: Linear;
 }
 
+/** The embedding tensors' names and shapes (the public model). */
+export function embeddingTensors(c: BertConfig): Map<string, number[]> {
+  return new Map([
+    ["bert.embeddings.word_embeddings.weight", [c.vocabSize, c.hidden]],
+    ["bert.embeddings.position_embeddings.weight", [c.maxPositions, c.hidden]],
+    ["bert.embeddings.token_type_embeddings.weight", [c.typeVocabSize, c.hidden]],
+    ["bert.embeddings.LayerNorm.weight", [c.hidden]],
+    ["bert.embeddings.LayerNorm.bias", [c.hidden]],
+  ]);
+}
+
 /** Every tensor name a model of this configuration has, with its shape. */
 export function expectedTensors(c: BertConfig): Map<string, number[]> {
-  const m = new Map<string, number[]>();
+  const m = embeddingTensors(c);
   const lin = (name: string, out: number, inp: number) => {
     m.set(`${name}.weight`, [out, inp]);
     m.set(`${name}.bias`, [out]);
@@ -48,10 +63,6 @@ export function expectedTensors(c: BertConfig): Map<string, number[]> {
     m.set(`${name}.weight`, [c.hidden]);
     m.set(`${name}.bias`, [c.hidden]);
   };
-  m.set("bert.embeddings.word_embeddings.weight", [c.vocabSize, c.hidden]);
-  m.set("bert.embeddings.position_embeddings.weight", [c.maxPositions, c.hidden]);
-  m.set("bert.embeddings.token_type_embeddings.weight", [c.typeVocabSize, c.hidden]);
-  norm("bert.embeddings.LayerNorm");
   for (let l = 0; l < c.layers; l++) {
     const p = `bert.encoder.layer.${l}`;
     lin(`${p}.attention.self.query`, c.hidden, c.hidden);
@@ -68,18 +79,38 @@ export function expectedTensors(c: BertConfig): Map<string, number[]> {
   return m;
 }
 
-/** Builds the weights from named tensors, checking each name and shape against the configuration. */
-export function weightsFromTensors(c: BertConfig, tensors: Map<string, Tensor>, source = "model.safetensors"): BertWeights {
-  const expected = expectedTensors(c);
-  const get = (name: string): Float32Array => {
+/** A getter of the named tensors that checks each one's presence and shape against `expected`. */
+function tensorGetter(expected: Map<string, number[]>, tensors: Map<string, Tensor>, source: string, missing = ""): (name: string) => Float32Array {
+  return (name) => {
     const t = tensors.get(name);
     const shape = expected.get(name)!;
-    if (!t) throw new RangeError(`${source}: tensor "${name}" is missing`);
+    if (!t) throw new RangeError(`${source}: tensor "${name}" is missing${missing}`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new RangeError(`${source}: tensor "${name}" has shape [${t.shape}], the config needs [${shape}]`);
     }
     return t.data;
   };
+}
+
+/** The embedding tables from named tensors (other tensors are ignored), checked against the configuration. */
+export function embeddingsFromTensors(c: BertConfig, tensors: Map<string, Tensor>, source = "model.safetensors"): EmbeddingWeights {
+  const get = tensorGetter(embeddingTensors(c), tensors, source);
+  return {
+    config: c,
+    wordEmbeddings: get("bert.embeddings.word_embeddings.weight"),
+    positionEmbeddings: get("bert.embeddings.position_embeddings.weight"),
+    typeEmbeddings: get("bert.embeddings.token_type_embeddings.weight"),
+    embedNorm: { gamma: get("bert.embeddings.LayerNorm.weight"), beta: get("bert.embeddings.LayerNorm.bias") },
+  };
+}
+
+/** Builds the weights from named tensors, checking each name and shape against the configuration. */
+export function weightsFromTensors(c: BertConfig, tensors: Map<string, Tensor>, source = "model.safetensors"): BertWeights {
+  const expected = expectedTensors(c);
+  // A file with the embeddings and nothing else is a client model (export-client): say so.
+  const embeddings = embeddingTensors(c);
+  const clientOnly = [...expected.keys()].every((name) => tensors.has(name) === embeddings.has(name));
+  const get = tensorGetter(expected, tensors, source, clientOnly ? " (the file holds only the embedding tables: a client model; the server needs the full model)" : "");
   const lin = (name: string): Linear => {
     const [outDim, inDim] = expected.get(`${name}.weight`)!;
     return { weight: get(`${name}.weight`), bias: get(`${name}.bias`), inDim, outDim };
@@ -100,20 +131,29 @@ export function weightsFromTensors(c: BertConfig, tensors: Map<string, Tensor>, 
     });
   }
   return {
-    config: c,
-    wordEmbeddings: get("bert.embeddings.word_embeddings.weight"),
-    positionEmbeddings: get("bert.embeddings.position_embeddings.weight"),
-    typeEmbeddings: get("bert.embeddings.token_type_embeddings.weight"),
-    embedNorm: norm("bert.embeddings.LayerNorm"),
+    ...embeddingsFromTensors(c, tensors, source),
     layers,
     pooler: lin("bert.pooler.dense"),
     classifier: lin("classifier"),
   };
 }
 
+/** The embedding tensors by name, for writing a client model. */
+export function embeddingsToTensors(w: EmbeddingWeights): Map<string, Tensor> {
+  const shapes = embeddingTensors(w.config);
+  const out = new Map<string, Tensor>();
+  const put = (name: string, data: Float32Array) => out.set(name, { shape: shapes.get(name)!, data });
+  put("bert.embeddings.word_embeddings.weight", w.wordEmbeddings);
+  put("bert.embeddings.position_embeddings.weight", w.positionEmbeddings);
+  put("bert.embeddings.token_type_embeddings.weight", w.typeEmbeddings);
+  put("bert.embeddings.LayerNorm.weight", w.embedNorm.gamma);
+  put("bert.embeddings.LayerNorm.bias", w.embedNorm.beta);
+  return out;
+}
+
 /** The named tensors of a model, for writing a safetensors file. */
 export function weightsToTensors(w: BertWeights): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
+  const out = embeddingsToTensors(w);
   const expected = expectedTensors(w.config);
   const put = (name: string, data: Float32Array) => out.set(name, { shape: expected.get(name)!, data });
   const lin = (name: string, l: Linear) => {
@@ -124,10 +164,6 @@ export function weightsToTensors(w: BertWeights): Map<string, Tensor> {
     put(`${name}.weight`, n.gamma);
     put(`${name}.bias`, n.beta);
   };
-  put("bert.embeddings.word_embeddings.weight", w.wordEmbeddings);
-  put("bert.embeddings.position_embeddings.weight", w.positionEmbeddings);
-  put("bert.embeddings.token_type_embeddings.weight", w.typeEmbeddings);
-  norm("bert.embeddings.LayerNorm", w.embedNorm);
   w.layers.forEach((L, l) => {
     const p = `bert.encoder.layer.${l}`;
     lin(`${p}.attention.self.query`, L.query);

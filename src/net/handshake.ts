@@ -1,7 +1,9 @@
 // Session start: both parties send the protocol version, their role and every parameter that must agree (ring,
-// scale, HE parameters, model hash, thresholds...), with a hash of the list. Any difference fails both sides with
-// the same message naming the field and both values, and the failing side also sends it as an abort. One-sided facts
-// (say the server's weights hash, when the client pins none) travel as `info`, shown to the peer but not compared.
+// scale, HE parameters, public-model hashes, pruning mode...), with a hash of the list. Any difference fails both
+// sides with the same message naming the field and both values, and the failing side also sends it as an abort.
+// One-sided facts travel as `info`, shown to the peer but not compared. A party may choose its parameters from the
+// peer's (a client that adopts the server's model and sequence length): it then reads the peer's hello before
+// sending its own, which costs no round since the other side sends first.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Channel, RecvOptions, Role } from "./channel.js";
@@ -29,6 +31,9 @@ export interface HandshakeOptions extends RecvOptions {
 export interface HandshakeResult {
   /** The agreed parameter hash (`paramsHash`). */
   hash: string;
+  /** This party's parameters (as chosen, when they came from the peer's) and the peer's; equal on success. */
+  params: HandshakeParams;
+  peerParams: HandshakeParams;
   /** The peer's `info`. */
   peerInfo: HandshakeParams;
 }
@@ -96,24 +101,40 @@ function check(role: Role, hash: string, params: HandshakeParams, peer: Hello): 
   return (role === "server" ? compare(params, peerParams) : compare(peerParams, params)) ?? new ProtocolError("handshake: parameter hashes differ");
 }
 
+/** Parameters (and info) chosen after reading the peer's hello: its parameters and info in. */
+export type ParamsFrom = (peerParams: HandshakeParams, peerInfo: HandshakeParams) => Promise<{ params: HandshakeParams; info?: HandshakeParams }>;
+
+function helloBytes(role: Role, params: HandshakeParams, info: HandshakeParams): Uint8Array {
+  const hello: Hello = { version: PROTOCOL_VERSION, role, params: canonical(params), hash: paramsHash(params), info: canonical(info) };
+  return encoder.encode(JSON.stringify(hello));
+}
+
 /**
- * Runs the handshake on a fresh channel. Resolves with the agreed parameter hash and the peer's info; rejects with a
- * ParameterMismatchError (version, role or a parameter) on both sides, or a ProtocolError for a malformed hello.
+ * Runs the handshake on a fresh channel. `params` is this party's list, or a function choosing it from the peer's
+ * (the peer must then send first without waiting, as a party with a fixed list does). Resolves with the agreed
+ * parameter hash, both lists and the peer's info; rejects with a ParameterMismatchError (version, role or a
+ * parameter) on both sides, or a ProtocolError for a malformed hello.
  */
-export async function handshake(ch: Channel, role: Role, params: HandshakeParams, opts: HandshakeOptions = {}): Promise<HandshakeResult> {
+export async function handshake(ch: Channel, role: Role, params: HandshakeParams | ParamsFrom, opts: HandshakeOptions = {}): Promise<HandshakeResult> {
   if (!(ch instanceof BaseChannel)) throw new TypeError("handshake: the channel must come from memoryPair, listen/connect or another BaseChannel");
   if (role !== "server" && role !== "client") throw new TypeError(`handshake: role must be "server" or "client", got ${String(role)}`);
-  checkParams(params, "parameter");
-  const info = checkParams(opts.info ?? {}, "info");
-  const hash = paramsHash(params);
-  const hello: Hello = { version: PROTOCOL_VERSION, role, params: canonical(params), hash, info: canonical(info) };
-  ch.sendHandshake(encoder.encode(JSON.stringify(hello)));
+  if (typeof params !== "function") ch.sendHandshake(helloBytes(role, checkParams(params, "parameter"), checkParams(opts.info ?? {}, "info")));
   const bytes = await ch.recvHandshake(opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs });
   try {
     const peer = parseHello(bytes);
-    const err = check(role, hash, params, peer);
+    let own: HandshakeParams;
+    if (typeof params === "function") {
+      // A version or role mismatch, or a list that does not match its hash, fails before the list is interpreted.
+      const early = check(role, peer.hash, Object.fromEntries(peer.params), peer);
+      if (early !== undefined) throw early;
+      const chosen = await params(Object.fromEntries(peer.params), Object.fromEntries(peer.info));
+      own = checkParams(chosen.params, "parameter");
+      ch.sendHandshake(helloBytes(role, own, checkParams(chosen.info ?? {}, "info")));
+    } else own = params;
+    const hash = paramsHash(own);
+    const err = check(role, hash, own, peer);
     if (err !== undefined) throw err;
-    return { hash, peerInfo: Object.fromEntries(peer.info) };
+    return { hash, params: own, peerParams: Object.fromEntries(peer.params), peerInfo: Object.fromEntries(peer.info) };
   } catch (err) {
     ch.abort(err as Error);
     throw err;

@@ -15,7 +15,7 @@ import { ProtocolError } from "../net/errors.js";
 import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { setupShuffle, shuffleShares, type ShuffleSetup } from "./shuffle.js";
-import { aboveThresholds } from "./threshold.js";
+import { aboveThresholds, type Threshold } from "./threshold.js";
 
 export interface Grouped {
   /** Shares of the rows of group 0 ([CLS] first), then group 1, …, each group in its original order (or shuffled). */
@@ -148,7 +148,7 @@ async function openSlots(
 
 /**
  * Ours: keeps [CLS] and the tokens with S(j) > θ, in their original order, revealing only how many were kept.
- * `rows` is n × d (row-major), `scores` n lanes, both shared mod 2^l; θ is public (signed, at the ring's scale).
+ * `rows` is n × d (row-major), `scores` n lanes, both shared mod 2^l; θ is the server's (threshold.ts `Threshold`).
  */
 export async function compactPrune(
   p: Party,
@@ -156,7 +156,7 @@ export async function compactPrune(
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
+  theta: Threshold,
   ring: Ring,
   setup?: ShuffleSetup,
 ): Promise<PruneResult> {
@@ -173,7 +173,7 @@ export async function shufflePrune(
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
+  theta: Threshold,
   ring: Ring,
   setup?: ShuffleSetup,
 ): Promise<PruneResult> {
@@ -188,14 +188,14 @@ async function thresholdCompact(
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
+  theta: Threshold,
   ring: Ring,
   opts: GroupOptions,
 ): Promise<PruneResult> {
   checkInputs(method, rows, scores, n, d);
   const { value, counters } = await counted(p, () =>
     p.scope(method, async () => {
-      const [keep] = await aboveThresholds(p, scores, [theta], ring);
+      const [keep] = await aboveThresholds(p, scores, [theta], ring, method);
       return compactGroups(p, rows, n, d, [keep], ring, opts);
     }),
   );

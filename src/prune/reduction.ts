@@ -7,7 +7,7 @@ import { xorBits } from "../mpc/bits.js";
 import { compactGroups } from "./compact.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import type { ShuffleSetup } from "./shuffle.js";
-import { aboveThresholds } from "./threshold.js";
+import { aboveThresholds, type Threshold } from "./threshold.js";
 
 export interface ReductionResult extends PruneResult {
   /** The first `high` rows take the high-degree path, the remaining kept − high rows the low-degree one. */
@@ -15,23 +15,23 @@ export interface ReductionResult extends PruneResult {
   low: number;
 }
 
-/** Prunes at θ and groups the kept tokens by β (β ≥ θ): shares of [high rows…, low rows…], each in original order. */
+/** Prunes at θ and groups the kept tokens by β (β ≥ θ, the server's): shares of [high rows…, low rows…], each in original order. */
 export async function reductionMask(
   p: Party,
   rows: BigUint64Array,
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
-  beta: bigint,
+  theta: Threshold,
+  beta: Threshold,
   ring: Ring,
   setup?: ShuffleSetup,
 ): Promise<ReductionResult> {
   checkInputs("reductionMask", rows, scores, n, d);
-  if (beta < theta) throw new RangeError(`reductionMask: beta (${beta}) must be at least theta (${theta})`);
+  if (typeof theta === "bigint" && typeof beta === "bigint" && beta < theta) throw new RangeError(`reductionMask: beta (${beta}) must be at least theta (${theta})`);
   const { value, counters } = await counted(p, () =>
     p.scope("reductionMask", async () => {
-      const [keep, high] = await aboveThresholds(p, scores, [theta, beta], ring);
+      const [keep, high] = await aboveThresholds(p, scores, [theta, beta], ring, "reductionMask");
       // S > β implies S > θ, so "kept but not high" is keep ⊕ high, computed locally.
       return compactGroups(p, rows, n, d, [high, xorBits(keep, high)], ring, { setup });
     }),

@@ -6,7 +6,7 @@ import { getBit } from "../mpc/bits.js";
 import { revealBits } from "../mpc/share.js";
 import { compactPlain } from "./plain.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
-import { aboveThresholds } from "./threshold.js";
+import { aboveThresholds, type Threshold } from "./threshold.js";
 
 /** Keeps [CLS] and the tokens with S(j) > θ in order, after opening the mask to both parties (leaks positions). */
 export async function revealPrune(
@@ -15,13 +15,13 @@ export async function revealPrune(
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
+  theta: Threshold,
   ring: Ring,
 ): Promise<PruneResult & { mask: Uint8Array }> {
   checkInputs("revealPrune", rows, scores, n, d);
   const { value, counters } = await counted(p, () =>
     p.scope("revealPrune", async () => {
-      const [keep] = await aboveThresholds(p, scores, [theta], ring);
+      const [keep] = await aboveThresholds(p, scores, [theta], ring, "revealPrune");
       const opened = await revealBits(p, keep, n);
       const mask = Uint8Array.from({ length: n }, (_, j) => getBit(opened, j));
       return { mask, rows: compactPlain(rows, d, mask) };

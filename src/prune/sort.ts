@@ -14,7 +14,7 @@ import { exchangeRows, gatherLane } from "./exchange.js";
 import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { bitonicLayers } from "./schedules.js";
-import { aboveThresholds, openKeptCount } from "./threshold.js";
+import { aboveThresholds, openKeptCount, type Threshold } from "./threshold.js";
 
 function indexBits(n: number): number {
   return Math.max(1, Math.ceil(Math.log2(n)));
@@ -106,13 +106,13 @@ export async function sortPrune(
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
+  theta: Threshold,
   ring: Ring,
 ): Promise<PruneResult> {
   checkInputs("sortPrune", rows, scores, n, d);
   const { value, counters } = await counted(p, () =>
     p.scope("sortPrune", async () => {
-      const [keep] = await aboveThresholds(p, scores, [theta], ring);
+      const [keep] = await aboveThresholds(p, scores, [theta], ring, "sortPrune");
       const { kept } = await openKeptCount(p, keep, n, ring, "sortPrune");
       const table = withKey(rows, sortKeys(p, scores, ring), n, d);
       await sortRows(p, table, n, d + 1, d, true, ring);

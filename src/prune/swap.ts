@@ -9,7 +9,7 @@ import { exchangeRows, gatherLane } from "./exchange.js";
 import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { bubbleLayers } from "./schedules.js";
-import { aboveThresholds, openKeptCount } from "./threshold.js";
+import { aboveThresholds, openKeptCount, type Threshold } from "./threshold.js";
 
 /** Keeps [CLS] and the tokens with S(j) > θ in order, revealing only how many were kept. */
 export async function swapPrune(
@@ -18,13 +18,13 @@ export async function swapPrune(
   scores: BigUint64Array,
   n: number,
   d: number,
-  theta: bigint,
+  theta: Threshold,
   ring: Ring,
 ): Promise<PruneResult> {
   checkInputs("swapPrune", rows, scores, n, d);
   const { value, counters } = await counted(p, () =>
     p.scope("swapPrune", async () => {
-      const [keep] = await aboveThresholds(p, scores, [theta], ring);
+      const [keep] = await aboveThresholds(p, scores, [theta], ring, "swapPrune");
       const { bound, kept } = await openKeptCount(p, keep, n, ring, "swapPrune");
       const w = d + 1;
       const table = new BigUint64Array(n * w);

@@ -9,14 +9,30 @@ import { ProtocolError } from "../net/errors.js";
 import { sumShares } from "./exchange.js";
 
 /**
- * One packed XOR-shared mask per threshold: bit j = 1{S(j) > θ} (signed; needs |S(j) − θ − 1| < 2^(l−1)), bit 0
- * forced to 1. All thresholds are compared in one batched DReLU of S − (θ + 1).
+ * A pruning threshold (signed, at the ring's scale). It is the server's: the server subtracts it from its share of
+ * the scores, a local step, so the client never needs it; the client's value is not read (it passes undefined).
  */
-export async function aboveThresholds(p: Party, scores: BigUint64Array, thresholds: bigint[], ring: Ring): Promise<Uint8Array[]> {
+export type Threshold = bigint | undefined;
+
+/** The server's thresholds, checked; the client's are not read. */
+export function serverThresholds(p: Party, thresholds: Threshold[], ring: Ring, method: string): bigint[] {
+  if (!p.isServer) return thresholds.map(() => 0n);
+  return thresholds.map((t, i) => {
+    if (typeof t !== "bigint") throw new TypeError(`${method}: the server must pass threshold ${i} as a bigint, got ${String(t)}`);
+    ring.fromSigned(t + 1n, `${method}: threshold ${i} + 1`);
+    return t;
+  });
+}
+
+/**
+ * One packed XOR-shared mask per threshold: bit j = 1{S(j) > θ} (signed; needs |S(j) − θ − 1| < 2^(l−1)), bit 0
+ * forced to 1. All thresholds are compared in one batched DReLU of S − (θ + 1), θ + 1 taken from the server's share.
+ */
+export async function aboveThresholds(p: Party, scores: BigUint64Array, thresholds: Threshold[], ring: Ring, method = "aboveThresholds"): Promise<Uint8Array[]> {
   const n = scores.length;
-  thresholds.forEach((t, i) => ring.fromSigned(t + 1n, `thresholds[${i}] + 1`));
+  const values = serverThresholds(p, thresholds, ring, method);
   const x = new BigUint64Array(n * thresholds.length);
-  thresholds.forEach((t, k) => {
+  values.forEach((t, k) => {
     const shift = p.isServer ? ring.reduce(t + 1n) : 0n;
     for (let j = 0; j < n; j++) x[k * n + j] = (scores[j] - shift) & ring.mask;
   });
