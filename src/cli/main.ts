@@ -8,7 +8,8 @@
 // A model with thresholds (thresholds.json) prunes tokens and reduces GELU's degree unless --no-prune is given; the
 // thresholds stay with the server. A client needs only the public model (export-client writes it); without --model it
 // takes the server's, cached by hash. --he picks the HE backend of the linear layers (default simd); a client
-// without --seq, --he or --no-prune follows the server. Progress goes to stderr; errors print one line and set a
+// without --seq or --he follows the server, and a client's --no-prune asks the server for an unpruned pass (which
+// hides the kept counts). Progress goes to stderr; errors print one line and set a
 // non-zero exit code.
 import { parseArgs } from "node:util";
 import { checkHeKind, DEFAULT_HE_KIND } from "../he/backend.js";
@@ -26,7 +27,8 @@ const USAGE = `usage:
   cipherprune export-client --out DIR [--model DIR|preset]
   --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same
   --model with --connect: the client's public model (export-client); omitted: the server's, fetched and cached
-  --cache: where fetched models are kept (default ${defaultCacheDir()})`;
+  --cache: where fetched models are kept (default ${defaultCacheDir()})
+  --no-prune with --connect: ask the server for an unpruned pass (reveals no kept counts; slower)`;
 
 function progressBar(done: number, total: number): void {
   const width = 20;

@@ -31,8 +31,9 @@ export interface Job {
   onLayer?: (done: number, total: number) => void;
   onPhase?: (phase: string) => void;
   /**
-   * false: no pruning (the client then insists on it in the handshake). Otherwise the server prunes when its model
-   * has thresholds, and a client follows the server's mode.
+   * false: no pruning. A server then prunes nothing; a client asks the server for an unpruned pass, which hides the
+   * kept counts (and the rough input length they show) at the cost of the unpruned run. Otherwise the server prunes
+   * when its model has thresholds, and a client follows the server's mode.
    */
   prune?: boolean;
   /** HE worker threads of the server (0: its products run in this thread). */
@@ -105,7 +106,8 @@ async function serverSide(ch: Channel, job: Job): Promise<{ model: Model; seq: n
     job.onPhase?.("sending the public model");
     ch.send(MODEL_TAG, packedOf(model));
   }
-  return { model, seq, prune, he };
+  // Both sides read the client's request from its hello, so they agree on the mode without another message.
+  return { model, seq, prune: peerInfo.unpruned === true ? "off" : prune, he };
 }
 
 async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; seq: number; prune: PruneMode; he: HeKind; source: Outcome["source"] }> {
@@ -124,9 +126,8 @@ async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; 
       }
     }
     const hashes = model ? publicOf(model).hashes : wanted!;
-    const prune = job.prune === false ? "off" : (peer.prune as PruneMode);
-    const info: HandshakeParams = model ? {} : { fetch: true };
-    return { params: sessionParams(hashes, job.seq ?? (peer.seq as number), prune, job.he ?? (peer.he as HeKind)), info };
+    const info: HandshakeParams = { ...(model ? {} : { fetch: true }), ...(job.prune === false ? { unpruned: true } : {}) };
+    return { params: sessionParams(hashes, job.seq ?? (peer.seq as number), peer.prune as PruneMode, job.he ?? (peer.he as HeKind)), info };
   });
   try {
     if (!model) {
@@ -138,7 +139,7 @@ async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; 
     }
     const prune = params.prune as PruneMode;
     if (!PRUNE_MODES.includes(prune)) throw new ProtocolError(`handshake: the server's pruning mode ${JSON.stringify(prune)} is not one of ${PRUNE_MODES.join(", ")}`);
-    return { model, seq: params.seq as number, prune, he: checkHeKind(String(params.he), "the server's he"), source };
+    return { model, seq: params.seq as number, prune: job.prune === false ? "off" : prune, he: checkHeKind(String(params.he), "the server's he"), source };
   } catch (e) {
     ch.abort(e as Error);
     throw e;
