@@ -1,7 +1,7 @@
 import { ecb } from "@noble/ciphers/aes.js";
 import { hexToBytes } from "@noble/ciphers/utils.js";
 import { describe, expect, it, vi } from "vitest";
-import { createAes, type Aes, type AesBackend } from "../src/core/aes.js";
+import { aesOn, createAes, resolveBackend, type Aes, type AesBackend } from "../src/core/aes.js";
 import { Wasm, sharedKernelModule, wasm } from "../src/core/wasm.js";
 import { expectSameBytes, randomBytes, xorBytes } from "./bytes.js";
 
@@ -114,6 +114,18 @@ describe("createAes", () => {
 
   it("picks node:crypto by default in Node", async () => {
     expect((await createAes(new Uint8Array(16))).backend).toBe("node");
+  });
+
+  it("aesOn keys synchronously on a resolved backend, with the same results as createAes", async () => {
+    const key = randomBytes(16, 23);
+    const src = randomBytes(100 * 16, 24);
+    for (const backend of BACKENDS) {
+      const aes = aesOn(key, await resolveBackend(backend));
+      expect(aes.backend).toBe(backend);
+      expectSameBytes(aes.encryptBlocks(src), reference(key, src));
+    }
+    expect(() => aesOn(key, "gpu" as never)).toThrow(/aesOn: backend must be "node" or "wasm"/);
+    expect(() => aesOn(new Uint8Array(8), "wasm")).toThrow(/aesOn: key must be 16 bytes/);
   });
 
   it("rejects an unknown backend", async () => {

@@ -3,8 +3,10 @@ import { getBit } from "../src/mpc/bits.js";
 import { ProtocolError, TagMismatchError } from "../src/net/errors.js";
 import { OtPack } from "../src/ot/index.js";
 import { Prg } from "../src/core/prg.js";
-import { memoryPair } from "../src/net/memory.js";
+import { measurePair, memoryPair } from "../src/net/memory.js";
+import { sessionSalt } from "../src/ot/salt.js";
 import { frame, makePacks, seededBytes, values, type Packs } from "./ot-util.js";
+import { recording, type Frame } from "./recording.js";
 
 const LS = [1, 2, 37, 64];
 const NS = [1, 128, 1024 + 101];
@@ -238,6 +240,73 @@ function popcount(x: bigint): number {
   for (; x; x &= x - 1n) c++;
   return c;
 }
+
+describe("the session salt of the OT hash", () => {
+  /** Two packs set up over a recorded pair; `nonceFlip` changes the server's nonce, the first bytes its PRG gives. */
+  async function session(seeds: [number, number] | undefined, nonceFlip = false) {
+    const [a, b] = memoryPair();
+    const prg = async (s: number | undefined) => (s === undefined ? Prg.create() : Prg.fromSeed(new Uint8Array(16).fill(s)));
+    const sp = await prg(seeds?.[0]);
+    if (nonceFlip) {
+      const bytes = sp.bytes.bind(sp);
+      sp.bytes = (n: number) => {
+        sp.bytes = bytes;
+        const nonce = bytes(n);
+        nonce[0] ^= 1;
+        return nonce;
+      };
+    }
+    const log: Frame[] = [];
+    const server = new OtPack(a, sp, "server");
+    const client = new OtPack(recording(b, log), await prg(seeds?.[1]), "client");
+    const { traffic } = await measurePair(a, b, () => Promise.all([server.setup(), client.setup()]));
+    const salt = (q: OtPack) => q["salt"]!;
+    return { server, client, log, traffic, salts: [salt(server), salt(client)] };
+  }
+
+  it("both parties derive the same salt from both nonces, which ride on ot.base.A: 2 × 16 bytes more, no extra message or round", async () => {
+    const q = await session([11, 22]);
+    expect(Array.from(q.salts[1])).toEqual(Array.from(q.salts[0]));
+    const sent = q.log.find((f) => f.dir === "sent" && f.tag === "ot.base.A")!.payload!;
+    const received = q.log.find((f) => f.dir === "received" && f.tag === "ot.base.A")!.payload!;
+    expect(Array.from(q.salts[0])).toEqual(Array.from(sessionSalt(received.subarray(32), sent.subarray(32))));
+    const setupFrames = 2 * frame("ot.base.A", 32) + 2 * frame("ot.base.B", 128 * 32) + 2 * frame("ot.setup.u", 256 * 16);
+    expect(q.traffic.bytes).toBe(setupFrames + 2 * 16);
+    expect(q.traffic.messages).toBe(6);
+    expect(q.log.filter((f) => f.dir === "sent").map((f) => f.tag)).toEqual(["ot.base.A", "ot.base.B", "ot.setup.u"]);
+    // Seeded parties reproduce their session, salt included.
+    expect(Array.from((await session([11, 22])).salts[0])).toEqual(Array.from(q.salts[0]));
+  });
+
+  it("sessions of OS-seeded parties get different salts", async () => {
+    const [x, y] = [await session(undefined), await session(undefined)];
+    expect(Array.from(x.salts[0])).not.toEqual(Array.from(y.salts[0]));
+  });
+
+  it("with identical seeds, a changed nonce changes the salt and every OT output, and nothing else", async () => {
+    const [x, y] = [await session([91, 92]), await session([91, 92], true)];
+    const frameOf = (log: Frame[], tag: string) => Array.from(log.find((f) => f.dir === "received" && f.tag === tag)!.payload!);
+    const [ax, ay] = [frameOf(x.log, "ot.base.A"), frameOf(y.log, "ot.base.A")];
+    expect(ax.map((v, i) => v ^ ay[i]).findIndex((d) => d !== 0)).toBe(32); // only the nonce differs, in its first byte
+    expect(Array.from(x.salts[0])).not.toEqual(Array.from(y.salts[0]));
+    const n = 1000;
+    const choices = await seededBytes(cdiv8(n), 93);
+    const outs = [];
+    for (const q of [x, y]) {
+      q.log.length = 0;
+      const [{ m0, m1 }, got] = await Promise.all([q.server.rotSend(n), q.client.rotRecv(choices, n)]);
+      const [, cot] = await Promise.all([q.server.cotSend(new BigUint64Array(n), 64), q.client.cotRecv(choices, n, 64)]);
+      outs.push({ m0, m1, got, cot, u: q.log.filter((f) => f.dir === "sent").map((f) => Array.from(f.payload!)) });
+    }
+    const [X, Y] = outs;
+    // The extension itself (the receiver's u) is the same; every hashed output differs.
+    expect(Y.u).toEqual(X.u);
+    for (let i = 0; i < n; i++) {
+      for (const k of ["m0", "m1", "got"] as const) expect(Buffer.compare(X[k].subarray(16 * i, 16 * i + 16), Y[k].subarray(16 * i, 16 * i + 16))).not.toBe(0);
+      expect(X.cot[i]).not.toBe(Y.cot[i]);
+    }
+  });
+});
 
 describe("argument checks and desynchronised peers", () => {
   it("names the failing argument", async () => {

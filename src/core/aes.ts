@@ -5,11 +5,13 @@
 //   default 128 KiB trim threshold), each call then page-faults on new memory and the rate falls to the WASM
 //   kernel's; a process started with MALLOC_TRIM_THRESHOLD_=268435456 keeps the AES-NI rate (≈10× here).
 // - "wasm": the T-table kernel of assembly/aes.ts, for browsers (≈15× slower than AES-NI without page faults).
+//   Its table lookups depend on key and data, so it is not constant-time (cache-timing side channels), unlike
+//   AES-NI; a bitsliced kernel is to replace it.
 // node:crypto is loaded by dynamic import only where it exists, so this module also runs in browsers.
 //
-// The correlation-robust hash is Matyas–Meyer–Oseas with a fixed key: H(x) = π(x) ⊕ x where π = AES_k, as in SCI's
-// IKNP. It is correlation robust when π is modelled as a random permutation (Guo–Katz–Wang–Yu 2020), which is what
-// semi-honest IKNP needs; no per-block tweak is added, so callers must not hash the same x in two roles.
+// `hashBlocks` is Matyas–Meyer–Oseas, π(x) ⊕ x with π = AES_k, without a tweak: the OT extension builds its salted,
+// tweaked hash on it (src/ot/crhash.ts), and the pad expansions use it under keys of their own as a PRG on
+// uniform, single-use keys, each block's input made distinct by a counter.
 import type * as NodeCrypto from "node:crypto";
 import { wasm, type Wasm } from "./wasm.js";
 
@@ -25,7 +27,7 @@ export interface Aes {
   readonly backend: AesBackend;
   /** dst = AES_k(src) blockwise (ECB); src.length a multiple of 16, dst the same length (default: a new array). dst may be src. */
   encryptBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array;
-  /** dst = AES_k(src) ⊕ src blockwise, the correlation-robust hash. dst may be src. */
+  /** dst = AES_k(src) ⊕ src blockwise (Matyas–Meyer–Oseas). dst may be src. */
   hashBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array;
 }
 
@@ -229,7 +231,16 @@ class WasmAes implements Aes {
 /** Creates AES-128 under `key` (16 bytes) on the requested backend. */
 export async function createAes(key: Uint8Array, opts: AesOptions = {}): Promise<Aes> {
   checkKey(key, "createAes: key");
-  const backend = await resolveBackend(opts.backend);
+  return aesOn(key, await resolveBackend(opts.backend));
+}
+
+/**
+ * AES-128 under `key` on a backend that `resolveBackend` has returned, synchronously: a protocol can key it between
+ * two messages without yielding to the event loop.
+ */
+export function aesOn(key: Uint8Array, backend: AesBackend): Aes {
+  checkKey(key, "aesOn: key");
+  if (backend !== "node" && backend !== "wasm") throw new RangeError(`aesOn: backend must be "node" or "wasm", got ${String(backend)}`);
   return backend === "node" ? new NodeAes(key) : new WasmAes(key);
 }
 

@@ -1,27 +1,148 @@
-// Correlation-robust hash of OT extension: fixed-key AES in Matyas–Meyer–Oseas form, H(x) = π(x) ⊕ x (as SCI),
-// applied to many 16-byte blocks per call. 256-bit inputs (the 1-of-N extension) are chained:
-// H(a, b) = H(H(a) ⊕ b), so a guess needs every bit of s under the (weight-128) code difference.
-import { createAes, type Aes, type AesBackend } from "../core/aes.js";
-import { xorKernel } from "./scratch.js";
+// The hash of OT extension: the tweakable correlation-robust hash of Guo–Katz–Wang–Yu (S&P 2020),
+//   H(i, x) = π(π(x) ⊕ i) ⊕ π(x),
+// with π = AES under the session salt (so hashes of different sessions are independent) and a tweak i that no
+// other hash of the session uses. The tweak of an OT is a 16-byte block of little-endian words:
+//   [index mod 2^32, ⌊index / 2^32⌋, instance, stage]
+// where index counts the OTs of its extension instance from 0 (both parties consume them in the same order), the
+// instance tells apart the four extensions of a session (0, 1: IKNP with the server or the client as sender; 2, 3:
+// 1-of-N likewise) and the stage the two halves of a 256-bit input. Both messages of an OT share its tweak, as in GKWY's OT extension: the receiver
+// knows one of them. 256-bit inputs (the 1-of-N extension) are chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b),
+// so a guess needs every bit of s under the (weight-128) code difference.
+// A batch of n inputs costs two AES calls over all of it and two xor passes with the batch's tweaks.
+import type { Aes } from "../core/aes.js";
+import type { Role } from "../net/channel.js";
+import { wasm } from "../core/wasm.js";
+import { KernelScratch, words, xorKernel } from "./scratch.js";
 
-// A public constant: the hash needs a fixed random permutation, not a secret.
-const FIXED_KEY = Uint8Array.from([0x63, 0x69, 0x70, 0x68, 0x65, 0x72, 0x70, 0x72, 0x75, 0x6e, 0x65, 0x2f, 0x6f, 0x74, 0x2f, 0x31]);
+export type ExtensionKind = "iknp" | "kkot";
 
-const shared = new Map<AesBackend, Promise<Aes>>();
+const TWEAK_BYTES = 16;
 
-/** The process-wide fixed-key permutation on `backend`. */
-export function fixedKeyAes(backend: AesBackend): Promise<Aes> {
-  let aes = shared.get(backend);
-  if (aes === undefined) shared.set(backend, (aes = createAes(FIXED_KEY, { backend })));
-  return aes;
+/** Checks an input or output of `bytes` bytes (default: its own length): whole runs of a batch, in kernel memory. */
+function checkRuns(fn: string, field: string, a: Uint8Array, runBytes: number, bytes = a.length): void {
+  if (!(a instanceof Uint8Array)) throw new TypeError(`OtHash.${fn}: ${field} must be a Uint8Array`);
+  if (a.length !== bytes) throw new RangeError(`OtHash.${fn}: ${field} must be ${bytes} bytes, got ${a.length}`);
+  if (bytes === 0 || bytes % runBytes !== 0) {
+    throw new RangeError(`OtHash.${fn}: ${field} must hold whole runs of the batch (${runBytes} bytes), got ${bytes} bytes`);
+  }
+  if (!wasm().owns(a)) throw new RangeError(`OtHash.${fn}: ${field} must lie in kernel memory`);
+}
+
+// The loops below live in plain functions, so V8 optimises them at once.
+
+/** The tweaks of OTs first … first + count − 1, stage-major. */
+function writeTweaks(w: Uint32Array, first: number, count: number, instance: number, stages: number): void {
+  for (let s = 0, o = 0; s < stages; s++) {
+    for (let k = 0; k < count; k++, o += 4) {
+      const index = first + k;
+      w[o] = index % 2 ** 32;
+      w[o + 1] = Math.floor(index / 2 ** 32);
+      w[o + 2] = instance;
+      w[o + 3] = s;
+    }
+  }
+}
+
+/** Word 0 alone of the tweaks of OTs lo … lo + count − 1 (all below 2^32), for buffers whose other words are right. */
+function writeLowWords(w: Uint32Array, lo: number, count: number, stages: number): void {
+  for (let s = 0, o = 0; s < stages; s++) {
+    for (let k = 0; k < count; k++, o += 4) w[o] = lo + k;
+  }
 }
 
 /**
- * dst[i] = H(a[i], b[i]) for 32-byte inputs split into two 16-byte halves; `a` is overwritten. All three lie in
- * kernel memory (the xor runs there).
+ * The hash of one extension instance of a session: its tweaks number the instance's OTs in the order they are
+ * extended. Inputs and outputs lie in kernel memory, where the xor runs.
  */
-export function hashPairs(aes: Aes, a: Uint8Array, b: Uint8Array, dst: Uint32Array): void {
-  aes.hashBlocks(a, a);
-  xorKernel(a, a, b.subarray(0, a.length));
-  aes.hashBlocks(a, new Uint8Array(dst.buffer, dst.byteOffset, a.length));
+export class OtHash {
+  /** Word 2 of every tweak: kind and sending party of the extension. */
+  readonly instance: number;
+  private readonly stages: number;
+  private readonly tweaks = new KernelScratch();
+  /** Index of the next OT to be batched. */
+  private next = 0;
+  /** OTs in the current batch (0 before the first). */
+  private count = 0;
+  /** The batch size of the tweaks in the buffer (0: none), and their common word 1 (−1: not all the same). */
+  private laidOut = 0;
+  private laidHigh = -1;
+
+  /** `aes`: π, keyed with the session salt. `sender`: the party that is extension sender in this instance. */
+  constructor(
+    private readonly aes: Aes,
+    kind: ExtensionKind,
+    sender: Role,
+  ) {
+    if (kind !== "iknp" && kind !== "kkot") throw new TypeError(`OtHash: kind must be "iknp" or "kkot", got ${String(kind)}`);
+    if (sender !== "server" && sender !== "client") throw new TypeError(`OtHash: sender must be "server" or "client", got ${String(sender)}`);
+    this.instance = (kind === "kkot" ? 2 : 0) | (sender === "client" ? 1 : 0);
+    this.stages = kind === "kkot" ? 2 : 1;
+  }
+
+  /**
+   * Starts the next batch: the following `count` OTs of the instance, whose tweaks it writes. It may allocate kernel
+   * memory, so callers call it before taking kernel views.
+   */
+  batch(count: number): void {
+    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`OtHash.batch: count must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(this.next + count)) throw new RangeError("OtHash.batch: the OT index would pass 2^53");
+    const bytes = TWEAK_BYTES * count * this.stages;
+    this.tweaks.reserve(bytes);
+    const w = words(this.tweaks.view(bytes));
+    const lo = this.next % 2 ** 32;
+    const high = (this.next - lo) / 2 ** 32;
+    const oneHigh = lo + count <= 2 ** 32;
+    // Words 1–3 stay from the last batch when the size and word 1 are the same, so only word 0 is written. (The
+    // buffer is only reallocated for a larger batch, which changes the size.)
+    if (count === this.laidOut && high === this.laidHigh && oneHigh) writeLowWords(w, lo, count, this.stages);
+    else writeTweaks(w, this.next, count, this.instance, this.stages);
+    this.laidOut = count;
+    this.laidHigh = oneHigh ? high : -1;
+    this.next += count;
+    this.count = count;
+  }
+
+  /** dst = H(i, src) blockwise, src one or more runs of `count` blocks: block k of a run belongs to the batch's OT k. */
+  hash(src: Uint8Array, dst: Uint8Array): void {
+    const runBytes = this.runBytes("hash");
+    checkRuns("hash", "src", src, runBytes);
+    checkRuns("hash", "dst", dst, runBytes, src.length);
+    this.stage(src, dst, 0);
+  }
+
+  /** dst = H(i, a ‖ b) for 256-bit inputs split into 16-byte halves (runs as in `hash`); `a` is overwritten. */
+  hashPairs(a: Uint8Array, b: Uint8Array, dst: Uint8Array): void {
+    if (this.stages !== 2) throw new Error("OtHash.hashPairs: only the 1-of-N extension hashes 256-bit inputs");
+    const runBytes = this.runBytes("hashPairs");
+    checkRuns("hashPairs", "a", a, runBytes);
+    checkRuns("hashPairs", "b", b, runBytes, a.length);
+    checkRuns("hashPairs", "dst", dst, runBytes, a.length);
+    this.stage(a, a, 0);
+    xorKernel(a, a, b);
+    this.stage(a, dst, 1);
+  }
+
+  /** Bytes of one run: a block per OT of the current batch. */
+  private runBytes(fn: string): number {
+    if (this.count === 0) throw new Error(`OtHash.${fn}: call batch() first`);
+    return TWEAK_BYTES * this.count;
+  }
+
+  /** dst = π(π(src) ⊕ i) ⊕ π(src) with the tweaks of `stage`: the MMO hash of π(src) ⊕ i gives it, xored with i. */
+  private stage(src: Uint8Array, dst: Uint8Array, stage: number): void {
+    const runBytes = TWEAK_BYTES * this.count;
+    const tweaks = this.tweaks.view(runBytes * this.stages).subarray(stage * runBytes, (stage + 1) * runBytes);
+    this.aes.encryptBlocks(src, dst);
+    xorRuns(dst, tweaks);
+    this.aes.hashBlocks(dst, dst);
+    xorRuns(dst, tweaks);
+  }
+}
+
+/** Every run of `dst` ^= tweaks (dst a whole number of runs). */
+function xorRuns(dst: Uint8Array, tweaks: Uint8Array): void {
+  for (let o = 0; o < dst.length; o += tweaks.length) {
+    const run = dst.subarray(o, o + tweaks.length);
+    xorKernel(run, run, tweaks);
+  }
 }

@@ -4,13 +4,15 @@
 // 1-of-N), then l bits per OT (COT), 2l (chosen OT), N·l (1-of-N) or nothing (random OT), bit-packed, one frame
 // each way. The work runs in batches (2^17 OTs) so memory stays bounded. Calls run in the same order on both sides. A receiver queues its receive one microtask after sending, so that a sender call started beside it
 // (`Promise.all([cotSend(…), cotRecv(…)])`, in either order) queues first: the peer's frames arrive in that order.
-import type { Channel } from "../net/channel.js";
+// Every OT output is hashed with the session's salted hash and a tweak of its own (crhash.ts).
+import type { Channel, Role } from "../net/channel.js";
 import type { Prg } from "../core/prg.js";
-import type { Aes } from "../core/aes.js";
+import { aesOn } from "../core/aes.js";
 import { ProtocolError } from "../net/errors.js";
-import { BaseOtSender, baseOtReceive, KEY_BYTES } from "./base.js";
+import { BaseOtSender, baseOtReceive, KEY_BYTES, POINT_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
-import { fixedKeyAes, hashPairs } from "./crhash.js";
+import { OtHash } from "./crhash.js";
+import { NONCE_BYTES, sessionSalt } from "./salt.js";
 import { lanesBytes, packLanes, pickLanes, unpackLanes } from "./lanes.js";
 import { KernelScratch, Scratch, words, xorKernel } from "./scratch.js";
 import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "./code.js";
@@ -64,6 +66,13 @@ function checkLength(frame: Uint8Array, bytes: number, tag: string): Uint8Array 
   return frame;
 }
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 function bit(v: Uint8Array, i: number): number {
   return (v[i >>> 3] >>> (i & 7)) & 1;
 }
@@ -81,11 +90,17 @@ function seededPrgs(prg: Prg, keys: Uint8Array): Prg[] {
 }
 
 export class OtPack {
-  private aes: Aes | undefined;
   private sender: ExtensionSender | undefined;
   private receiver: ExtensionReceiver | undefined;
   private nSender: ExtensionSender | undefined;
   private nReceiver: ExtensionReceiver | undefined;
+  // The hash of each extension instance, beside it: the tweak counters follow that instance's OTs.
+  private sendHash: OtHash | undefined;
+  private recvHash: OtHash | undefined;
+  private nSendHash: OtHash | undefined;
+  private nRecvHash: OtHash | undefined;
+  /** The session salt of the OT hash (public), once setup has received the peer's nonce. */
+  private salt: Uint8Array | undefined;
   // Hash inputs and outputs live in kernel memory beside the transposed matrices, where the hash runs in place.
   // Each batch reserves them before the extension step takes its views (growth would detach those).
   private readonly hashOut = new KernelScratch();
@@ -106,34 +121,43 @@ export class OtPack {
   constructor(
     private readonly ch: Channel,
     private readonly prg: Prg,
-    readonly role: "server" | "client",
+    readonly role: Role,
   ) {
     if (role !== "server" && role !== "client") throw new TypeError(`OtPack: role must be "server" or "client", got ${String(role)}`);
   }
 
   /** Base OTs for both directions (and for 1-of-N). Both parties call it at the same point. */
   async setup(): Promise<void> {
-    if (this.aes) throw new Error("OtPack.setup: already set up");
-    // The hash runs on the backend of the party's PRG, so a pack is all node:crypto or all WASM.
-    const aes = await fixedKeyAes(this.prg.backend);
+    if (this.salt) throw new Error("OtPack.setup: already set up");
     // 128 Chou–Orlandi OTs each way, in the same two flights: this party's extension receiver is their sender.
+    // The first flight also carries this party's nonce for the session salt: no extra message or round.
+    const nonce = this.prg.bytes(NONCE_BYTES);
     const base = new BaseOtSender(this.prg, IKNP_WIDTH);
-    this.ch.send("ot.base.A", base.message);
+    this.ch.send("ot.base.A", concat(base.message, nonce));
     const s = this.prg.bytes(IKNP_WIDTH / 8);
-    const chosen = baseOtReceive(this.prg, await this.ch.recv("ot.base.A"), s, IKNP_WIDTH);
+    const first = checkLength(await this.ch.recv("ot.base.A"), POINT_BYTES + NONCE_BYTES, "ot.base.A");
+    const chosen = baseOtReceive(this.prg, first.subarray(0, POINT_BYTES), s, IKNP_WIDTH);
     this.ch.send("ot.base.B", chosen.reply);
+    const peerNonce = first.subarray(POINT_BYTES);
+    this.salt = this.role === "server" ? sessionSalt(nonce, peerNonce) : sessionSalt(peerNonce, nonce);
+    // The hash runs on the backend of the party's PRG, so a pack is all node:crypto or all WASM.
+    const aes = aesOn(this.salt, this.prg.backend);
+    const peer = this.role === "server" ? "client" : "server";
     const { k0, k1 } = base.finish(await this.ch.recv("ot.base.B"));
     this.receiver = new ExtensionReceiver(seededPrgs(this.prg, k0), seededPrgs(this.prg, k1));
     this.sender = new ExtensionSender(s, seededPrgs(this.prg, chosen.keys));
+    this.recvHash = new OtHash(aes, "iknp", peer);
+    this.sendHash = new OtHash(aes, "iknp", this.role);
     this.sRepeated.reserve(S_REPEAT_BYTES);
     spreadBlock(this.sRepeated.view(S_REPEAT_BYTES), s);
-    this.aes = aes;
     // The 256 base OTs of each 1-of-N instance are random OTs of the IKNP instance running the same way.
     const sN = this.prg.bytes(KKOT_WIDTH / 8);
     const own = this.randomRecv(sN, KKOT_WIDTH, "ot.setup.u");
     const both = await this.randomSend(KKOT_WIDTH, "ot.setup.u");
     this.nReceiver = new ExtensionReceiver(seededPrgs(this.prg, both.m0), seededPrgs(this.prg, both.m1));
     this.nSender = new ExtensionSender(sN, seededPrgs(this.prg, own));
+    this.nRecvHash = new OtHash(aes, "kkot", peer);
+    this.nSendHash = new OtHash(aes, "kkot", this.role);
   }
 
   /**
@@ -151,13 +175,13 @@ export class OtPack {
     const d = u32(delta);
     const yw = u32(y);
     // x0 = H(q) and y = x0 + delta − H(q ⊕ s), mod 2^l on 32-bit halves (the borrow is ⌊low / 2^32⌋).
-    this.extendSend(wire, n, (q, from, count) => {
-      const h0 = words(this.hashRows(q, count, false));
+    this.extendSend(wire, n, (hash, q, from, count) => {
+      const h0 = words(this.hashRows(hash, q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         x[k] = h0[4 * i] & lo;
         x[k + 1] = h0[4 * i + 1] & hi;
       }
-      const h1 = words(this.hashRows(q, count, true));
+      const h1 = words(this.hashRows(hash, q, count, true));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         const low = x[k] + d[k] - h1[4 * i];
         yw[k] = low & lo;
@@ -173,7 +197,7 @@ export class OtPack {
     const [lo, hi] = checkL(l, "cotRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
-    this.extendRecv("ot.cot.u", choices, n, (t, from, count) => this.takeLow(words(this.hashRows(t, count, false)), o, from, count));
+    this.extendRecv("ot.cot.u", choices, n, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
     if (n === 0) return out;
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.cot.y"), lanesBytes(n, l), "ot.cot.y");
@@ -204,13 +228,13 @@ export class OtPack {
     const a = u32(m0);
     const b = u32(m1);
     // e[2i] = m0 ⊕ H(q), e[2i + 1] = m1 ⊕ H(q ⊕ s); bits above l are dropped by the packing.
-    this.extendSend(wire, n, (q, from, count) => {
-      const h0 = words(this.hashRows(q, count, false));
+    this.extendSend(wire, n, (hash, q, from, count) => {
+      const h0 = words(this.hashRows(hash, q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         ew[2 * k] = a[k] ^ h0[4 * i];
         ew[2 * k + 1] = a[k + 1] ^ h0[4 * i + 1];
       }
-      const h1 = words(this.hashRows(q, count, true));
+      const h1 = words(this.hashRows(hash, q, count, true));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         ew[2 * k + 2] = b[k] ^ h1[4 * i];
         ew[2 * k + 3] = b[k + 1] ^ h1[4 * i + 1];
@@ -224,7 +248,7 @@ export class OtPack {
     const [lo, hi] = checkL(l, "otRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
-    this.extendRecv("ot.ot.u", choices, n, (t, from, count) => this.takeLow(words(this.hashRows(t, count, false)), o, from, count));
+    this.extendRecv("ot.ot.u", choices, n, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
     if (n === 0) return out;
     await Promise.resolve();
     const frame = checkLength(await this.ch.recv("ot.ot.e"), lanesBytes(2 * n, l), "ot.ot.e");
@@ -244,7 +268,7 @@ export class OtPack {
     if (msgs.length % N !== 0) throw new RangeError(`otNSend: msgs length ${msgs.length} is not a multiple of N = ${N}`);
     const n = msgs.length / N;
     const sender = this.ready(this.nSender, "otNSend");
-    const aes = this.aes!;
+    const hash = this.ready(this.nSendHash, "otNSend");
     const wire = await this.wireFrom("ot.otn.u", KKOT_WIDTH / 8, n, "otNSend");
     const code = this.codeAndS(N, sender.s);
     const e = this.u64Scratch(this.lanesOut, n * N);
@@ -258,6 +282,7 @@ export class OtPack {
       this.hashIn.reserve(2 * bytes);
       this.hashOut.reserve(bytes);
       this.spread.reserve(16 * count);
+      hash.batch(count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
       // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, x-major: for each x the whole batch's q halves against C(x) ∧ s
@@ -273,8 +298,9 @@ export class OtPack {
         spreadBlock(spread, code.subarray(32 * x + 16, 32 * x + 32));
         xorKernel(b.subarray(x * rowBytes, (x + 1) * rowBytes), qb.subarray(0, rowBytes), spread);
       }
-      const h = words(this.hashOut.view(bytes));
-      hashPairs(aes, a, b, h);
+      const hb = this.hashOut.view(bytes);
+      hash.hashPairs(a, b, hb);
+      const h = words(hb);
       for (let i = 0, k = 2 * from * N; i < count; i++) {
         for (let x = 0, j = 4 * i; x < N; x++, k += 2, j += 4 * count) {
           ew[k] = mw[k] ^ h[j];
@@ -292,7 +318,7 @@ export class OtPack {
     const n = choices.length;
     for (let i = 0; i < n; i++) if (choices[i] >= N) throw new RangeError(`otNRecv: choices[${i}] = ${choices[i]} is not below N = ${N}`);
     const receiver = this.ready(this.nReceiver, "otNRecv");
-    const aes = this.aes!;
+    const hash = this.ready(this.nRecvHash, "otNRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
     const batch = kkotBatch(N);
@@ -303,13 +329,14 @@ export class OtPack {
       receiver.reserve(m);
       this.columns.reserve((m >>> 3) * (N + k));
       this.hashOut.reserve(16 * count);
+      hash.batch(count);
       const cols = codeColumns(choices.subarray(from, from + count), m, k, this.columns.view((m >>> 3) * (N + k)));
       const colBytes = m >>> 3;
       const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colBytes, ((j & (N - 1)) + 1) * colBytes), wire, at);
       at += (KKOT_WIDTH / 8) * count;
-      const h = words(this.hashOut.view(16 * count));
-      hashPairs(aes, ta.subarray(0, 16 * count), tb, h);
-      this.takeLow(h, o, from, count);
+      const hb = this.hashOut.view(16 * count);
+      hash.hashPairs(ta.subarray(0, 16 * count), tb.subarray(0, 16 * count), hb);
+      this.takeLow(words(hb), o, from, count);
     }
     if (n === 0) return out;
     this.ch.send("ot.otn.u", wire);
@@ -338,18 +365,18 @@ export class OtPack {
     const wire = await this.wireFrom(tag, IKNP_WIDTH / 8, n, "rotSend");
     const m0 = new Uint8Array(16 * n);
     const m1 = new Uint8Array(16 * n);
-    this.extendSend(wire, n, (q, from, count) => {
+    this.extendSend(wire, n, (hash, q, from, count) => {
       // Hashing in kernel memory and copying out once beats hashing into the caller's arrays.
-      m0.set(this.hashRows(q, count, false), 16 * from);
-      m1.set(this.hashRows(q, count, true), 16 * from);
+      m0.set(this.hashRows(hash, q, count, false), 16 * from);
+      m1.set(this.hashRows(hash, q, count, true), 16 * from);
     });
     return { m0, m1 };
   }
 
   private randomRecv(choices: Uint8Array, n: number, tag: string): Uint8Array {
-    this.ready(this.aes, "rotRecv");
+    this.ready(this.recvHash, "rotRecv");
     const out = new Uint8Array(16 * n);
-    this.extendRecv(tag, choices, n, (t, from, count) => out.set(this.hashRows(t, count, false), 16 * from));
+    this.extendRecv(tag, choices, n, (hash, t, from, count) => out.set(this.hashRows(hash, t, count, false), 16 * from));
     return out;
   }
 
@@ -359,8 +386,9 @@ export class OtPack {
   }
 
   /** Receiver side of a 1-of-2 extension: sends u for all n OTs in one frame, handing each batch's t to `use`. */
-  private extendRecv(tag: string, choices: Uint8Array, n: number, use: (t: Uint8Array, from: number, count: number) => void): void {
+  private extendRecv(tag: string, choices: Uint8Array, n: number, use: (hash: OtHash, t: Uint8Array, from: number, count: number) => void): void {
     const receiver = this.ready(this.receiver, "extension");
+    const hash = this.ready(this.recvHash, "extension");
     if (n === 0) return;
     const wire = this.wire.get((IKNP_WIDTH / 8) * n);
     for (let from = 0, at = 0; from < n; from += BATCH) {
@@ -369,13 +397,14 @@ export class OtPack {
       receiver.reserve(m);
       this.choiceBatch.reserve(m >>> 3);
       this.hashOut.reserve(16 * count);
+      hash.batch(count);
       const r = this.choiceBatch.view(m >>> 3);
       r.fill(0);
       r.set(choices.subarray(from >>> 3, (from + count + 7) >>> 3));
       if (count & 7) r[count >>> 3] &= (1 << (count & 7)) - 1;
       const [t] = receiver.expand(m, count, () => r, wire, at);
       at += (IKNP_WIDTH / 8) * count;
-      use(t, from, count);
+      use(hash, t, from, count);
     }
     this.ch.send(tag, wire);
   }
@@ -385,32 +414,36 @@ export class OtPack {
    * first await. Zero OTs travel as no frame.
    */
   private async wireFrom(tag: string, bytesPerOt: number, n: number, fn: string): Promise<Uint8Array> {
-    this.ready(this.aes, fn);
+    this.ready(this.sendHash, fn);
     if (n === 0) return new Uint8Array(0);
     return checkLength(await this.ch.recv(tag), bytesPerOt * n, tag);
   }
 
   /** Sender side of a 1-of-2 extension: hands each batch's q to `use`. */
-  private extendSend(wire: Uint8Array, n: number, use: (q: Uint8Array, from: number, count: number) => void): void {
+  private extendSend(wire: Uint8Array, n: number, use: (hash: OtHash, q: Uint8Array, from: number, count: number) => void): void {
     const sender = this.ready(this.sender, "extension");
+    const hash = this.ready(this.sendHash, "extension");
     for (let from = 0, at = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
       sender.reserve(padded(count));
       this.hashOut.reserve(16 * count);
+      hash.batch(count);
       const [q] = sender.expand(padded(count), count, wire, at);
       at += (IKNP_WIDTH / 8) * count;
-      use(q, from, count);
+      use(hash, q, from, count);
     }
   }
 
   /**
-   * H of the first `count` rows of q (after q ^= s when `flip`), 16 bytes per row. The result lives in scratch
-   * space: the next call overwrites it.
+   * H of the first `count` rows of q (after q ^= s when `flip`) with the tweaks of the current batch, 16 bytes per
+   * row. The result lives in scratch space: the next call overwrites it.
    */
-  private hashRows(q: Uint8Array, count: number, flip: boolean): Uint8Array {
+  private hashRows(hash: OtHash, q: Uint8Array, count: number, flip: boolean): Uint8Array {
     const rows = q.subarray(0, 16 * count);
     if (flip) this.xorS(rows);
-    return this.aes!.hashBlocks(rows, this.hashOut.view(16 * count));
+    const out = this.hashOut.view(16 * count);
+    hash.hash(rows, out);
+    return out;
   }
 
   /** n lanes of a scratch buffer: its contents are undefined and live until the next use of that scratch. */
