@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as net from "node:net";
-import { connect, listen, loopbackPair } from "../src/net/tcp.js";
+import { connect, listen, loopbackPair, type ConnectProgress } from "../src/net/tcp.js";
+import { handshake } from "../src/net/handshake.js";
 import { memoryPair } from "../src/net/memory.js";
 import { AbortedByPeerError, ChannelClosedError, FrameError, ProtocolError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
-import { decodeFrame, encodeFrame, FrameKind, framePayload, FrameReader, frameTag, type Frame } from "../src/net/frame.js";
+import { decodeFrame, encodeFrame, encodeQueuePosition, FrameKind, framePayload, FrameReader, frameTag, QUEUE_NOTICE, type Frame } from "../src/net/frame.js";
 import type { Channel } from "../src/net/channel.js";
 
 function bytes(n: number, seed = 1): Uint8Array {
@@ -99,7 +100,7 @@ describe("TCP channel", () => {
     expect(e).toBeInstanceOf(TimeoutError);
     const e2 = await rejection(c.recv("z"));
     expect(e2).toBeInstanceOf(AbortedByPeerError);
-    expect(e2.message).toContain('recv "slow" got no frame within 50 ms');
+    expect(e2.message).toBe('the server aborted: TimeoutError: the client sent nothing for 50 ms (recv "slow")');
   });
 
   it("a deadline passing while the event loop is blocked still takes the frame that arrived meanwhile", async () => {
@@ -143,7 +144,7 @@ describe("TCP channel", () => {
     raw.destroy();
     const e = await rejection(pending);
     expect(e).toBeInstanceOf(ProtocolError);
-    expect(e.message).toMatch(/closed the connection|connection/);
+    expect(e.message).toBe("the client closed the connection without closing the channel");
   });
 });
 
@@ -197,7 +198,7 @@ describe("TCP faults from a raw peer", () => {
     await ended;
     expect(frames).toHaveLength(1);
     expect(frames[0].kind).toBe(FrameKind.Abort);
-    expect(new TextDecoder().decode(framePayload(frames[0]))).toBe("FrameError: frame kind 9 is not one of data, handshake, abort, close");
+    expect(new TextDecoder().decode(framePayload(frames[0]))).toBe("FrameError: frame kind 9 is not one of data, handshake, abort, close, notice");
   });
 
   it("connect to a closed port fails with a ProtocolError", async () => {
@@ -206,7 +207,7 @@ describe("TCP faults from a raw peer", () => {
     listener.close();
     const e = await rejection(connect("127.0.0.1", port));
     expect(e).toBeInstanceOf(ProtocolError);
-    expect(e.message).toContain(`cannot connect to 127.0.0.1:${port}`);
+    expect(e.message).toBe(`no cipherprune server at 127.0.0.1:${port} (connection refused)`);
     await expect(connect("127.0.0.1", 70000)).rejects.toThrow(RangeError);
   });
 
@@ -258,5 +259,115 @@ describe("TCP faults from a raw peer", () => {
     expect(frameTag(got[0])).toEqual(frameTag(whole));
     expect(framePayload(got[0])).toEqual(framePayload(whole));
     expect(framePayload(got[0]).byteOffset % 8).toBe(0);
+  });
+});
+
+const enc = new TextEncoder();
+const helloFrame = (seq = 0) => encodeFrame(FrameKind.Handshake, seq, enc.encode("handshake"), enc.encode("{}"));
+
+describe("TCP before the handshake", () => {
+  it("listen and connect accept 64 KiB frames until the peer's hello, then the session's limit", async () => {
+    const { ch, raw, frames, ended } = await rawPeer();
+    const pending = ch.recv("big");
+    raw.write(encodeFrame(FrameKind.Data, 0, enc.encode("big"), bytes(70_000)));
+    const e = await rejection(pending);
+    expect(e).toBeInstanceOf(FrameError);
+    expect(e.message).toBe("frame length field 70009 exceeds the limit of 65536 bytes");
+    await ended;
+    expect(frames.map((f) => f.kind)).toEqual([FrameKind.Abort]);
+
+    const listener = await listen(0);
+    const [c, s] = await Promise.all([connect("127.0.0.1", listener.port), listener.accept()]);
+    listener.close();
+    open.push(c, s);
+    await Promise.all([handshake(s, "server", { a: 1 }), handshake(c, "client", { a: 1 })]);
+    c.send("big", bytes(1 << 20));
+    s.send("big", bytes(1 << 20));
+    expect((await s.recv("big")).length).toBe(1 << 20);
+    expect((await c.recv("big")).length).toBe(1 << 20);
+  });
+
+  it("a client that reaches an HTTP server is told it may not be a cipherprune peer", async () => {
+    const http = net.createServer((sock) => {
+      sock.on("error", () => undefined);
+      sock.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+    try {
+      const ch = await connect("127.0.0.1", (http.address() as net.AddressInfo).port);
+      const e = await rejection(handshake(ch, "client", { a: 1 }));
+      expect(e).toBeInstanceOf(FrameError);
+      expect(e.message).toBe('frame length field 1347703880 exceeds the limit of 65536 bytes (the stream starts with text "HTTP/1.1 4": not a cipherprune peer?)');
+    } finally {
+      http.close();
+    }
+  });
+
+  it("a held connection is read up to its first frame, and the rest once admitted", async () => {
+    const listener = await listen(0, "127.0.0.1", { hold: true });
+    const raw = net.connect(listener.port, "127.0.0.1");
+    const ch = await listener.accept();
+    listener.close();
+    open.push(ch);
+    expect([listener.holds, ch.held]).toEqual([true, true]);
+    raw.write(Buffer.concat([helloFrame(), encodeFrame(FrameKind.Data, 1, enc.encode("x"), bytes(3))]));
+    expect(new TextDecoder().decode(await ch.recvHandshake())).toBe("{}");
+    let got = false;
+    const pending = ch.recv("x").then((b) => ((got = true), b));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toBe(false);
+    ch.admit();
+    expect(await pending).toEqual(bytes(3));
+    expect(ch.held).toBe(false);
+    expect(ch.remote).toMatch(/^127\.0\.0\.1:\d+$/);
+    raw.destroy();
+  });
+
+  it("connect reports retrying once, then ends with a clear error", async () => {
+    const probe = await listen(0);
+    const port = probe.port;
+    probe.close();
+    const events: ConnectProgress[] = [];
+    const t0 = performance.now();
+    const e = await rejection(connect("127.0.0.1", port, { retryMs: 400, onProgress: (ev) => events.push(ev) }));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(e.message).toBe(`no cipherprune server at 127.0.0.1:${port} (connection refused for 400 ms)`);
+    expect(events).toEqual([{ stage: "retrying", message: `connecting to 127.0.0.1:${port}… (retrying)` }]);
+  });
+
+  it("a hello that arrived while the event loop was blocked past the handshake deadline is still taken", async () => {
+    const listener = await listen(0);
+    const [c, s] = await Promise.all([connect("127.0.0.1", listener.port, { handshakeTimeoutMs: 50 }), listener.accept()]);
+    listener.close();
+    open.push(c, s);
+    const client = handshake(c, "client", async (params) => ({ params }));
+    const server = handshake(s, "server", { a: 1 });
+    await Promise.resolve(); // the server's hello is written, not yet read by the client
+    const until = performance.now() + 200;
+    while (performance.now() < until); // blocks timers and I/O alike
+    await Promise.all([client, server]);
+  });
+
+  it("a client gives up on a server that never sends its hello; queue notices keep it waiting and are reported", async () => {
+    const silent = await listen(0);
+    const c = await connect("127.0.0.1", silent.port, { handshakeTimeoutMs: 200 });
+    const s = await silent.accept();
+    open.push(c, s);
+    const e = await rejection(handshake(c, "client", { a: 1 }));
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.message).toBe("the server sent no handshake within 200 ms (not a cipherprune server, or a stalled one?)");
+
+    const events: ConnectProgress[] = [];
+    const c2 = await connect("127.0.0.1", silent.port, { handshakeTimeoutMs: 200, onProgress: (ev) => events.push(ev) });
+    const s2 = await silent.accept();
+    silent.close();
+    open.push(c2, s2);
+    let position = 3;
+    const tick = setInterval(() => s2.sendNotice(QUEUE_NOTICE, encodeQueuePosition(Math.max(1, position--))), 80);
+    await new Promise((r) => setTimeout(r, 500));
+    clearInterval(tick);
+    await Promise.all([handshake(s2, "server", { a: 1 }), handshake(c2, "client", { a: 1 })]);
+    expect(events.slice(0, 3).map((ev) => ev.stage === "queued" && ev.position)).toEqual([3, 2, 1]);
+    expect(events[0].message).toBe(`the server at 127.0.0.1:${silent.port} is busy: waiting for a session, position 3 in its queue`);
   });
 });

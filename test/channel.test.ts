@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { memoryPair, measurePair, pairTraffic } from "../src/net/memory.js";
-import { AbortedByPeerError, ChannelClosedError, FrameError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
-import { decodeFrame, encodeFrame, FIXED_HEADER_BYTES, frameBytes, FrameKind, FrameReader, framePayload, frameTag, type Frame } from "../src/net/frame.js";
+import { AbortedByPeerError, ChannelClosedError, FrameError, ServerBusyError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
+import {
+  decodeFrame,
+  decodeQueuePosition,
+  encodeFrame,
+  encodeQueuePosition,
+  FIXED_HEADER_BYTES,
+  frameBytes,
+  FrameKind,
+  FrameReader,
+  framePayload,
+  frameTag,
+  type Frame,
+} from "../src/net/frame.js";
+import { handshake } from "../src/net/handshake.js";
 import { estimateMs, WAN } from "../src/net/cost.js";
 import type { Channel } from "../src/net/channel.js";
 import type { BaseChannel } from "../src/net/base.js";
@@ -256,7 +269,7 @@ describe("memoryPair: faults", () => {
   it("a receive past its deadline fails with TimeoutError here and an abort at the stalled peer", async () => {
     const [s, c] = memoryPair({ timeoutMs: 5_000 });
     const t0 = performance.now();
-    const [e] = await expectBothFail(s.recv("late", { timeoutMs: 60 }), c, TimeoutError, /recv "late" got no frame within 60 ms/);
+    const [e] = await expectBothFail(s.recv("late", { timeoutMs: 60 }), c, TimeoutError, /^the peer sent nothing for 60 ms \(recv "late"\)$/);
     expect(e).toBeInstanceOf(TimeoutError);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(55);
     expect(performance.now() - t0).toBeLessThan(3_000);
@@ -264,7 +277,7 @@ describe("memoryPair: faults", () => {
 
   it("the channel default deadline applies without a per-call override", async () => {
     const [s, c] = memoryPair({ timeoutMs: 40 });
-    await expectBothFail(s.recv("q"), c, TimeoutError, /within 40 ms/);
+    await expectBothFail(s.recv("q"), c, TimeoutError, /for 40 ms/);
   });
 
   it("served receives do not time out later", async () => {
@@ -440,5 +453,82 @@ describe("frames", () => {
     const r = new FrameReader(1 << 20, () => undefined);
     r.push(f.subarray(0, 7));
     expect(() => r.finish()).toThrow("truncated frame: stream ended after 7 of at least 10 bytes");
+  });
+});
+
+describe("before the handshake", () => {
+  it("frames over the handshake limit are refused until the peer's handshake frame, then the session's limit applies", async () => {
+    const [s, c] = memoryPair({ handshakeMaxFrameBytes: 1024 });
+    await Promise.all([handshake(s, "server", { a: 1 }), handshake(c, "client", { a: 1 })]);
+    c.send("big", bytes(100_000));
+    expect((await s.recv("big")).length).toBe(100_000);
+
+    const [s2, c2] = memoryPair({ handshakeMaxFrameBytes: 1024 });
+    c2.send("big", bytes(2000));
+    await expectBothFail(s2.recv("big"), c2, FrameError, /^frame length field 2009 exceeds the limit of 1024 bytes$/);
+    expect(() => memoryPair({ maxFrameBytes: 4096, handshakeMaxFrameBytes: 8192 })).toThrow("handshakeMaxFrameBytes must be an integer in [16, 4096], got 8192");
+  });
+
+  it("a header that reads as text says the peer may not speak cipherprune", () => {
+    const http = new TextEncoder().encode("POST /api HTTP/1.1\r\n");
+    for (const run of [() => decodeFrame(http, 65536), () => new FrameReader(65536, () => undefined).push(http)])
+      expect(run).toThrow('frame length field 1414745936 exceeds the limit of 65536 bytes (the stream starts with text "POST /api ": not a cipherprune peer?)');
+    // Under a large limit, "GET " passes the length check and fails on the kind byte, with the same hint.
+    expect(() => decodeFrame(new TextEncoder().encode("GET / HTTP/1.1"), 1 << 30)).toThrow(/frame kind 47 .* \(the stream starts with text "GET \/ HTTP": not a cipherprune peer\?\)$/);
+    const binary = encodeFrame(FrameKind.Data, 0, new Uint8Array(0), bytes(100));
+    expect(() => decodeFrame(binary, 64)).toThrow(/^frame length field 106 exceeds the limit of 64 bytes$/);
+  });
+
+  it("the stream reader reads its limit at each header, and stops after a frame when told", () => {
+    const frames = [0, 1, 2].map((i) => encodeFrame(i === 0 ? FrameKind.Handshake : FrameKind.Data, i, new Uint8Array(0), bytes(i === 0 ? 10 : 500)));
+    const stream = Buffer.concat(frames);
+    let limit = 100;
+    const got: Frame[] = [];
+    const r = new FrameReader(
+      () => limit,
+      (f) => {
+        got.push(f);
+        if (f.kind === FrameKind.Handshake) limit = 1000;
+        return got.length < 2;
+      },
+    );
+    expect(r.push(stream)).toBe(frames[0].length + frames[1].length);
+    expect(r.push(stream.subarray(frames[0].length + frames[1].length))).toBe(frames[2].length);
+    expect(got.map((f) => f.seq)).toEqual([0, 1, 2]);
+    expect(() => new FrameReader(() => 100, () => undefined).push(frames[1])).toThrow(/exceeds the limit of 100 bytes/);
+  });
+
+  it("a handshake deadline fails the channel unless the peer's hello comes in time; notices restart it", async () => {
+    const [s, c] = memoryPair();
+    (c as BaseChannel).setDeadlines({ handshakeTimeoutMs: 150 });
+    const t0 = performance.now();
+    const e = await rejection((c as BaseChannel).recvHandshake({ timeoutMs: 5_000 }));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.message).toBe("the peer sent no handshake within 150 ms");
+    expect((await rejection(s.recv("x"))).message).toBe("peer aborted: TimeoutError: the peer sent no handshake within 150 ms");
+
+    const [s2, c2] = memoryPair();
+    (c2 as BaseChannel).setDeadlines({ handshakeTimeoutMs: 150 });
+    const tick = setInterval(() => (s2 as BaseChannel).sendNotice("queue", encodeQueuePosition(1)), 50);
+    await new Promise((r) => setTimeout(r, 400));
+    clearInterval(tick);
+    const [ok] = await Promise.all([handshake(c2, "client", { a: 1 }), handshake(s2, "server", { a: 1 })]);
+    expect(ok.peerInfo).toEqual({});
+    // Notices are not counted and never reach a receive.
+    expect(c2.traffic.messagesReceived).toBe(1);
+    expect(() => (c2 as BaseChannel).setDeadlines({ timeoutMs: -5 })).toThrow(RangeError);
+  });
+
+  it("an abort named ServerBusyError becomes a ServerBusyError with the server's message", async () => {
+    const [s, c] = memoryPair();
+    const pending = (c as BaseChannel).recvHandshake();
+    s.abort(new ServerBusyError("server busy: 2 sessions running and 4 clients waiting, the server's limits; try again later"));
+    const e = await rejection(pending);
+    expect(e).toBeInstanceOf(ServerBusyError);
+    expect(e).toBeInstanceOf(AbortedByPeerError);
+    expect(e.message).toBe("server busy: 2 sessions running and 4 clients waiting, the server's limits; try again later");
+    expect(decodeQueuePosition(encodeQueuePosition(3))).toBe(3);
+    expect(decodeQueuePosition(new Uint8Array(3))).toBeUndefined();
   });
 });

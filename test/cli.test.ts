@@ -152,13 +152,14 @@ describe("cipherprune command line", () => {
     const pub = mkdtempSync(join(tmpdir(), "cipherprune-cli-pub-"));
     const cache = mkdtempSync(join(tmpdir(), "cipherprune-cli-cache-"));
     const server = start(["serve", "--model", dir, "--port", "0", "--seq", "64"]);
+    const listening = server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
     try {
       expect((await run(["export-client", "--model", dir, "--out", pub])).code).toBe(0);
       // The client directory holds the embedding tables and nothing else of the model.
       expect(readdirSync(pub).sort()).toEqual(["config.json", "model.safetensors", "vocab.txt"]);
       const names = [...readSafetensors(new Uint8Array(readFileSync(join(pub, "model.safetensors")))).keys()].sort();
       expect(names).toEqual([...embeddingTensors(small.config).keys()].sort());
-      const [, port] = await server.stderrMatch(/serving .* on 127\.0\.0\.1:(\d+)/);
+      const [, port] = await listening;
       const enc = small.tokenizer.encode(text, 64);
       const twin = Array.from(await fixedForward(small.weights, RING, enc.ids, enc.mask));
       for (const [args, source] of [

@@ -2,6 +2,7 @@
 // cipherprune: private BERT inference from the command line.
 //   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]   (both parties)
 //   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
+//     [--sessions K] [--queue Q] [--handshake-timeout S] [--idle-timeout S] [--log text|json]
 //   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune]
 //     [--cache DIR] [--json]
 //   cipherprune export-client --out DIR [--model DIR|preset]
@@ -16,24 +17,58 @@ import { checkHeKind, DEFAULT_HE_KIND } from "../he/backend.js";
 import type { Channel } from "../net/channel.js";
 import { estimateMs, LAN, WAN } from "../net/cost.js";
 import { connect, listen } from "../net/tcp.js";
+import { shareSimdThreads } from "../he/simd/pool.js";
+import type { BertConfig } from "../model/config.js";
 import { formatStages, formatTable, summarizeStages } from "../model/stages.js";
 import { defaultCacheDir, directoryStore, exportClient, resolveModel, resolvePublicModel } from "./model.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, defaultSessions, serveLoop, shutdownSignal } from "./serve.js";
 import { DEFAULT_SEQ, runLocal, runParty, type Outcome } from "./session.js";
 
 const USAGE = `usage:
   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]
   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--cache DIR] [--json]
   cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
+                    [--sessions K] [--queue Q] [--handshake-timeout S] [--idle-timeout S] [--log text|json]
   cipherprune export-client --out DIR [--model DIR|preset]
   --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same
   --model with --connect: the client's public model (export-client); omitted: the server's, fetched and cached
   --cache: where fetched models are kept (default ${defaultCacheDir()})
-  --no-prune with --connect: ask the server for an unpruned pass (reveals no kept counts; slower)`;
+  --no-prune with --connect: ask the server for an unpruned pass (reveals no kept counts; slower)
+  --sessions: inferences at once (default ${defaultSessions()} here: the cores, at least 2, at most one per GiB of memory)
+  --queue: clients that may wait for a session, told their place (default twice --sessions); beyond it "server busy"
+  --handshake-timeout: seconds a new connection may take to say hello (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000})
+  --idle-timeout: seconds a session may wait for its client (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000}, longer for models larger than BERT-base at 128 tokens)
+  --log: one line per session on stderr, as text or json (default text)`;
 
 function progressBar(done: number, total: number): void {
   const width = 20;
   const filled = Math.round((done / total) * width);
   process.stderr.write(`layer ${done}/${total} [${"#".repeat(filled)}${"-".repeat(width - filled)}]\n`);
+}
+
+/** Seconds from an option, in ms. */
+function seconds(v: string | undefined, field: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`--${field} must be a positive number of seconds, got "${v}"`);
+  return n * 1000;
+}
+
+/** A count from an option (≥ min). */
+function count(v: string | undefined, field: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`--${field} must be an integer ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+/**
+ * The inactivity deadline for a model: the default for BERT-base at 128 tokens and anything smaller, scaled up with
+ * a layer's work (its widths times the tokens), since one side may compute a whole layer's HE products silently.
+ */
+function idleTimeoutFor(c: BertConfig, seq: number): number {
+  const work = (c.hidden * c.intermediate * seq) / (768 * 3072 * 128);
+  return Math.round(DEFAULT_IDLE_TIMEOUT_MS * Math.max(1, work));
 }
 
 function positive(v: string | undefined, field: string): number | undefined {
@@ -104,6 +139,11 @@ async function main(argv: string[]): Promise<void> {
       once: { type: "boolean", default: false },
       cache: { type: "string" },
       out: { type: "string" },
+      sessions: { type: "string" },
+      queue: { type: "string" },
+      "handshake-timeout": { type: "string" },
+      "idle-timeout": { type: "string" },
+      log: { type: "string", default: "text" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -132,7 +172,7 @@ async function main(argv: string[]): Promise<void> {
     const own = values.model === undefined ? undefined : await loadFor(resolvePublicModel(values.model), seq);
     if (own && seq !== undefined) own.model.tokenizer.encode(values.text, seq);
     const store = directoryStore(values.cache ?? defaultCacheDir());
-    const ch = await connect(host, port, { retryMs: 5000, timeoutMs: 600_000 });
+    const ch = await connect(host, port, { retryMs: 5000, timeoutMs: 600_000, onProgress: (e) => process.stderr.write(`${e.message}\n`) });
     try {
       const out = await runParty("client", ch, { model: own?.model, seq, text: values.text, prune, he, store, onLayer: progressBar, onPhase });
       report(out, ch, values.json, own?.name ?? `the server's (${out.source})`);
@@ -152,22 +192,30 @@ async function main(argv: string[]): Promise<void> {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be an integer in [0, 65535], got "${values.port}"`);
     const { model, name } = await loadFor(resolveModel(values.model), seq);
-    const listener = await listen(port, values.host, { timeoutMs: 600_000 });
+    if (values.log !== "text" && values.log !== "json") throw new RangeError(`--log must be text or json, got "${values.log}"`);
+    const sessionSeq = seq ?? DEFAULT_SEQ;
+    const options = {
+      sessions: count(values.sessions, "sessions", 1),
+      queue: count(values.queue, "queue", 0),
+      handshakeTimeoutMs: seconds(values["handshake-timeout"], "handshake-timeout"),
+      idleTimeoutMs: seconds(values["idle-timeout"], "idle-timeout") ?? idleTimeoutFor(model.config, sessionSeq),
+      log: values.log,
+      maxSessions: values.once ? 1 : undefined,
+      signal: shutdownSignal((sig) => process.stderr.write(`${sig}: stopping…\n`)),
+    } as const;
+    const listener = await listen(port, values.host, { hold: true });
     process.stderr.write(`serving ${name} on ${listener.host}:${listener.port}\n`);
-    for (;;) {
-      const ch = await listener.accept();
-      try {
-        await runParty("server", ch, { model, seq: seq ?? DEFAULT_SEQ, prune, he });
-        process.stderr.write("inference done\n");
-      } catch (e) {
-        process.stderr.write(`cipherprune: client failed: ${(e as Error).message}\n`);
-        if (values.once) process.exitCode = 1;
-      } finally {
-        ch.close();
-      }
-      if (values.once) break;
+    // One HE thread pool for every session, sized to the cores.
+    const stopSharing = shareSimdThreads();
+    try {
+      const summary = await serveLoop(listener, options, async (ch, ctx) => {
+        const out = await runParty("server", ch, { model, seq: sessionSeq, prune, he, onPhase: ctx.phase });
+        return { model: name, seq: out.seq, kept: out.kept.map((t) => t.kept) };
+      });
+      if (values.once && summary.ok === 0) process.exitCode = 1;
+    } finally {
+      await stopSharing();
     }
-    listener.close();
     return;
   }
   throw new RangeError(`unknown command "${cmd}"\n${USAGE}`);

@@ -1,10 +1,12 @@
 // The Channel logic shared by every transport: framing, ordering, tag checks, deadlines, abort/close and counters.
 // A transport only moves encoded frames (`transmit`) and hands decoded ones back (`receive`).
-import type { Channel, RecvOptions, ScopeTraffic, Traffic } from "./channel.js";
+import type { Channel, RecvOptions, Role, ScopeTraffic, Traffic } from "./channel.js";
 import {
   AbortedByPeerError,
   ChannelClosedError,
   FrameError,
+  peerName,
+  ServerBusyError,
   TagMismatchError,
   TimeoutError,
 } from "./errors.js";
@@ -22,11 +24,37 @@ import {
 } from "./frame.js";
 
 export interface ChannelOptions {
-  /** Default deadline of every receive, in milliseconds (default 60,000). */
+  /**
+   * Default deadline of every receive, in milliseconds (default 60,000): the inactivity deadline, since a receive
+   * waits only while the peer sends nothing. A protocol that knows a step is slow passes its own (RecvOptions).
+   */
   timeoutMs?: number;
-  /** Largest frame accepted from the peer, in bytes (default 2^30). */
+  /** Largest frame accepted from the peer once its handshake frame has arrived, in bytes (default 2^30). */
   maxFrameBytes?: number;
+  /**
+   * Largest frame accepted before the peer's handshake frame (default: maxFrameBytes; listen and connect use 64 KiB).
+   * A frame over the limit is refused from its header, before anything is allocated for it.
+   */
+  handshakeMaxFrameBytes?: number;
+  /**
+   * Fails the channel unless the peer's handshake frame arrives within this many ms (default: no such deadline).
+   * Each notice frame from the peer (a queue position) starts the wait anew.
+   */
+  handshakeTimeoutMs?: number;
+  /** The peer's role, for messages ("the client closed the connection"); without it they say "the peer". */
+  peer?: Role;
 }
+
+interface CheckedChannelOptions {
+  timeoutMs: number;
+  maxFrameBytes: number;
+  handshakeMaxFrameBytes: number;
+  handshakeTimeoutMs: number | undefined;
+  peer: Role | undefined;
+}
+
+/** Deadlines that can be changed on an open channel (a server sets them per connection). */
+export type ChannelDeadlines = Pick<ChannelOptions, "timeoutMs" | "handshakeTimeoutMs">;
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const ABORT_MESSAGE_LIMIT = 4096;
@@ -35,6 +63,26 @@ const ABORT_MESSAGE_LIMIT = 4096;
 const LATE_TIMER_MS = 20;
 const EMPTY = new Uint8Array(0);
 const textEncoder = new TextEncoder();
+const BUSY_PREFIX = "ServerBusyError: ";
+
+/**
+ * Calls `onExpiry` after `ms` unless cancelled, without keeping the process alive. A timer that fires late (the
+ * event loop was blocked) waits one more turn first, so that a frame already in the socket is read before the
+ * deadline is judged.
+ */
+export function deadline(ms: number, onExpiry: () => void): { cancel(): void } {
+  const due = performance.now() + ms;
+  let t: ReturnType<typeof setTimeout>;
+  const arm = (delay: number, fire: () => void) => {
+    t = setTimeout(fire, delay);
+    (t as unknown as { unref?: () => void }).unref?.();
+  };
+  arm(ms, () => {
+    if (performance.now() - due > LATE_TIMER_MS) arm(0, onExpiry);
+    else onExpiry();
+  });
+  return { cancel: () => clearTimeout(t) };
+}
 
 const NONE = 0;
 const SENT = 1;
@@ -61,6 +109,8 @@ interface Waiter {
   tagBytes: Uint8Array;
   deadline: number;
   timeoutMs: number;
+  /** What the channel was doing when the receive started (for the timeout's message). */
+  phase: string | undefined;
   resolve: (payload: Uint8Array) => void;
   reject: (err: Error) => void;
 }
@@ -112,19 +162,37 @@ function checkTimeout(ms: unknown, field: string): number {
   return ms;
 }
 
+function checkFrameLimit(n: unknown, field: string, max: number): number {
+  if (!Number.isInteger(n) || (n as number) < 16 || (n as number) > max) throw new RangeError(`${field} must be an integer in [16, ${max}], got ${String(n)}`);
+  return n as number;
+}
+
+function checkDeadlines(d: ChannelDeadlines): void {
+  if (typeof d !== "object" || d === null) throw new TypeError("channel deadlines must be an object");
+  if (d.timeoutMs !== undefined) checkTimeout(d.timeoutMs, "timeoutMs");
+  if (d.handshakeTimeoutMs !== undefined) checkTimeout(d.handshakeTimeoutMs, "handshakeTimeoutMs");
+}
+
 /** Validates channel options (transports call it before opening anything) and fills in the defaults. */
-export function checkChannelOptions(opts: ChannelOptions): Required<ChannelOptions> {
+export function checkChannelOptions(opts: ChannelOptions): CheckedChannelOptions {
   if (typeof opts !== "object" || opts === null) throw new TypeError("channel options must be an object");
-  const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(opts.timeoutMs, "timeoutMs");
-  const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 16 || maxFrameBytes > 0xffffffff)
-    throw new RangeError(`maxFrameBytes must be an integer in [16, 2^32-1], got ${maxFrameBytes}`);
-  return { timeoutMs, maxFrameBytes };
+  checkDeadlines(opts);
+  const maxFrameBytes = checkFrameLimit(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, "maxFrameBytes", 0xffffffff);
+  const handshakeMaxFrameBytes = checkFrameLimit(opts.handshakeMaxFrameBytes ?? maxFrameBytes, "handshakeMaxFrameBytes", maxFrameBytes);
+  if (opts.peer !== undefined && opts.peer !== "server" && opts.peer !== "client")
+    throw new TypeError(`peer must be "server" or "client", got ${String(opts.peer)}`);
+  return { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxFrameBytes, handshakeMaxFrameBytes, handshakeTimeoutMs: opts.handshakeTimeoutMs, peer: opts.peer };
 }
 
 export abstract class BaseChannel implements Channel {
-  private readonly defaultTimeoutMs: number;
-  protected readonly maxFrameBytes: number;
+  private defaultTimeoutMs: number;
+  /** The peer's role, when the transport was told it (for messages). */
+  protected readonly peerRole: Role | undefined;
+  private readonly sessionMaxFrameBytes: number;
+  private frameLimit: number;
+  private handshakeReceived = false;
+  private handshakeTimer: { cancel(): void } | undefined;
+  private handshakeTimeoutMs: number | undefined;
   private sendSeq = 0;
   private recvSeq = 0;
   // Frames that arrived before their receive, and receives waiting for a frame; one of the two is always empty.
@@ -145,7 +213,19 @@ export abstract class BaseChannel implements Channel {
   constructor(opts: ChannelOptions = {}) {
     const o = checkChannelOptions(opts);
     this.defaultTimeoutMs = o.timeoutMs;
-    this.maxFrameBytes = o.maxFrameBytes;
+    this.peerRole = o.peer;
+    this.sessionMaxFrameBytes = o.maxFrameBytes;
+    this.frameLimit = o.handshakeMaxFrameBytes;
+    this.handshakeTimeoutMs = o.handshakeTimeoutMs;
+    this.armHandshakeTimer();
+  }
+
+  /**
+   * Largest frame the transport may accept now: the handshake limit until the peer's handshake frame has arrived,
+   * then the session's. Transports read it at each frame header.
+   */
+  protected get maxFrameBytes(): number {
+    return this.frameLimit;
   }
 
   /** Puts one encoded frame on the wire; frames must reach the peer's `receive` in the order given. */
@@ -168,6 +248,29 @@ export abstract class BaseChannel implements Channel {
 
   recvHandshake(opts?: RecvOptions): Promise<Uint8Array> {
     return this.recvKind(FrameKind.Handshake, "handshake", opts);
+  }
+
+  /** Sends a notice frame (see frame.ts): status for the peer's transport, not counted, never seen by a receive. */
+  sendNotice(tag: string, payload: Uint8Array): void {
+    if (!(payload instanceof Uint8Array)) throw new TypeError(`sendNotice "${tag}": payload must be a Uint8Array`);
+    const tb = tagBytes(tag);
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closedHere || this.closedByPeer) throw new ChannelClosedError(`sendNotice "${tag}" on a closed channel`);
+    this.transmit(encodeFrame(FrameKind.Notice, this.sendSeq, tb, payload));
+    this.sendSeq = (this.sendSeq + 1) >>> 0;
+  }
+
+  /**
+   * Changes the deadlines of an open channel: `timeoutMs` for receives started from now on, `handshakeTimeoutMs`
+   * (counted from now) unless the peer's handshake frame has already arrived.
+   */
+  setDeadlines(d: ChannelDeadlines): void {
+    checkDeadlines(d);
+    if (d.timeoutMs !== undefined) this.defaultTimeoutMs = d.timeoutMs;
+    if (d.handshakeTimeoutMs !== undefined) {
+      this.handshakeTimeoutMs = d.handshakeTimeoutMs;
+      this.armHandshakeTimer();
+    }
   }
 
   get traffic(): Readonly<Traffic> {
@@ -215,6 +318,7 @@ export abstract class BaseChannel implements Channel {
     this.rejectWaiters(new ChannelClosedError("channel closed"));
     this.inbox.drain();
     this.stopTimer();
+    this.stopHandshakeTimer();
     this.shutdown();
   }
 
@@ -223,7 +327,15 @@ export abstract class BaseChannel implements Channel {
     return this.failure === undefined && !this.closedHere && !this.closedByPeer;
   }
 
+  /** Why the channel failed (this side's error, the peer's abort, a transport failure), if it did. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
   // ---- transport side ----
+
+  /** A notice frame from the peer (frame.ts); transports that expect some override this. */
+  protected notice(_tag: string, _payload: Uint8Array): void {}
 
   /** Hands a decoded frame from the peer to the channel, in wire order. */
   protected receive(frame: Frame): void {
@@ -234,14 +346,30 @@ export abstract class BaseChannel implements Channel {
     }
     this.recvSeq = (this.recvSeq + 1) >>> 0;
     switch (frame.kind) {
-      case FrameKind.Abort:
-        this.fail(new AbortedByPeerError(tagString(framePayload(frame))), false);
+      case FrameKind.Abort: {
+        const msg = tagString(framePayload(frame));
+        this.fail(msg.startsWith(BUSY_PREFIX) ? new ServerBusyError(msg.slice(BUSY_PREFIX.length)) : new AbortedByPeerError(msg, this.peerRole), false);
         return;
+      }
       case FrameKind.Close:
         this.closedByPeer = true;
-        this.rejectWaiters(new ChannelClosedError("the peer closed the channel"));
+        this.rejectWaiters(new ChannelClosedError(`${peerName(this.peerRole)} closed the channel`));
         this.stopTimer();
+        this.stopHandshakeTimer();
         return;
+      case FrameKind.Notice:
+        // The peer is alive and says why it is not starting yet: the wait for its handshake starts anew.
+        if (!this.handshakeReceived) this.armHandshakeTimer();
+        this.notice(tagString(frameTag(frame)), framePayload(frame));
+        return;
+      case FrameKind.Handshake:
+        // Raised here, as the frame arrives, so that a transport parsing the next frame of the same chunk already
+        // applies the session's limit. A stranger gains nothing by it: anyone can send a valid hello.
+        if (!this.handshakeReceived) {
+          this.handshakeReceived = true;
+          this.frameLimit = this.sessionMaxFrameBytes;
+          this.stopHandshakeTimer();
+        }
     }
     if (this.closedByPeer) {
       this.fail(new FrameError("kind", `${kindName(frame.kind)} frame seq ${frame.seq} after the peer's close`), true);
@@ -274,7 +402,7 @@ export abstract class BaseChannel implements Channel {
     const tb = tagBytes(tag);
     if (this.failure !== undefined) throw this.failure;
     if (this.closedHere) throw new ChannelClosedError(`send "${tag}" on a closed channel`);
-    if (this.closedByPeer) throw new ChannelClosedError(`send "${tag}": the peer closed the channel`);
+    if (this.closedByPeer) throw new ChannelClosedError(`send "${tag}": ${peerName(this.peerRole)} closed the channel`);
     const frame = encodeFrame(kind, this.sendSeq, tb, payload);
     this.sendSeq = (this.sendSeq + 1) >>> 0;
     const n = frame.length;
@@ -299,10 +427,11 @@ export abstract class BaseChannel implements Channel {
     }
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closedHere) return Promise.reject(new ChannelClosedError(`recv "${tag}" on a closed channel`));
-    if (this.closedByPeer) return Promise.reject(new ChannelClosedError(`recv "${tag}": the peer closed the channel`));
+    if (this.closedByPeer) return Promise.reject(new ChannelClosedError(`recv "${tag}": ${peerName(this.peerRole)} closed the channel`));
+    const phase = kind === FrameKind.Handshake ? "the handshake" : this.current === this.root ? undefined : this.current.path;
     return new Promise((resolve, reject) => {
       const deadline = performance.now() + timeoutMs;
-      this.waiters.push({ kind, tag, tagBytes: tb, deadline, timeoutMs, resolve, reject });
+      this.waiters.push({ kind, tag, tagBytes: tb, deadline, timeoutMs, phase, resolve, reject });
       this.armTimer(deadline);
     });
   }
@@ -344,6 +473,7 @@ export abstract class BaseChannel implements Channel {
     this.rejectWaiters(err);
     this.inbox.drain();
     this.stopTimer();
+    this.stopHandshakeTimer();
     this.shutdown();
   }
 
@@ -390,6 +520,19 @@ export abstract class BaseChannel implements Channel {
     this.timer = undefined;
   }
 
+  // The handshake deadline may guard a connection nobody is receiving on yet: it does not keep the process alive.
+  private armHandshakeTimer(): void {
+    this.stopHandshakeTimer();
+    const ms = this.handshakeTimeoutMs;
+    if (ms === undefined || this.handshakeReceived || !this.open) return;
+    this.handshakeTimer = deadline(ms, () => this.fail(new TimeoutError("handshake", ms, this.peerRole, "the handshake"), true));
+  }
+
+  private stopHandshakeTimer(): void {
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = undefined;
+  }
+
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.waiters.size === 0) return;
@@ -405,7 +548,7 @@ export abstract class BaseChannel implements Channel {
     for (const w of this.waiters.peekAll()) {
       // 1 ms slack: timers may fire a fraction early.
       if (w.deadline <= now + 1) {
-        this.fail(new TimeoutError(w.tag, w.timeoutMs), true);
+        this.fail(new TimeoutError(w.tag, w.timeoutMs, this.peerRole, w.phase), true);
         return;
       }
       next = Math.min(next, w.deadline);

@@ -10,7 +10,7 @@ import type { Channel, RecvOptions, Role } from "./channel.js";
 import { BaseChannel } from "./base.js";
 import { ParameterMismatchError, ProtocolError } from "./errors.js";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type ParamValue = string | number | boolean;
 export type HandshakeParams = Record<string, ParamValue>;

@@ -17,7 +17,7 @@ import { exchangeHeParams } from "../params.js";
 import { answersSize, blockRows, chooseLayout, layoutCost, resultPositions, sectionBytes, uploadsSize, type ProductLayout } from "./blocks.js";
 import { DEFAULT_SIMD, simdHandshakeParams, type SimdParams } from "./params.js";
 import { productTasks, runTask, type GroupAnswer, type ServerKeys, type SimdTask } from "./evaluate.js";
-import { SimdPool } from "./pool.js";
+import { SimdPool, sharingSimdThreads } from "./pool.js";
 import { packingElements, rlweContext, type GaloisKey, type RlweContext, type SecretKey } from "./scheme.js";
 import { WireKind, WireReader, WireWriter } from "./wire.js";
 
@@ -122,14 +122,18 @@ export class SimdBackend implements HeBackend {
     return simdCost(plans, this.ctx.params);
   }
 
-  /** Moves the server's products onto `threads` workers (0: this thread); replaces any running pool. */
+  /**
+   * Moves the server's products onto `threads` workers (0: this thread); replaces any running pool. While
+   * shareSimdThreads (pool.ts) is on, any threads > 0 joins the process's shared threads instead.
+   */
   async startWorkers(threads: number): Promise<void> {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`startWorkers: threads must be a non-negative integer, got ${threads}`);
     if (this.role !== "server") return;
     const old = this.workers;
     this.workers = undefined;
     await old?.close();
-    if (threads > 0) this.workers = await SimdPool.create(this.ctx.params, this.server!, threads);
+    if (threads === 0) return;
+    this.workers = sharingSimdThreads() ? await SimdPool.shared(this.ctx.params, this.server!) : await SimdPool.create(this.ctx.params, this.server!, threads);
   }
 
   async close(): Promise<void> {
