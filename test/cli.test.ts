@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +97,38 @@ describe("cipherprune command line", () => {
       await rm(bad, { recursive: true, force: true });
     }
   }, 20_000);
+
+  it("a broken thresholds.json or vocab.txt: the error names the file", async () => {
+    for (const [file, content, pattern] of [
+      ["thresholds.json", "{ not json", /thresholds\.json/],
+      ["thresholds.json", JSON.stringify({ theta: [0.1], beta: [0] }), /thresholds\.json: beta\[0\] = 0 is below theta\[0\]/],
+      ["vocab.txt", "", /vocab\.txt/],
+    ] as const) {
+      const bad = mkdtempSync(join(tmpdir(), "cipherprune-cli-bad-"));
+      try {
+        await save(small, bad);
+        writeFileSync(join(bad, file), content);
+        const d = await run(["infer", "--text", "good", "--model", bad]);
+        expect(d.code).toBe(1);
+        expect(errorLine(d)).toMatch(pattern);
+      } finally {
+        await rm(bad, { recursive: true, force: true });
+      }
+    }
+  }, 30_000);
+
+  it("--connect to a port where nothing listens: says it is retrying, then that there is no server", async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const d = await run(["infer", "--connect", `127.0.0.1:${free}`, "--text", "good"]);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toMatch(/retrying/);
+    expect(errorLine(d)).toMatch(new RegExp(`no cipherprune server at 127\\.0\\.0\\.1:${free}`));
+  }, 30_000);
 
   it("text longer than the sequence: one error line", async () => {
     const d = await run(["infer", "--text", "a b c d e f g h i j", "--model", dir, "--seq", "8"]);
