@@ -205,3 +205,54 @@ export function xorBytes(dst: usize, a: usize, b: usize, n: i32): void {
   for (; o < vend; o += 16) v128.store(dst + o, v128.xor(v128.load(a + o), v128.load(b + o)));
   for (; o < end; o++) store<u8>(dst + o, load<u8>(a + o) ^ load<u8>(b + o));
 }
+
+/**
+ * The 1-of-N sender's ciphertexts of one batch: e[i·N + x] = m[i·N + x] ⊕ h[x·count + i] for i < count, x < N, on
+ * u64 lanes, where h holds 16-byte hashes x-major and only their low 8 bytes are used. e may equal m.
+ */
+export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32): void {
+  const hStride = <usize>count << 4;
+  let o: usize = 0;
+  for (let i: usize = 0; i < <usize>count; i++) {
+    let q = h + (i << 4);
+    for (let x = 0; x < N; x++, o += 8, q += hStride) store<u64>(e + o, load<u64>(m + o) ^ load<u64>(q));
+  }
+}
+
+/**
+ * The low l bits (1 ≤ l ≤ 64) of each of n u64 lanes at src, as one little-endian bit stream of ⌈n·l/32⌉ u32 words
+ * at dst: lane i occupies bits [i·l, (i + 1)·l). Each lane goes in as two halves of at most 32 bits, so the
+ * accumulator (under 32 bits pending plus one half) never overflows.
+ */
+export function packBitLanes(dst: usize, src: usize, n: i32, l: i32): void {
+  const lo = <u64>min(l, 32);
+  const hi = <u64>(l - <i32>lo);
+  const loMask: u64 = (<u64>1 << lo) - 1;
+  const hiMask: u64 = (<u64>1 << hi) - 1;
+  let acc: u64 = 0;
+  let fill: u64 = 0;
+  let w = dst;
+  const end = src + (<usize>n << 3);
+  for (let p = src; p < end; p += 8) {
+    const v = load<u64>(p);
+    acc |= (v & loMask) << fill;
+    fill += lo;
+    if (fill >= 32) {
+      store<u32>(w, <u32>acc);
+      w += 4;
+      acc >>= 32;
+      fill -= 32;
+    }
+    if (hi > 0) {
+      acc |= ((v >> 32) & hiMask) << fill;
+      fill += hi;
+      if (fill >= 32) {
+        store<u32>(w, <u32>acc);
+        w += 4;
+        acc >>= 32;
+        fill -= 32;
+      }
+    }
+  }
+  if (fill > 0) store<u32>(w, <u32>acc);
+}

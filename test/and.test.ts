@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, bitTriples } from "../src/mpc/and.js";
-import { getBit, packBits } from "../src/mpc/bits.js";
+import { getBit, packBits } from "../src/core/bits.js";
 import { makePair, randomBits, shareBits, type Pair } from "./mpc-util.js";
 
 let pair: Pair;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import { b2a } from "../src/mpc/b2a.js";
-import { getBit, packBits } from "../src/mpc/bits.js";
+import { getBit, packBits } from "../src/core/bits.js";
 import { makePair, open, randomBits, shareBits, type Pair } from "./mpc-util.js";
 
 let pair: Pair;

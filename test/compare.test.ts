@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import { getBit } from "../src/mpc/bits.js";
+import { getBit } from "../src/core/bits.js";
 import { compareBatch, equal, greaterThan as gtPrivate, millionaire } from "../src/mpc/millionaire.js";
 import { greaterThan, greaterThanPublic, lessThan, lessThanPublic } from "../src/mpc/compare.js";
 import type { Party } from "../src/mpc/party.js";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import { getBit } from "../src/mpc/bits.js";
+import { getBit } from "../src/core/bits.js";
 import { drelu, msb } from "../src/mpc/drelu.js";
 import { relu } from "../src/mpc/relu.js";
 import { edgeValues, makePair, open, share, withEdges, type Pair } from "./mpc-util.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import { clearTail, getBit, packBits, packedLength, setBit, unpackBits, xorBits } from "../src/mpc/bits.js";
+import { clearTail, getBit, packBits, packedLength, setBit, unpackBits, xorBits } from "../src/core/bits.js";
 
 describe("Ring", () => {
   it("rejects bad parameters, naming them", () => {

@@ -4,7 +4,7 @@ import type { Ring } from "../src/core/ring.js";
 import type { Party } from "../src/mpc/party.js";
 import { memoryPair, measurePair, type PairTraffic } from "../src/net/memory.js";
 import { Party as PartyClass } from "../src/mpc/party.js";
-import { packedLength } from "../src/mpc/bits.js";
+import { packedLength } from "../src/core/bits.js";
 
 export interface Pair {
   server: Party;

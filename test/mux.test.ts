@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import { mux, select } from "../src/mpc/mux.js";
-import { getBit } from "../src/mpc/bits.js";
+import { getBit } from "../src/core/bits.js";
 import { edgeValues, makePair, open, randomBits, randomRing, share, shareBits, withEdges, type Pair } from "./mpc-util.js";
 
 let pair: Pair;

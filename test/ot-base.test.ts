@@ -3,7 +3,7 @@ import { ristretto255 } from "@noble/curves/ed25519.js";
 import { Prg } from "../src/core/prg.js";
 import { ProtocolError } from "../src/net/errors.js";
 import { BaseOtSender, baseOtReceive, KEY_BYTES, POINT_BYTES } from "../src/ot/base.js";
-import { getBit } from "../src/mpc/bits.js";
+import { getBit } from "../src/core/bits.js";
 
 const seed = (s: number) => Prg.fromSeed(new Uint8Array(16).fill(s));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "../src/ot/code.js";
-import { getBit } from "../src/mpc/bits.js";
+import { getBit } from "../src/core/bits.js";
 
 const ALL_ONES = new Uint8Array(32).fill(0xff);
 const CODEWORDS = maskedCodewords(256, ALL_ONES);

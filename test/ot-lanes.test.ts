@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
-import { lanesBytes, packLanes, pickLanes, unpackLanes } from "../src/ot/lanes.js";
+import { lanesBytes, packLanes, pickLanes, unpackLanes } from "../src/core/lanes.js";
+import { wasm } from "../src/core/wasm.js";
 
 function randomLanes(n: number, l: number): BigUint64Array {
   const v = new BigUint64Array(randomBytes(8 * n + 8).buffer, 0, n);
@@ -51,6 +52,29 @@ describe("l-bit lane packing", () => {
       }
     });
   }
+
+  // Packing runs in the packBitLanes kernel (l < 64): every width against the BigInt reference, past 2^k lanes.
+  it("the packing kernel equals the reference for every l, into a given buffer, from a longer or kernel-held source", () => {
+    const n = 1024 + 101;
+    for (let l = 1; l <= 64; l++) {
+      const v = randomLanes(n + 5, 64);
+      v[0] = 0n;
+      v[1] = (1n << 64n) - 1n;
+      v[2] = 1n << BigInt(l - 1);
+      const masked = v.subarray(0, n).map((x) => x & ((1n << BigInt(l)) - 1n));
+      const expected = Array.from(referencePack(masked, l));
+      const into = new Uint8Array(4 * Math.ceil((n * l) / 32) + 8).fill(0xa5);
+      expect(Array.from(packLanes(v, n, l, into))).toEqual(expected);
+      const held = wasm().allocU64(n);
+      held.set(v.subarray(0, n));
+      expect(Array.from(packLanes(held, n, l))).toEqual(expected);
+      wasm().release(held);
+    }
+    const held = wasm().allocU8(64);
+    expect(() => packLanes(new BigUint64Array(4), 4, 7, held)).toThrow(/into must lie outside kernel memory/);
+    wasm().release(held);
+    expect(packLanes(new BigUint64Array(0), 0, 7).length).toBe(0);
+  });
 
   it("ignores bits above l and reads unaligned payloads", () => {
     const n = 50;

@@ -3,6 +3,7 @@ import { Prg } from "../src/core/prg.js";
 import type { AesBackend } from "../src/core/aes.js";
 import { memoryPair, measurePair, type PairTraffic } from "../src/net/memory.js";
 import { OtPack } from "../src/ot/index.js";
+import { HEADER_BYTES, OT_TAG } from "../src/ot/order.js";
 import type { Channel } from "../src/net/channel.js";
 import { frameBytes } from "../src/net/frame.js";
 import { recording, type Frame } from "./recording.js";
@@ -40,6 +41,11 @@ export async function makePacks(seeds: [number, number] = [11, 22], timeoutMs?: 
 /** Wire bytes of one data frame. */
 export function frame(tag: string, payload: number): number {
   return frameBytes(new TextEncoder().encode(tag).length, payload);
+}
+
+/** Wire bytes of one OT frame after setup: the batch header, then `payload` bytes. */
+export function otFrame(payload: number): number {
+  return frame(OT_TAG, HEADER_BYTES + payload);
 }
 
 /** Deterministic test values from a seed (not security relevant). */

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { getBit } from "../src/mpc/bits.js";
-import { ProtocolError, TagMismatchError } from "../src/net/errors.js";
+import { getBit } from "../src/core/bits.js";
+import { ProtocolError } from "../src/net/errors.js";
+import { HEADER_BYTES, OT_TAG, REQUEST, writeHeader } from "../src/ot/order.js";
 import { OtPack } from "../src/ot/index.js";
 import { Prg } from "../src/core/prg.js";
 import { measurePair, memoryPair } from "../src/net/memory.js";
 import { sessionSalt } from "../src/ot/salt.js";
-import { frame, makePacks, seededBytes, values, type Packs } from "./ot-util.js";
+import { frame, makePacks, otFrame, seededBytes, values, type Packs } from "./ot-util.js";
 import { recording, type Frame } from "./recording.js";
 
 const LS = [1, 2, 37, 64];
@@ -30,7 +31,7 @@ describe("correlated OT", () => {
           expect(x0[i] < big(l)).toBe(true);
           expect(got[i]).toBe((x0[i] + (getBit(choices, i) ? delta[i] : 0n)) % big(l));
         }
-        expect(traffic.bytes).toBe(frame("ot.cot.u", 16 * n) + frame("ot.cot.y", cdiv8(n * l)));
+        expect(traffic.bytes).toBe(otFrame(16 * n) + otFrame(cdiv8(n * l)));
         expect(traffic.rounds).toBe(2);
       }
     });
@@ -78,7 +79,7 @@ describe("correlated OT", () => {
     let bad = 0;
     for (let i = 0; i < n; i++) if (got[i] !== ((x0[i] + (getBit(choices, i) ? delta[i] : 0n)) & mask)) bad++;
     expect(bad).toBe(0);
-    expect(traffic.bytes).toBe(frame("ot.cot.u", 16 * n) + frame("ot.cot.y", (n * l) / 8));
+    expect(traffic.bytes).toBe(otFrame(16 * n) + otFrame((n * l) / 8));
   }, 60_000);
 });
 
@@ -115,7 +116,7 @@ describe("chosen-message 1-of-2 OT", () => {
         const { result, traffic } = await p.measure(() => Promise.all([p.client.otSend(m0, m1, l), p.server.otRecv(choices, n, l)]));
         const got = result[1];
         for (let i = 0; i < n; i++) expect(got[i]).toBe(getBit(choices, i) ? m1[i] : m0[i]);
-        expect(traffic.bytes).toBe(frame("ot.ot.u", 16 * n) + frame("ot.ot.e", cdiv8(2 * n * l)));
+        expect(traffic.bytes).toBe(otFrame(16 * n) + otFrame(cdiv8(2 * n * l)));
         expect(traffic.rounds).toBe(2);
       }
     });
@@ -134,7 +135,7 @@ describe("chosen-message 1-of-N OT (KKOT, 256-bit code)", () => {
           const { result, traffic } = await p.measure(() => Promise.all([p.server.otNSend(msgs, N, l), p.client.otNRecv(choices, N, l)]));
           const got = result[1];
           for (let i = 0; i < n; i++) expect(got[i]).toBe(msgs[i * N + choices[i]]);
-          expect(traffic.bytes).toBe(frame("ot.otn.u", 32 * n) + frame("ot.otn.e", cdiv8(n * N * l)));
+          expect(traffic.bytes).toBe(otFrame(32 * n) + otFrame(cdiv8(n * N * l)));
           expect(traffic.rounds).toBe(2);
         }
       });
@@ -153,7 +154,7 @@ describe("random OT", () => {
         expect(Array.from(got.subarray(16 * i, 16 * i + 16))).toEqual(Array.from(want.subarray(16 * i, 16 * i + 16)));
         expect(Array.from(m0.subarray(16 * i, 16 * i + 16))).not.toEqual(Array.from(m1.subarray(16 * i, 16 * i + 16)));
       }
-      expect(traffic.bytes).toBe(frame("ot.rot.u", 16 * n));
+      expect(traffic.bytes).toBe(otFrame(16 * n));
       expect(traffic.rounds).toBe(1);
     }
   });
@@ -211,12 +212,13 @@ describe("what the receiver learns", () => {
       runs.push({ got, cot, log: q.clientLog });
     }
     const [A, B] = runs;
-    expect(A.log.map((f) => `${f.dir}:${f.tag}`)).toEqual(["sent:ot.ot.u", "received:ot.ot.e", "sent:ot.cot.u", "received:ot.cot.y"]);
+    expect(A.log.map((f) => `${f.dir}:${f.tag}`)).toEqual(["sent:ot", "received:ot", "sent:ot", "received:ot"]);
     expect(Array.from(B.got)).toEqual(Array.from(A.got));
     expect(Array.from(B.cot)).toEqual(Array.from(A.cot));
     for (const k of [0, 2]) expect(Array.from(B.log[k].payload!)).toEqual(Array.from(A.log[k].payload!));
-    const ea = new BigUint64Array(A.log[1].payload!.buffer.slice(0));
-    const eb = new BigUint64Array(B.log[1].payload!.buffer.slice(0));
+    // Past the 8-byte batch header.
+    const ea = new BigUint64Array(A.log[1].payload!.slice(8).buffer);
+    const eb = new BigUint64Array(B.log[1].payload!.slice(8).buffer);
     let ones = 0;
     for (let i = 0; i < n; i++) {
       const c = getBit(choices, i);
@@ -270,10 +272,10 @@ describe("the session salt of the OT hash", () => {
     const sent = q.log.find((f) => f.dir === "sent" && f.tag === "ot.base.A")!.payload!;
     const received = q.log.find((f) => f.dir === "received" && f.tag === "ot.base.A")!.payload!;
     expect(Array.from(q.salts[0])).toEqual(Array.from(sessionSalt(received.subarray(32), sent.subarray(32))));
-    const setupFrames = 2 * frame("ot.base.A", 32) + 2 * frame("ot.base.B", 128 * 32) + 2 * frame("ot.setup.u", 256 * 16);
+    const setupFrames = 2 * frame("ot.base.A", 32) + 2 * frame("ot.base.B", 128 * 32) + 2 * otFrame(256 * 16);
     expect(q.traffic.bytes).toBe(setupFrames + 2 * 16);
     expect(q.traffic.messages).toBe(6);
-    expect(q.log.filter((f) => f.dir === "sent").map((f) => f.tag)).toEqual(["ot.base.A", "ot.base.B", "ot.setup.u"]);
+    expect(q.log.filter((f) => f.dir === "sent").map((f) => f.tag)).toEqual(["ot.base.A", "ot.base.B", "ot"]);
     // Seeded parties reproduce their session, salt included.
     expect(Array.from((await session([11, 22])).salts[0])).toEqual(Array.from(q.salts[0]));
   });
@@ -333,18 +335,55 @@ describe("argument checks and desynchronised peers", () => {
     expect(traffic.bytes).toBe(0);
   });
 
-  it("a frame of the wrong size, or a peer running another flavour, fails naming the tag", async () => {
+  it("a frame of the wrong size, or a peer running another flavour, fails naming the batch and both requests", async () => {
     const q = await makePacks([61, 62], 2000);
     const short = q.server.cotSend(new BigUint64Array(10), 8);
-    q.channels[1].send("ot.cot.u", new Uint8Array(100));
+    // A request of batch 1 (setup is batch 0) with the header of 10 COTs of 8 bits, but 100 bytes of u, not 160.
+    q.channels[1].send(OT_TAG, writeHeader(new Uint8Array(HEADER_BYTES + 100), 1, REQUEST, { kind: "cot", n: 10, l: 8, N: 2 }));
     await expect(short).rejects.toThrow(ProtocolError);
-    await expect(short).rejects.toThrow("ot.cot.u: expected 160 bytes, got 100");
-    const sending = q.server.cotSend(new BigUint64Array(10), 8);
-    const receiving = q.client.otRecv(new Uint8Array(2), 10, 8);
-    const err = await sending.catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TagMismatchError);
-    expect(String(err)).toMatch(/expected tag "ot.cot.u" but received "ot.ot.u"/);
-    q.channels[0].abort(err as Error);
-    await expect(receiving).rejects.toThrow(/ot.cot.u/);
+    await expect(short).rejects.toThrow("OT batch 1 from the server to the client: the server asked for 10 COTs of 8 bits, the client for a frame of 100 bytes for 10 COTs of 8 bits");
+    const r = await makePacks([63, 64], 2000);
+    const sending = r.server.cotSend(new BigUint64Array(10), 8);
+    const receiving = r.client.otRecv(new Uint8Array(2), 10, 8);
+    const message = "OT batch 1 from the server to the client: the server asked for 10 COTs of 8 bits, the client for 10 1-of-2 OTs of 8 bits";
+    await expect(sending).rejects.toThrow(message);
+    // The peer fails too, with the same message, instead of waiting for its reply.
+    await expect(receiving).rejects.toThrow(message);
+  }, 30_000);
+});
+
+describe("concurrent OT calls", () => {
+  it("run in any interleaving when each party's sends and receives are in the same order as the peer's", async () => {
+    const q = await makePacks([71, 72]);
+    const n = 300;
+    const [d1, d2] = [await values(n, 37, 73), await values(n, 20, 74)];
+    const choices = await seededBytes(cdiv8(n), 75);
+    // The server starts a receive between its two sends; the client starts its receives first, in reverse order.
+    const server = Promise.all([q.server.cotSend(d1, 37), q.server.cotRecv(choices, n, 20), q.server.cotSend(d2, 20)]);
+    await Promise.resolve();
+    const client = Promise.all([q.client.cotRecv(choices, n, 37), q.client.cotRecv(choices, n, 20), (async () => {
+      // An extra await before a call no longer changes where its frames go.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return q.client.cotSend(d2, 20);
+    })()]);
+    const [[x1, y0, x2], [g1, g2, y1]] = await Promise.all([server, client]);
+    for (let i = 0; i < n; i++) {
+      const c = BigInt(getBit(choices, i));
+      expect(g1[i]).toBe((x1[i] + c * d1[i]) % big(37));
+      expect(g2[i]).toBe((x2[i] + c * d2[i]) % big(20));
+      expect(y0[i]).toBe((y1[i] + c * d2[i]) % big(20));
+    }
+  }, 30_000);
+
+  it("fail with both requests named when the two sides order their calls differently", async () => {
+    const q = await makePacks([81, 82], 2000);
+    const msgs = new BigUint64Array(128 * 16);
+    const server = Promise.all([q.server.cotSend(new BigUint64Array(4096), 37), q.server.otNSend(msgs, 16, 8)]);
+    const client = Promise.all([q.client.otNRecv(new Uint8Array(128), 16, 8), q.client.cotRecv(new Uint8Array(512), 4096, 37)]);
+    const [s, c] = await Promise.all([server.catch((e: unknown) => e), client.catch((e: unknown) => e)]);
+    expect(s).toBeInstanceOf(ProtocolError);
+    expect(String(s)).toMatch(/OT batch [12] from the server to the client: the server asked for (4096 COTs of 37 bits, the client for 128 1-of-16 OTs of 8 bits|128 1-of-16 OTs of 8 bits, the client for 4096 COTs of 37 bits)/);
+    expect(c).toBeInstanceOf(ProtocolError);
+    expect(String(c)).toMatch(/OT batch [12] from the server to the client/);
   }, 30_000);
 });

@@ -6,10 +6,10 @@
 // revealPrune, which opens the keep mask, is the positive control: both features must catch it for both parties.
 import { describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
-import { unpackBits, xorBits } from "../src/mpc/bits.js";
+import { unpackBits, xorBits } from "../src/core/bits.js";
 import { Party, type Role } from "../src/mpc/party.js";
 import { memoryPair } from "../src/net/memory.js";
-import { packLanes, unpackLanes } from "../src/ot/lanes.js";
+import { packLanes, unpackLanes } from "../src/core/lanes.js";
 import { compactPrune, shufflePrune } from "../src/prune/compact.js";
 import { reductionMask } from "../src/prune/reduction.js";
 import type { PruneResult } from "../src/prune/result.js";

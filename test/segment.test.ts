@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import { segment } from "../src/mpc/segment.js";
-import { unpackBits } from "../src/mpc/bits.js";
+import { unpackBits } from "../src/core/bits.js";
 import { PlainFx } from "../src/nonlinear/engine.js";
 import { edgeValues, makePair, open, randomRing, share, type Pair } from "./mpc-util.js";
 

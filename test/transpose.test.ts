@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { transpose128, transposeFrom128 } from "../src/core/transpose.js";
 import { wasm } from "../src/core/wasm.js";
-import { getBit } from "../src/mpc/bits.js";
+import { getBit } from "../src/core/bits.js";
 import { expectSameBytes, randomBytes } from "./bytes.js";
 
 

@@ -6,7 +6,7 @@
 // c_S = a_S·b_S ⊕ r and c_C = a_C·b_C ⊕ message. Cost: 288 bits per two triples (256 from the client, 16·2
 // from the server), plus 4 bits per AND when the triple is used.
 import type { Party } from "./party.js";
-import { getBit as bit, packedLength } from "./bits.js";
+import { getBit as bit, packedLength } from "../core/bits.js";
 import { ProtocolError } from "../net/errors.js";
 
 /** XOR shares of a ∧ b = c, bit-packed; bit i of each vector belongs to triple i. */
@@ -25,23 +25,6 @@ export const TRIPLE_BITS = 2;
 /** Number of 1-of-16 OTs that yield `m` triples. */
 export function tripleOts(m: number): number {
   return (m + 1) >>> 1;
-}
-
-/**
- * A party's buffer for the 1-of-16 messages it sends, reused from call to call: a fresh 100 MB array costs more
- * in page faults than filling it. A second batch of the same party while one is in flight gets its own array.
- * Every lane is written (both 32-bit words), so the buffer is never cleared.
- */
-const sendBuffers = new WeakMap<Party, { buf: BigUint64Array; busy: boolean }>();
-
-/** `count` message lanes (contents undefined) until `release` is called. */
-export function messageLanes(p: Party, count: number): { msgs: BigUint64Array; release: () => void } {
-  let slot = sendBuffers.get(p);
-  if (slot?.busy) return { msgs: new BigUint64Array(count), release: () => {} };
-  if (!slot || slot.buf.length < count) sendBuffers.set(p, (slot = { buf: new BigUint64Array(count), busy: false }));
-  const s = slot;
-  s.busy = true;
-  return { msgs: s.buf.subarray(0, count), release: () => void (s.busy = false) };
 }
 
 /**
@@ -128,7 +111,8 @@ export async function bitTriples(p: Party, m: number): Promise<BitTriples> {
   if (!Number.isInteger(m) || m < 0) throw new RangeError(`bitTriples: m must be a non-negative integer, got ${m}`);
   const ots = tripleOts(m);
   if (p.isServer) {
-    const { msgs, release } = messageLanes(p, ots * TRIPLE_N);
+    // Every lane is written (both 32-bit words), so the reused lanes need no clearing.
+    const { lanes: msgs, release } = p.tripleLanes.take(ots * TRIPLE_N);
     try {
       const t = tripleSend(p, m, new Uint32Array(msgs.buffer, msgs.byteOffset, msgs.length * 2), 0);
       if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);

@@ -1,7 +1,7 @@
 // Boolean-to-arithmetic conversion of XOR-shared bits: one correlated OT per bit (SCI's B2A, 128 + l bits).
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
-import { getBit, packedLength } from "./bits.js";
+import { getBit, packedLength } from "../core/bits.js";
 
 /** Checks a packed bit vector holds at least n bits; shared by the protocols that take XOR-shared selectors. */
 export function checkBits(bits: Uint8Array, n: number, field: string): void {

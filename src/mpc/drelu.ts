@@ -4,7 +4,7 @@ import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { compareBatch } from "./millionaire.js";
 import { bitOf, checkRing, checkShares, lowBits } from "./extend.js";
-import { xorBits } from "./bits.js";
+import { xorBits } from "../core/bits.js";
 
 /** XOR shares of MSB(x) = [x < 0] for x shared mod 2^ring.bits (ring.bits ≥ 2). */
 export async function msb(p: Party, x: BigUint64Array, ring: Ring): Promise<Uint8Array> {

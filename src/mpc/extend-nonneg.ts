@@ -3,7 +3,7 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { bitOf, checkRing, checkShares } from "./extend.js";
-import { getBit } from "./bits.js";
+import { getBit } from "../core/bits.js";
 import { bitLanes, negate } from "./truncate.js";
 
 /** x_i − 2^f·(bit_i − ab_i) mod 2^to: this party's share of the integer, from its top bit and its share of a·b. */

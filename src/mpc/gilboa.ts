@@ -4,7 +4,7 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { ProtocolError } from "../net/errors.js";
-import { lanesBytes } from "../ot/lanes.js";
+import { lanesBytes } from "../core/lanes.js";
 
 export const TWO32 = 4294967296;
 /** The lanes of a u64 array as little-endian u32 pairs, without copying. */

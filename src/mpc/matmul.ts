@@ -6,8 +6,8 @@ import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { matmul } from "../core/kernels.js";
 import { createAes, type Aes } from "../core/aes.js";
-import { packLanes, unpackLanes } from "../ot/lanes.js";
-import { Scratch, words as byteWords } from "../ot/scratch.js";
+import { packLanes, unpackLanes } from "../core/lanes.js";
+import { Scratch, words as byteWords } from "../core/scratch.js";
 import { accumulate, blockWords, choiceBits, positions, packInto, recvBytes, toRing, TWO32, words } from "./gilboa.js";
 
 /** Expanded pad values held at once per message array (8 MiB). */
@@ -18,18 +18,6 @@ const MAX_TERMS = 1 << 21;
 function checkMatrix(a: BigUint64Array, rows: number, cols: number, field: string): void {
   if (!(a instanceof BigUint64Array)) throw new TypeError(`matmulShares: ${field} must be a BigUint64Array`);
   if (a.length !== rows * cols) throw new RangeError(`matmulShares: ${field} has ${a.length} values, expected ${rows}·${cols} = ${rows * cols}`);
-}
-
-/**
- * Buffers for the expanded pads of each party, reused across calls: fresh large buffers cost page faults that, on
- * small VMs, take longer than the hashing. One matmulShares call per party at a time.
- */
-const scratches = new WeakMap<Party, [Scratch, Scratch, Scratch]>();
-
-function scratchOf(p: Party): [Scratch, Scratch, Scratch] {
-  let s = scratches.get(p);
-  if (!s) scratches.set(p, (s = [new Scratch(), new Scratch(), new Scratch()]));
-  return s;
 }
 
 /** Pad values per OT message: n rounded up to whole 128-bit blocks. */
@@ -86,7 +74,7 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const lanes = m * k;
   const pos = positions(lanes * n, ring, 0);
   const { m0, m1 } = await p.ot.rotSend(lanes * pos.length);
-  const [s0, s1] = scratchOf(p);
+  const [s0, s1] = p.matmulPads;
   const aes = await expansionAes();
   const block = 16 * lanes;
   const bw = words(B);
@@ -144,7 +132,7 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   for (let i = 0; i < pos.length; i++) {
     if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
     unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
-    const xb = expand(aes, mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, scratchOf(p)[2]);
+    const xb = expand(aes, mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, p.matmulPads[2]);
     receiverPass(xb, choices, tw, accLo, accHi, i, lanes, perLane ? 1 : k, n, pos[i].shift);
   }
   return toRing(accLo, accHi, 1, ring);

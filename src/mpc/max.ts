@@ -4,7 +4,7 @@ import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { drelu } from "./drelu.js";
 import { mux } from "./mux.js";
-import { getBit, packedLength, setBit } from "./bits.js";
+import { getBit, packedLength, setBit } from "../core/bits.js";
 
 function checkShape(x: BigUint64Array, rows: number, cols: number, field: string): void {
   if (!(x instanceof BigUint64Array)) throw new TypeError(`${field}: x must be a BigUint64Array`);

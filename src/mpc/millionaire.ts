@@ -10,8 +10,8 @@
 // for the whole tree come from the same OT batch as the digits: one OT batch plus about ⌈log2 q⌉ + 1
 // exchanges for q digits. At 37 bits this is 9 digit OTs and 14 ANDs: 4,664 bits against SCI's 4,952.
 import type { Party } from "./party.js";
-import { packBits, packedLength } from "./bits.js";
-import { andWithTriples, messageLanes, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, tripleFinish, tripleOts, tripleSend } from "./and.js";
+import { packBits, packedLength } from "../core/bits.js";
+import { andWithTriples, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, tripleFinish, tripleOts, tripleSend } from "./and.js";
 import type { BitTriples } from "./and.js";
 
 const DIGIT = 4;
@@ -252,7 +252,7 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
   }
   let triples: BitTriples;
   if (server) {
-    const { msgs, release } = messageLanes(p, ots * TRIPLE_N);
+    const { lanes: msgs, release } = p.tripleLanes.take(ots * TRIPLE_N);
     try {
       const m32 = words(msgs);
       let o = 0;

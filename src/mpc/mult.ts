@@ -4,7 +4,7 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { checkShares } from "./extend.js";
-import { packLanes, unpackLanes } from "../ot/lanes.js";
+import { packLanes, unpackLanes } from "../core/lanes.js";
 import { blockWords, choiceBits, positions, packInto, recvBytes, shlHi, shlLo, toRing, TWO32, words } from "./gilboa.js";
 
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */

@@ -3,7 +3,7 @@ import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { checkShares } from "./extend.js";
 import { checkBits } from "./b2a.js";
-import { getBit } from "./bits.js";
+import { getBit } from "../core/bits.js";
 
 /**
  * Shares of sel ? x : 0 for XOR-shared sel = s0 ⊕ s1 and additively shared x = x0 + x1.

@@ -1,6 +1,7 @@
 // A party of the two-party computation: its role, its channel to the peer, its randomness and its OT instances.
 import type { Channel, Role } from "../net/channel.js";
 import { Prg } from "../core/prg.js";
+import { LaneLoan, Scratch } from "../core/scratch.js";
 import { OtPack } from "../ot/index.js";
 
 export type { Role };
@@ -15,6 +16,13 @@ export class Party {
   readonly ch: Channel;
   readonly prg: Prg;
   readonly ot: OtPack;
+  /** The 1-of-16 messages of bit triples this party sends (and.ts, millionaire.ts). */
+  readonly tripleLanes = new LaneLoan();
+  /**
+   * The expanded pads of matmulShares, reused across calls: on small VMs fresh large buffers cost page faults
+   * that take longer than the hashing. One matmulShares call per party at a time.
+   */
+  readonly matmulPads: readonly [Scratch, Scratch, Scratch] = [new Scratch(), new Scratch(), new Scratch()];
 
   private constructor(role: Role, ch: Channel, prg: Prg, ot: OtPack) {
     this.role = role;

@@ -10,7 +10,7 @@ import { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { and } from "./and.js";
 import { b2a } from "./b2a.js";
-import { xorBits } from "./bits.js";
+import { xorBits } from "../core/bits.js";
 import { notBits } from "./drelu.js";
 import { bitOf, checkRing, checkShares, lowBits } from "./extend.js";
 import { compareBatch } from "./millionaire.js";

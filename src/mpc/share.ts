@@ -1,7 +1,7 @@
 // Creating and opening additive shares over Z_{2^l} and XOR shares of bit vectors.
 import type { Ring } from "../core/ring.js";
 import type { Party, Role } from "./party.js";
-import { clearTail, packedLength } from "./bits.js";
+import { clearTail, packedLength } from "../core/bits.js";
 
 function u64Bytes(a: BigUint64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -7,7 +7,7 @@
 import { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { b2a } from "./b2a.js";
-import { getBit, packedLength } from "./bits.js";
+import { getBit, packedLength } from "../core/bits.js";
 import { compareBatch } from "./millionaire.js";
 import { bitOf, checkRing, checkShares, lowBits } from "./extend.js";
 

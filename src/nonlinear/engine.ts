@@ -3,9 +3,10 @@
 // folder is written once against `Fx`, so the twin computes exactly what the protocol computes: both use the same
 // exact truncation (floor), exact products mod 2^l, the same comparisons and the same lookup tables.
 import type { Ring } from "../core/ring.js";
+import * as kernels from "../core/kernels.js";
 import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
-import { getBit, packedLength } from "../mpc/bits.js";
+import { getBit, packedLength } from "../core/bits.js";
 import { lessThanPublic } from "../mpc/compare.js";
 import { drelu } from "../mpc/drelu.js";
 import { lowBits } from "../mpc/extend.js";
@@ -51,25 +52,21 @@ export interface Fx {
   extendNonneg(x: Lanes, from: Ring, to: Ring): Promise<Lanes>;
 }
 
-/** Local operations that are the same on values and on shares. */
+// Local operations that are the same on values and on shares. The lane arithmetic runs in the SIMD ring kernels
+// (assembly/ring.ts): a BigInt per lane in a TypeScript loop costs far more than copying the lanes in and out.
+
 export function add(x: Lanes, y: Lanes, ring: Ring): Lanes {
   if (x.length !== y.length) throw new RangeError(`add: lengths differ (${x.length} and ${y.length})`);
-  const out = new BigUint64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = (x[i] + y[i]) & ring.mask;
-  return out;
+  return kernels.add(x, y, ring.bits);
 }
 
 export function sub(x: Lanes, y: Lanes, ring: Ring): Lanes {
   if (x.length !== y.length) throw new RangeError(`sub: lengths differ (${x.length} and ${y.length})`);
-  const out = new BigUint64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = (x[i] - y[i]) & ring.mask;
-  return out;
+  return kernels.sub(x, y, ring.bits);
 }
 
 export function neg(x: Lanes, ring: Ring): Lanes {
-  const out = new BigUint64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = -x[i] & ring.mask;
-  return out;
+  return kernels.neg(x, ring.bits);
 }
 
 /** Re-reads lanes of a ring in a smaller one (mod 2^to.bits): local and exact for shares. */
@@ -102,11 +99,11 @@ export function rowSum(x: Lanes, rows: number, cols: number, ring: Ring): Lanes 
   return out;
 }
 
+/** x + c mod 2^l; a bigint c of any sign or size gives the same lanes as (x + c) & mask. */
 function addPublic(x: Lanes, c: bigint | Lanes, ring: Ring): Lanes {
-  if (typeof c !== "bigint" && c.length !== x.length) throw new RangeError(`addConst: constant vector has length ${c.length}, x has ${x.length}`);
-  const out = new BigUint64Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = (x[i] + (typeof c === "bigint" ? c : c[i])) & ring.mask;
-  return out;
+  if (typeof c === "bigint") return kernels.addScalar(x, c, ring.bits);
+  if (c.length !== x.length) throw new RangeError(`addConst: constant vector has length ${c.length}, x has ${x.length}`);
+  return kernels.add(x, c, ring.bits);
 }
 
 function mapBits(n: number, f: (i: number) => boolean): Bits {

@@ -6,7 +6,7 @@ import { ristretto255 } from "@noble/curves/ed25519.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { ProtocolError } from "../net/errors.js";
 import type { Prg } from "../core/prg.js";
-import { getBit } from "../mpc/bits.js";
+import { getBit } from "../core/bits.js";
 
 const Point = ristretto255.Point;
 type Point = InstanceType<typeof Point>;

@@ -12,7 +12,7 @@
 import type { Aes } from "../core/aes.js";
 import type { Role } from "../net/channel.js";
 import { wasm } from "../core/wasm.js";
-import { KernelScratch, words, xorKernel } from "./scratch.js";
+import { KernelScratch, words, xorKernel } from "../core/scratch.js";
 
 export type ExtensionKind = "iknp" | "kkot";
 

@@ -8,7 +8,7 @@
 // exactly width·n bits. The seeded PRGs run on, so no pad is ever used twice.
 import type { Prg } from "../core/prg.js";
 import { transpose128 } from "../core/transpose.js";
-import { KernelScratch, xorKernel } from "./scratch.js";
+import { KernelScratch, xorKernel } from "../core/scratch.js";
 
 /** OTs per column block of the transposition. */
 const BLOCK_BITS = 128;

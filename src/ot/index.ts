@@ -2,19 +2,22 @@
 // extension receiver in the other) and the KKOT 1-of-N extension (λ = 256, Walsh–Hadamard code) in both directions.
 // Every call is one flight from the OT receiver and at most one from the OT sender: u, 128 bits per OT (256 for
 // 1-of-N), then l bits per OT (COT), 2l (chosen OT), N·l (1-of-N) or nothing (random OT), bit-packed, one frame
-// each way. The work runs in batches (2^17 OTs) so memory stays bounded. Calls run in the same order on both sides. A receiver queues its receive one microtask after sending, so that a sender call started beside it
-// (`Promise.all([cotSend(…), cotRecv(…)])`, in either order) queues first: the peer's frames arrive in that order.
+// each way. The work runs in batches (2^17 OTs) so memory stays bounded. A party's sends match the peer's receives
+// in call order; frames find their call by the batch number in their header (order.ts), so calls may run
+// concurrently in any interleaving.
 // Every OT output is hashed with the session's salted hash and a tweak of its own (crhash.ts).
 import type { Channel, Role } from "../net/channel.js";
 import type { Prg } from "../core/prg.js";
 import { aesOn } from "../core/aes.js";
+import { wasm } from "../core/wasm.js";
 import { ProtocolError } from "../net/errors.js";
 import { BaseOtSender, baseOtReceive, KEY_BYTES, POINT_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { OtHash } from "./crhash.js";
 import { NONCE_BYTES, sessionSalt } from "./salt.js";
-import { lanesBytes, packLanes, pickLanes, unpackLanes } from "./lanes.js";
-import { KernelScratch, Scratch, words, xorKernel } from "./scratch.js";
+import { lanesBytes, packLanes, pickLanes, unpackLanes } from "../core/lanes.js";
+import { HEADER_BYTES, OT_TAG, OtOrder, REPLY, REQUEST, writeHeader, type OtKind, type OtRequest } from "./order.js";
+import { KernelScratch, Scratch, words, xorKernel } from "../core/scratch.js";
 import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "./code.js";
 
 const IKNP_WIDTH = 128;
@@ -28,6 +31,10 @@ const BATCH = 1 << 17;
 const S_REPEAT_BYTES = 16384;
 /** Hash inputs per 1-of-N batch (batch × N). */
 const KKOT_BLOCKS = 1 << 16;
+
+function request(kind: OtKind, n: number, l = 0, N = 2): OtRequest {
+  return { kind, n, l, N };
+}
 
 function checkCount(n: number, fn: string, field = "n"): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${fn}: ${field} must be a non-negative integer, got ${n}`);
@@ -109,6 +116,8 @@ export class OtPack {
   private readonly columns = new KernelScratch();
   private readonly sRepeated = new KernelScratch();
   private readonly spread = new KernelScratch();
+  /** The 1-of-N sender's messages of one batch, xored with their pads in place. */
+  private readonly pads = new KernelScratch();
   private readonly wire = new Scratch();
   // Lanes on their way out (before packing) and in (after unpacking), and packed payloads: large per call, so they
   // are reused rather than allocated (fresh pages are slow to fault in).
@@ -117,6 +126,7 @@ export class OtPack {
   private readonly packed = new Scratch();
   /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
   private readonly maskedCode = new Map<number, Uint8Array>();
+  private readonly order: OtOrder;
 
   constructor(
     private readonly ch: Channel,
@@ -124,6 +134,7 @@ export class OtPack {
     readonly role: Role,
   ) {
     if (role !== "server" && role !== "client") throw new TypeError(`OtPack: role must be "server" or "client", got ${String(role)}`);
+    this.order = new OtOrder(ch, role);
   }
 
   /** Base OTs for both directions (and for 1-of-N). Both parties call it at the same point. */
@@ -152,8 +163,8 @@ export class OtPack {
     spreadBlock(this.sRepeated.view(S_REPEAT_BYTES), s);
     // The 256 base OTs of each 1-of-N instance are random OTs of the IKNP instance running the same way.
     const sN = this.prg.bytes(KKOT_WIDTH / 8);
-    const own = this.randomRecv(sN, KKOT_WIDTH, "ot.setup.u");
-    const both = await this.randomSend(KKOT_WIDTH, "ot.setup.u");
+    const own = this.randomRecv(sN, request("setup", KKOT_WIDTH));
+    const both = await this.randomSend(request("setup", KKOT_WIDTH), "setup");
     this.nReceiver = new ExtensionReceiver(seededPrgs(this.prg, both.m0), seededPrgs(this.prg, both.m1));
     this.nSender = new ExtensionSender(sN, seededPrgs(this.prg, own));
     this.nRecvHash = new OtHash(aes, "kkot", peer);
@@ -168,7 +179,8 @@ export class OtPack {
     checkValues(delta, "cotSend", "delta");
     const [lo, hi] = checkL(l, "cotSend");
     const n = delta.length;
-    const wire = await this.wireFrom("ot.cot.u", IKNP_WIDTH / 8, n, "cotSend");
+    const req = request("cot", n, l);
+    const [wire, id] = await this.wireFrom(req, "cotSend");
     const x0 = new BigUint64Array(n);
     const y = this.u64Scratch(this.lanesOut, n);
     const x = u32(x0);
@@ -188,7 +200,7 @@ export class OtPack {
         yw[k + 1] = (x[k + 1] + d[k + 1] - h1[4 * i + 1] + Math.floor(low / 2 ** 32)) & hi;
       }
     });
-    if (n > 0) this.ch.send("ot.cot.y", this.pack(y, n, l));
+    if (n > 0) this.ch.send(OT_TAG, this.pack(y, n, id, req));
     return x0;
   }
 
@@ -197,10 +209,10 @@ export class OtPack {
     const [lo, hi] = checkL(l, "cotRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
-    this.extendRecv("ot.cot.u", choices, n, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
+    const req = request("cot", n, l);
+    const id = this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
     if (n === 0) return out;
-    await Promise.resolve();
-    const frame = checkLength(await this.ch.recv("ot.cot.y"), lanesBytes(n, l), "ot.cot.y");
+    const frame = await this.order.reply(id, req, lanesBytes(n, l));
     const y = u32(unpackLanes(frame, n, l, this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       if (bit(choices, i)) {
@@ -222,7 +234,8 @@ export class OtPack {
     if (m0.length !== m1.length) throw new RangeError(`otSend: m0 and m1 differ in length (${m0.length} and ${m1.length})`);
     checkL(l, "otSend");
     const n = m0.length;
-    const wire = await this.wireFrom("ot.ot.u", IKNP_WIDTH / 8, n, "otSend");
+    const req = request("ot", n, l);
+    const [wire, id] = await this.wireFrom(req, "otSend");
     const e = this.u64Scratch(this.lanesOut, 2 * n);
     const ew = u32(e);
     const a = u32(m0);
@@ -240,7 +253,7 @@ export class OtPack {
         ew[2 * k + 3] = b[k + 1] ^ h1[4 * i + 1];
       }
     });
-    if (n > 0) this.ch.send("ot.ot.e", this.pack(e, 2 * n, l));
+    if (n > 0) this.ch.send(OT_TAG, this.pack(e, 2 * n, id, req));
   }
 
   async otRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
@@ -248,10 +261,10 @@ export class OtPack {
     const [lo, hi] = checkL(l, "otRecv");
     const out = new BigUint64Array(n);
     const o = u32(out);
-    this.extendRecv("ot.ot.u", choices, n, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
+    const req = request("ot", n, l);
+    const id = this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
     if (n === 0) return out;
-    await Promise.resolve();
-    const frame = checkLength(await this.ch.recv("ot.ot.e"), lanesBytes(2 * n, l), "ot.ot.e");
+    const frame = await this.order.reply(id, req, lanesBytes(2 * n, l));
     const e = u32(pickLanes(frame, l, n, (i) => 2 * i + bit(choices, i), this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
@@ -269,11 +282,10 @@ export class OtPack {
     const n = msgs.length / N;
     const sender = this.ready(this.nSender, "otNSend");
     const hash = this.ready(this.nSendHash, "otNSend");
-    const wire = await this.wireFrom("ot.otn.u", KKOT_WIDTH / 8, n, "otNSend");
+    const req = request("otn", n, l, N);
+    const [wire, id] = await this.wireFrom(req, "otNSend");
     const code = this.codeAndS(N, sender.s);
     const e = this.u64Scratch(this.lanesOut, n * N);
-    const ew = u32(e);
-    const mw = u32(msgs);
     const batch = kkotBatch(N);
     for (let from = 0, at = 0; from < n; from += batch) {
       const count = Math.min(batch, n - from);
@@ -282,6 +294,7 @@ export class OtPack {
       this.hashIn.reserve(2 * bytes);
       this.hashOut.reserve(bytes);
       this.spread.reserve(16 * count);
+      this.pads.reserve(8 * count * N);
       hash.batch(count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
@@ -300,15 +313,14 @@ export class OtPack {
       }
       const hb = this.hashOut.view(bytes);
       hash.hashPairs(a, b, hb);
-      const h = words(hb);
-      for (let i = 0, k = 2 * from * N; i < count; i++) {
-        for (let x = 0, j = 4 * i; x < N; x++, k += 2, j += 4 * count) {
-          ew[k] = mw[k] ^ h[j];
-          ew[k + 1] = mw[k + 1] ^ h[j + 1];
-        }
-      }
+      // e = msgs ⊕ pads in the kernel, on a copy of the batch's messages in kernel memory.
+      const lanes = count * N;
+      const pads = this.pads.view(8 * lanes);
+      pads.set(new Uint8Array(msgs.buffer, msgs.byteOffset + 8 * from * N, 8 * lanes));
+      wasm().k.otnPads(pads.byteOffset, pads.byteOffset, hb.byteOffset, count, N);
+      new Uint8Array(e.buffer, e.byteOffset + 8 * from * N, 8 * lanes).set(pads);
     }
-    if (n > 0) this.ch.send("ot.otn.e", this.pack(e, n * N, l));
+    if (n > 0) this.ch.send(OT_TAG, this.pack(e, n * N, id, req));
   }
 
   async otNRecv(choices: Uint8Array, N: number, l: number): Promise<BigUint64Array> {
@@ -322,8 +334,8 @@ export class OtPack {
     const out = new BigUint64Array(n);
     const o = u32(out);
     const batch = kkotBatch(N);
-    const wire = this.wire.get((KKOT_WIDTH / 8) * n);
-    for (let from = 0, at = 0; from < n; from += batch) {
+    const wire = this.wire.get(HEADER_BYTES + (KKOT_WIDTH / 8) * n);
+    for (let from = 0, at = HEADER_BYTES; from < n; from += batch) {
       const count = Math.min(batch, n - from);
       const m = padded(count);
       receiver.reserve(m);
@@ -339,9 +351,10 @@ export class OtPack {
       this.takeLow(words(hb), o, from, count);
     }
     if (n === 0) return out;
-    this.ch.send("ot.otn.u", wire);
-    await Promise.resolve();
-    const frame = checkLength(await this.ch.recv("ot.otn.e"), lanesBytes(n * N, l), "ot.otn.e");
+    const req = request("otn", n, l, N);
+    const id = this.order.nextReceive();
+    this.ch.send(OT_TAG, writeHeader(wire, id, REQUEST, req));
+    const frame = await this.order.reply(id, req, lanesBytes(n * N, l));
     const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
@@ -353,16 +366,17 @@ export class OtPack {
   /** Random OT with 128-bit messages, 16 bytes per instance, concatenated. */
   async rotSend(n: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
     checkCount(n, "rotSend");
-    return this.randomSend(n, "ot.rot.u");
+    return this.randomSend(request("rot", n), "rotSend");
   }
 
   async rotRecv(choices: Uint8Array, n: number): Promise<Uint8Array> {
     checkChoices(choices, n, "rotRecv");
-    return this.randomRecv(choices, n, "ot.rot.u");
+    return this.randomRecv(choices, request("rot", n));
   }
 
-  private async randomSend(n: number, tag: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
-    const wire = await this.wireFrom(tag, IKNP_WIDTH / 8, n, "rotSend");
+  private async randomSend(req: OtRequest, fn: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+    const n = req.n;
+    const [wire] = await this.wireFrom(req, fn);
     const m0 = new Uint8Array(16 * n);
     const m1 = new Uint8Array(16 * n);
     this.extendSend(wire, n, (hash, q, from, count) => {
@@ -373,10 +387,10 @@ export class OtPack {
     return { m0, m1 };
   }
 
-  private randomRecv(choices: Uint8Array, n: number, tag: string): Uint8Array {
+  private randomRecv(choices: Uint8Array, req: OtRequest): Uint8Array {
     this.ready(this.recvHash, "rotRecv");
-    const out = new Uint8Array(16 * n);
-    this.extendRecv(tag, choices, n, (hash, t, from, count) => out.set(this.hashRows(hash, t, count, false), 16 * from));
+    const out = new Uint8Array(16 * req.n);
+    this.extendRecv(req, choices, (hash, t, from, count) => out.set(this.hashRows(hash, t, count, false), 16 * from));
     return out;
   }
 
@@ -385,13 +399,17 @@ export class OtPack {
     return x;
   }
 
-  /** Receiver side of a 1-of-2 extension: sends u for all n OTs in one frame, handing each batch's t to `use`. */
-  private extendRecv(tag: string, choices: Uint8Array, n: number, use: (hash: OtHash, t: Uint8Array, from: number, count: number) => void): void {
+  /**
+   * Receiver side of a 1-of-2 extension: sends u for all n OTs in one frame, handing each batch's t to `use`.
+   * Returns the batch number (none, −1, for zero OTs, which travel as no frame).
+   */
+  private extendRecv(req: OtRequest, choices: Uint8Array, use: (hash: OtHash, t: Uint8Array, from: number, count: number) => void): number {
     const receiver = this.ready(this.receiver, "extension");
     const hash = this.ready(this.recvHash, "extension");
-    if (n === 0) return;
-    const wire = this.wire.get((IKNP_WIDTH / 8) * n);
-    for (let from = 0, at = 0; from < n; from += BATCH) {
+    const n = req.n;
+    if (n === 0) return -1;
+    const wire = this.wire.get(HEADER_BYTES + (IKNP_WIDTH / 8) * n);
+    for (let from = 0, at = HEADER_BYTES; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
       const m = padded(count);
       receiver.reserve(m);
@@ -406,17 +424,20 @@ export class OtPack {
       at += (IKNP_WIDTH / 8) * count;
       use(hash, t, from, count);
     }
-    this.ch.send(tag, wire);
+    const id = this.order.nextReceive();
+    this.ch.send(OT_TAG, writeHeader(wire, id, REQUEST, req));
+    return id;
   }
 
   /**
-   * The receiver's u for n OTs (bytesPerOt each), once setup is done. The receive is queued at once, before the
-   * first await. Zero OTs travel as no frame.
+   * The receiver's u for this party's next send batch, once setup is done, with the batch number. The receive is
+   * queued at once, before the first await. Zero OTs travel as no frame and take no number.
    */
-  private async wireFrom(tag: string, bytesPerOt: number, n: number, fn: string): Promise<Uint8Array> {
+  private async wireFrom(req: OtRequest, fn: string): Promise<[Uint8Array, number]> {
     this.ready(this.sendHash, fn);
-    if (n === 0) return new Uint8Array(0);
-    return checkLength(await this.ch.recv(tag), bytesPerOt * n, tag);
+    if (req.n === 0) return [new Uint8Array(0), -1];
+    const id = this.order.nextSend();
+    return [await this.order.request(id, req), id];
   }
 
   /** Sender side of a 1-of-2 extension: hands each batch's q to `use`. */
@@ -452,9 +473,11 @@ export class OtPack {
     return new BigUint64Array(b.buffer, b.byteOffset, n);
   }
 
-  /** packLanes into a reused buffer: the channel copies the payload at once. */
-  private pack(v: BigUint64Array, n: number, l: number): Uint8Array {
-    return packLanes(v, n, l, this.packed.get(4 * Math.ceil((n * l) / 32)));
+  /** The reply of send batch `id`: n lanes packed after the header, in a reused buffer (the channel copies it). */
+  private pack(v: BigUint64Array, n: number, id: number, req: OtRequest): Uint8Array {
+    const buf = this.packed.get(HEADER_BYTES + 4 * Math.ceil((n * req.l) / 32));
+    packLanes(v, n, req.l, buf.subarray(HEADER_BYTES));
+    return writeHeader(buf.subarray(0, HEADER_BYTES + lanesBytes(n, req.l)), id, REPLY, req);
   }
 
   /** out lanes [from, from + count) = the low 64 bits of each hash (4 words per hash). */

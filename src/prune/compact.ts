@@ -9,10 +9,10 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
-import { getBit, packedLength, setBit } from "../mpc/bits.js";
+import { getBit, packedLength, setBit } from "../core/bits.js";
 import { revealBits } from "../mpc/share.js";
 import { ProtocolError } from "../net/errors.js";
-import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
+import { lanesBytes, packLanes, unpackLanes } from "../core/lanes.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import { setupShuffle, shuffleShares, type ShuffleSetup } from "./shuffle.js";
 import { aboveThresholds, type Threshold } from "./threshold.js";

@@ -2,7 +2,7 @@
 // places where the XOR-shared bit swap[i] is set, through δ = swap·(row_hi − row_lo) with one MUX per lane.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
-import { getBit, packedLength } from "../mpc/bits.js";
+import { getBit, packedLength } from "../core/bits.js";
 import { mux } from "../mpc/mux.js";
 import type { KernelTable } from "./kernels.js";
 import type { Layer } from "./schedules.js";

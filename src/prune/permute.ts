@@ -10,9 +10,9 @@
 // control bit ever enters the payload path. Every key serves one switch of one call and is then discarded.
 import type { Ring } from "../core/ring.js";
 import type { Party, Role } from "../mpc/party.js";
-import { packBits } from "../mpc/bits.js";
+import { packBits } from "../core/bits.js";
 import { ProtocolError } from "../net/errors.js";
-import { lanesBytes, packLanes, unpackLanes } from "../ot/lanes.js";
+import { lanesBytes, packLanes, unpackLanes } from "../core/lanes.js";
 import { expandKeys } from "./expand.js";
 import { routePermutation, uniformPermutation, waksmanNetwork, type Network } from "./waksman.js";
 

@@ -3,7 +3,7 @@
 // (θ < S ≤ β) and pruned (S ≤ θ) and reveals only the sizes of the first two groups.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
-import { xorBits } from "../mpc/bits.js";
+import { xorBits } from "../core/bits.js";
 import { compactGroups } from "./compact.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";
 import type { ShuffleSetup } from "./shuffle.js";

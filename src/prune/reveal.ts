@@ -2,7 +2,7 @@
 // Use it only as the speed floor the position-hiding methods are measured against.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
-import { getBit } from "../mpc/bits.js";
+import { getBit } from "../core/bits.js";
 import { revealBits } from "../mpc/share.js";
 import { compactPlain } from "./plain.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";

@@ -4,7 +4,7 @@
 // passes run as one batched layer (schedules.ts), n + m − 2 layers in all.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
-import { packedLength, setBit } from "../mpc/bits.js";
+import { packedLength, setBit } from "../core/bits.js";
 import { exchangeRows, gatherLane } from "./exchange.js";
 import { KernelTable } from "./kernels.js";
 import { checkInputs, counted, type PruneResult } from "./result.js";

@@ -3,7 +3,7 @@ import type { Ring } from "../core/ring.js";
 import type { Party } from "../mpc/party.js";
 import { b2a } from "../mpc/b2a.js";
 import { drelu } from "../mpc/drelu.js";
-import { getBit, packedLength, setBit } from "../mpc/bits.js";
+import { getBit, packedLength, setBit } from "../core/bits.js";
 import { reveal } from "../mpc/share.js";
 import { ProtocolError } from "../net/errors.js";
 import { sumShares } from "./exchange.js";

@@ -1,5 +1,6 @@
 // Dense wire format of l-bit values (1 ≤ l ≤ 64): value i occupies bits [i·l, (i+1)·l) of the stream, least
 // significant first, so n values take exactly ⌈n·l/8⌉ bytes. Works on 32-bit halves: no BigInt in the loops.
+import { wasm } from "./wasm.js";
 
 /** Bytes that n packed l-bit values occupy. */
 export function lanesBytes(n: number, l: number): number {
@@ -8,45 +9,19 @@ export function lanesBytes(n: number, l: number): number {
 
 /**
  * Packs the low l bits of each of the first n lanes of `src`, into `into` when given (4-byte aligned, at least
- * 4·⌈n·l/32⌉ bytes, contents irrelevant) to spare a fresh allocation.
+ * 4·⌈n·l/32⌉ bytes, contents irrelevant, outside kernel memory, whose growth would detach it) to spare a fresh
+ * allocation.
  */
 export function packLanes(src: BigUint64Array, n: number, l: number, into?: Uint8Array): Uint8Array {
-  const s = new Uint32Array(src.buffer, src.byteOffset, 2 * n);
+  if (into && wasm().owns(into)) throw new RangeError("packLanes: into must lie outside kernel memory");
   const words = Math.ceil((n * l) / 32);
   const out = into ? new Uint32Array(into.buffer, into.byteOffset, words) : new Uint32Array(words);
   if (l === 64) {
-    out.set(s);
-  } else if (l === 32) {
-    for (let i = 0; i < n; i++) out[i] = s[2 * i];
-  } else {
-    const lo = Math.min(l, 32);
-    const hi = l - lo;
-    const loMask = lo === 32 ? 0xffffffff : (1 << lo) - 1;
-    const hiMask = (1 << hi) - 1;
-    let acc = 0;
-    let fill = 0;
-    let w = 0;
-    for (let i = 0; i < n; i++) {
-      let v = s[2 * i] & loMask;
-      acc |= v << fill;
-      fill += lo;
-      if (fill >= 32) {
-        out[w++] = acc;
-        fill -= 32;
-        acc = fill === 0 ? 0 : v >>> (lo - fill);
-      }
-      if (hi > 0) {
-        v = s[2 * i + 1] & hiMask;
-        acc |= v << fill;
-        fill += hi;
-        if (fill >= 32) {
-          out[w++] = acc;
-          fill -= 32;
-          acc = fill === 0 ? 0 : v >>> (hi - fill);
-        }
-      }
-    }
-    if (fill > 0) out[w] = acc;
+    out.set(new Uint32Array(src.buffer, src.byteOffset, 2 * n));
+  } else if (n > 0) {
+    // The bit shuffling runs in the kernel (packBitLanes): copying the lanes in and the words out costs less.
+    const w = wasm();
+    w.lend([src.subarray(0, n), out], [out], (ps, pd) => w.k.packBitLanes(pd, ps, n, l));
   }
   return new Uint8Array(out.buffer, out.byteOffset, lanesBytes(n, l));
 }

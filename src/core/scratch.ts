@@ -1,6 +1,6 @@
 // Reusable byte buffers for the extension's hot loops: one allocation, grown on demand, 8-byte aligned so that
 // word views need no copy. `KernelScratch` lives in WebAssembly memory, so kernels read it in place.
-import { wasm } from "../core/wasm.js";
+import { wasm } from "./wasm.js";
 
 export class Scratch {
   private bytes = new Uint8Array(0);
@@ -42,4 +42,21 @@ export function xorKernel(dst: Uint8Array, a: Uint8Array, b: Uint8Array): void {
 /** The u32 words of a 4-byte-aligned byte range. */
 export function words(a: Uint8Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length >>> 2);
+}
+
+/**
+ * u64 lanes reused from loan to loan: a fresh 100 MB array costs more in page faults than filling one. A loan taken
+ * while another is out gets its own array. Contents are undefined.
+ */
+export class LaneLoan {
+  private buf = new BigUint64Array(0);
+  private busy = false;
+
+  /** `count` lanes, valid until `release` is called. */
+  take(count: number): { lanes: BigUint64Array; release: () => void } {
+    if (this.busy) return { lanes: new BigUint64Array(count), release: () => {} };
+    if (this.buf.length < count) this.buf = new BigUint64Array(count);
+    this.busy = true;
+    return { lanes: this.buf.subarray(0, count), release: () => void (this.busy = false) };
+  }
 }
