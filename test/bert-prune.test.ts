@@ -138,7 +138,7 @@ describe("pruning inside the BERT pass", () => {
   }, 30_000);
 
   it.each(["simd", "seal"] as const)("plans (%s): unchanged without pruning; pruned layers stay within the planned rows", (kind) => {
-    const plain = bertPlans(cfg, n, ring);
+    const plain = bertPlans(cfg, n, ring, false, heCost(kind));
     const pruned = bertPlans(cfg, n, ring, true, heCost(kind));
     expect(pruned.slice(0, plain.length)).toEqual(plain);
     expect(pruned.every((p) => p.n >= 1 && p.n <= n)).toBe(true);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Ring } from "../src/core/ring.js";
 import type { Party } from "../src/mpc/party.js";
 import { compactPrune, shufflePrune } from "../src/prune/compact.js";
-import { compactPlain, groupsPlain, keepPlain, rowMultiset, scorePlain } from "../src/prune/plain.js";
+import { compactPlain, groupsPlain, keepPlain, rowMultiset, scorePlain, topPlain } from "../src/prune/plain.js";
 import { reductionMask } from "../src/prune/reduction.js";
 import { revealPrune } from "../src/prune/reveal.js";
 import { score } from "../src/prune/score.js";
@@ -77,20 +77,6 @@ async function runAll(cases: Case[], seed: number) {
   });
 }
 
-/** Plaintext top-k by (score desc, position asc), [CLS] forced: the twin of bitonicPrune. */
-function topK(c: Case, k: number): Uint8Array {
-  const order = Array.from({ length: c.n }, (_, j) => j)
-    .slice(1)
-    .sort((a, b) => {
-      const d = ring.signed(c.scores[b]) - ring.signed(c.scores[a]);
-      return d === 0n ? a - b : d > 0n ? 1 : -1;
-    });
-  const keep = new Uint8Array(c.n);
-  keep[0] = 1;
-  for (const j of order.slice(0, k - 1)) keep[j] = 1;
-  return keep;
-}
-
 async function checkCases(cases: Case[], seed: number) {
   const run = await runAll(cases, seed);
   cases.forEach((c, i) => {
@@ -112,7 +98,7 @@ async function checkCases(cases: Case[], seed: number) {
     }
     const half = Math.ceil(c.n / 2);
     expect(server.bitonic.kept).toBe(half);
-    expect(open(server.bitonic.rows, client.bitonic.rows)).toEqual(compactPlain(c.rows, c.d, topK(c, half)));
+    expect(open(server.bitonic.rows, client.bitonic.rows)).toEqual(compactPlain(c.rows, c.d, topPlain(ring, c.scores, half)));
   });
 }
 

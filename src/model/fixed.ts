@@ -4,7 +4,7 @@
 import { matmul } from "../core/kernels.js";
 import type { Ring } from "../core/ring.js";
 import { PlainFx, type Lanes } from "../nonlinear/engine.js";
-import { compactPlain, groupsPlain, keepPlain, scorePlain } from "../prune/plain.js";
+import { compactPlain, groupsPlain, keepPlain, scorePlain, topPlain } from "../prune/plain.js";
 import { bertPass, clientData, type BertEngine, type LayerThresholds, type PassOptions, type PrunedRows } from "./forward.js";
 import { quantize, type FixedBert, type FixedLinear } from "./quantize.js";
 import type { BertWeights } from "./weights.js";
@@ -42,9 +42,16 @@ export class PlainBert implements BertEngine {
     return scorePlain(this.ring, probs, heads, n);
   }
 
-  /** The rows `compactGroups` outputs: group by group ([CLS] first), each in original order. */
-  async prune(rows: Lanes, scores: Lanes, n: number, d: number, { reduce, theta, beta }: LayerThresholds): Promise<PrunedRows> {
+  /**
+   * The rows `compactGroups` outputs: group by group ([CLS] first), each in original order. The `swap` method gives
+   * the same rows (a stable compaction, then high and low regrouped in order); `we` (keep) those of bitonicPrune.
+   */
+  async prune(rows: Lanes, scores: Lanes, n: number, d: number, { reduce, theta, beta, keep }: LayerThresholds): Promise<PrunedRows> {
     if (rows.length !== n * d || scores.length !== n) throw new RangeError(`prune: the twin needs ${n} rows of ${d} lanes and ${n} scores`);
+    if (keep !== undefined) {
+      const top = compactPlain(rows, d, topPlain(this.ring, scores, keep));
+      return { rows: top, high: keep, low: 0 };
+    }
     if (theta === undefined || (reduce && beta === undefined)) throw new RangeError("prune: the twin needs the thresholds");
     const groups = reduce ? groupsPlain(this.ring, scores, theta, beta!) : keepPlain(this.ring, scores, theta).map((k) => 2 * k);
     const high = compactPlain(rows, d, groups.map((g) => (g === 2 ? 1 : 0)));

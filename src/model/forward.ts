@@ -33,7 +33,8 @@ export interface BertEngine {
   /**
    * Keeps [CLS] and the rows (n × d) with S > θ, grouped [high…, low…] (each in original order, [CLS] first): high
    * are [CLS] and S > β, low θ < S ≤ β. Without `reduce` every kept row is high. θ and β are signed, at scale s,
-   * and only the party holding them (the server, or the twin) passes them.
+   * and only the party holding them (the server, or the twin) passes them. With `keep`: [CLS] and the keep − 1
+   * highest-scoring other rows (ties: the earlier first), in original order, all high.
    */
   prune(rows: Lanes, scores: Lanes, n: number, d: number, th: LayerThresholds): Promise<PrunedRows>;
 }
@@ -78,6 +79,17 @@ export function pruneModeOf(t: PruneThresholds | undefined): PruneMode {
   return t === undefined ? "off" : t.beta === undefined ? "prune" : "reduce";
 }
 
+/**
+ * Which protocol prunes; both parties pass the same (bench/table1.ts compares them). `ours` (the default):
+ * compactPrune, or reductionMask when reducing, which reveal only the counts. `swap`: CipherPrune as published,
+ * swapPrune and then the reduction bits 1{S > β} of the kept tokens opened in compacted order (which kept tokens take
+ * the low path leaks; ours does not). `we`: BOLT's word elimination, one bitonicPrune to ⌈n/2⌉ tokens in layer 0
+ * and none later, without thresholds. For the same thresholds `swap` keeps and groups the rows as `ours` does.
+ */
+export type PruneMethod = "ours" | "swap" | "we";
+
+export const PRUNE_METHODS: readonly PruneMethod[] = ["ours", "swap", "we"];
+
 export interface PassOptions {
   /** Called after each encoder layer (progress) with that layer's token counts. */
   onLayer?: (done: number, total: number, tokens: LayerTokens) => void;
@@ -85,6 +97,8 @@ export interface PassOptions {
   thresholds?: PruneThresholds;
   /** The pruning of a party without thresholds (the client); it must equal the mode of the server's thresholds. */
   pruning?: PruneMode;
+  /** The pruning protocol (default "ours"); "we" takes neither thresholds nor `pruning`. */
+  method?: PruneMethod;
 }
 
 /**
@@ -98,15 +112,36 @@ export function fixedThreshold(t: number, ring: Ring, field = "threshold"): bigi
   return v;
 }
 
-/** One layer's pruning: whether it reduces, and (for the party holding them) θ and β in fixed point. */
+/**
+ * One layer's pruning: whether it reduces, and (for the party holding them) θ and β in fixed point; with `keep` (the
+ * `we` method) the `keep` highest-scoring tokens stay instead, a public count.
+ */
 export interface LayerThresholds {
   reduce: boolean;
   theta?: bigint;
   beta?: bigint;
+  /** Default "ours". */
+  method?: PruneMethod;
+  keep?: number;
 }
 
-/** Every layer's pruning: the fixed-point thresholds when given, else the mode alone (undefined: no pruning). */
-function layerPruning(opts: PassOptions, layers: number, ring: Ring): LayerThresholds[] | undefined {
+/**
+ * Every layer's pruning (undefined: none in that layer): the fixed-point thresholds when given, else the mode alone;
+ * `we` prunes layer 0 only, to ⌈n/2⌉ tokens.
+ */
+function layerPruning(opts: PassOptions, layers: number, n: number, ring: Ring): (LayerThresholds | undefined)[] | undefined {
+  const method = opts.method ?? "ours";
+  if (!PRUNE_METHODS.includes(method)) throw new RangeError(`method must be one of ${PRUNE_METHODS.join(", ")}, got ${String(method)}`);
+  if (method === "we") {
+    if (opts.thresholds !== undefined || (opts.pruning ?? "prune") !== "prune") throw new RangeError(`method "we" keeps the top half in layer 0: it takes no thresholds and does not reduce`);
+    return Array.from({ length: layers }, (_, l) => (l === 0 ? { reduce: false, method, keep: Math.ceil(n / 2) } : undefined));
+  }
+  const th = modePruning(opts, layers, ring);
+  return method === "ours" ? th : th?.map((t) => ({ ...t, method }));
+}
+
+/** The pruning of every layer by thresholds or mode (undefined: no pruning). */
+function modePruning(opts: PassOptions, layers: number, ring: Ring): LayerThresholds[] | undefined {
   if (opts.thresholds !== undefined) {
     if (opts.pruning !== undefined && opts.pruning !== pruneModeOf(opts.thresholds)) {
       throw new RangeError(`pruning "${opts.pruning}" does not match the thresholds, which ${pruneModeOf(opts.thresholds)}`);
@@ -141,7 +176,7 @@ export function clientData(w: EmbeddingWeights, ids: Int32Array, mask: Uint8Arra
 }
 
 /** Columns [c0, c0 + w) of a rows × cols matrix; transposed (w × rows) if asked. */
-function columns(x: Lanes, rows: number, cols: number, c0: number, w: number, transposed = false): Lanes {
+export function columns(x: Lanes, rows: number, cols: number, c0: number, w: number, transposed = false): Lanes {
   const out = new BigUint64Array(rows * w);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < w; c++) out[transposed ? c * rows + r : r * w + c] = x[r * cols + c0 + c];
@@ -165,7 +200,7 @@ function norm(E: BertEngine, name: string, x: Lanes, rows: number, cfg: BertConf
 }
 
 /** Rows of a rows × w matrix with one more column appended (the key-padding penalty travels with its row). */
-function withColumn(x: Lanes, rows: number, w: number, col: Lanes): Lanes {
+export function withColumn(x: Lanes, rows: number, w: number, col: Lanes): Lanes {
   const out = new BigUint64Array(rows * (w + 1));
   for (let r = 0; r < rows; r++) {
     out.set(x.subarray(r * w, (r + 1) * w), r * (w + 1));
@@ -250,7 +285,7 @@ export async function bertPass(
   const { weights, data } = side;
   if (data && (data.x.length !== n * d || data.penalty.length !== n)) throw new RangeError(`client data must hold ${n} tokens of width ${d}`);
   if (weights && weights.config !== cfg) throw new TypeError("weights were quantised for another configuration");
-  const th = layerPruning(opts, cfg.layers, E.ring);
+  const th = layerPruning(opts, cfg.layers, n, E.ring);
   const input = await stage(E, "input", async () => ({
     x: await E.clientInput(n * d, data?.x),
     penalty: await E.clientInput(n, data?.penalty),
@@ -261,16 +296,10 @@ export async function bertPass(
     ({ x, penalty } = out);
     opts.onLayer?.(l + 1, cfg.layers, out.tokens);
   }
-  // The head works on [CLS] alone (row 0, kept by every pruning), but the HE packing costs N/(2·rows) diagonals per
-  // product, so one row is its most expensive shape: the [CLS] row goes through the linears as row 0 of an n-row
-  // matrix, the rest zero.
-  const cls = (v: Lanes) => {
-    const rows = new BigUint64Array(n * d);
-    rows.set(v.subarray(0, d));
-    return rows;
-  };
-  const pooled = await dense(E, "pooler", cls(x), n, d, d, weights?.pooler);
-  const act = await stage(E, "tanh", () => tanh(E.fx, pooled.slice(0, d), E.ring));
-  const logits = await dense(E, "classifier", cls(act), n, d, cfg.labels, weights?.classifier);
-  return stage(E, "output", () => E.openToClient(logits.slice(0, cfg.labels)));
+  // The head works on [CLS] alone (row 0, kept by every pruning): one row, which the engine may pad to its cheapest
+  // product shape (SecureBert.linear), so that the head does not pay for all n tokens.
+  const pooled = await dense(E, "pooler", x.slice(0, d), 1, d, d, weights?.pooler);
+  const act = await stage(E, "tanh", () => tanh(E.fx, pooled, E.ring));
+  const logits = await dense(E, "classifier", act, 1, d, cfg.labels, weights?.classifier);
+  return stage(E, "output", () => E.openToClient(logits));
 }

@@ -2,6 +2,7 @@
 // its embeddings and padding penalties, linear layers are HE products with the server's weights (he/linear.ts),
 // Q·Kᵀ and softmax·V are shared HE products, nonlinear functions are the SecureFx protocols, and the logits open to
 // the client only. Per-stage traffic is in the channel's scopes (stages.ts summarises them).
+import { getBit } from "../core/bits.js";
 import type { Ring } from "../core/ring.js";
 import { DEFAULT_HE_KIND, type HeBackend, type HeKind, type HePlan } from "../he/backend.js";
 import { linear, linearPlan } from "../he/linear.js";
@@ -9,13 +10,16 @@ import { matmulShared, matmulSharedPlans } from "../he/matmul-shared.js";
 import type { HeParams } from "../he/params.js";
 import { heCost, setupHe } from "../he/setup.js";
 import type { Party } from "../mpc/party.js";
-import { revealTo, shareInput } from "../mpc/share.js";
+import { revealBits, revealTo, shareInput } from "../mpc/share.js";
 import { SecureFx, type Lanes } from "../nonlinear/engine.js";
 import { compactPrune } from "../prune/compact.js";
 import { reductionMask } from "../prune/reduction.js";
 import { score } from "../prune/score.js";
+import { bitonicPrune } from "../prune/sort.js";
+import { swapPrune } from "../prune/swap.js";
+import { aboveThresholds } from "../prune/threshold.js";
 import type { BertConfig } from "./config.js";
-import { bertPass, type BertEngine, type ClientData, type LayerThresholds, type PassOptions, type PrunedRows } from "./forward.js";
+import { bertPass, columns, withColumn, type BertEngine, type ClientData, type LayerThresholds, type PassOptions, type PrunedRows } from "./forward.js";
 import { WEIGHT_BITS, type FixedBert, type FixedLinear } from "./quantize.js";
 
 /** The HE products of one stage for R rows (the plans of a linear layer or of a shared product). */
@@ -113,7 +117,12 @@ export class SecureBert implements BertEngine {
   }
 
   async prune(rows: Lanes, scores: Lanes, n: number, d: number, th: LayerThresholds): Promise<PrunedRows> {
+    if (th.keep !== undefined) {
+      const r = await bitonicPrune(this.p, rows, scores, n, d, this.ring, th.keep);
+      return { rows: r.rows, high: r.kept, low: 0 };
+    }
     if (this.p.isServer && (th.theta === undefined || (th.reduce && th.beta === undefined))) throw new RangeError("prune: the server must pass its thresholds");
+    if (th.method === "swap") return this.swapPrune(rows, scores, n, d, th);
     if (th.reduce) {
       const r = await reductionMask(this.p, rows, scores, n, d, th.theta, th.beta, this.ring);
       return { rows: r.rows, high: r.high, low: r.low };
@@ -121,10 +130,34 @@ export class SecureBert implements BertEngine {
     const r = await compactPrune(this.p, rows, scores, n, d, th.theta, this.ring);
     return { rows: r.rows, high: r.kept, low: 0 };
   }
+
+  /**
+   * CipherPrune as published: swapPrune, with each score riding as one more lane when reducing; then the bits
+   * 1{S > β} of the kept rows are opened in compacted order (the leak reductionMask avoids) and each party regroups
+   * its shares locally, high rows then low, each in order.
+   */
+  private async swapPrune(rows: Lanes, scores: Lanes, n: number, d: number, th: LayerThresholds): Promise<PrunedRows> {
+    if (!th.reduce) {
+      const r = await swapPrune(this.p, rows, scores, n, d, th.theta, this.ring);
+      return { rows: r.rows, high: r.kept, low: 0 };
+    }
+    const r = await swapPrune(this.p, withColumn(rows, n, d, scores), scores, n, d + 1, th.theta, this.ring);
+    return this.p.scope("reductionOpen", async () => {
+      const [high] = await aboveThresholds(this.p, columns(r.rows, r.kept, d + 1, d, 1), [th.beta], this.ring, "reductionOpen");
+      const open = await revealBits(this.p, high, r.kept);
+      const kept = Array.from({ length: r.kept }, (_, j) => j);
+      const order = [...kept.filter((j) => getBit(open, j)), ...kept.filter((j) => !getBit(open, j))];
+      const out = new BigUint64Array(r.kept * d);
+      order.forEach((j, i) => out.set(r.rows.subarray(j * (d + 1), j * (d + 1) + d), i * d));
+      const hi = kept.filter((j) => getBit(open, j)).length;
+      return { rows: out, high: hi, low: r.kept - hi };
+    });
+  }
 }
 
 /**
- * Every HE product shape of one inference on n tokens (the architecture and n are public). With `pruned`, the
+ * Every HE product shape of one inference on n tokens (the architecture and n are public); the head's products
+ * take its one row ([CLS]) at the shape `heRows` picks for it, by `cost`. With `pruned`, the
  * layers after a pruning step may have any number of rows 1..n (only the counts are revealed, at run time), so the
  * shape `heRows` picks for every row count is planned too, by `cost`: the cost function of the backend the plans are
  * for (heCost), since the backend's own `cost` must pick the same shapes at run time.
@@ -140,7 +173,8 @@ export function bertPlans(cfg: BertConfig, n: number, ring: Ring, pruned = false
     sharedProducts(dh, n, "m", ring),
     sharedProducts(n, dh, "k", ring),
   ];
-  const plans = [...layer.flatMap((products) => products(n)), ...linearProducts(d, cfg.labels, ring)(n)];
+  const head = [linearProducts(d, d, ring), linearProducts(d, cfg.labels, ring)].flatMap((products) => products(heRows(cost, 1, n, products)));
+  const plans = [...layer.flatMap((products) => products(n)), ...head];
   if (pruned) for (let rows = 1; rows < n; rows++) for (const products of layer) plans.push(...products(heRows(cost, rows, n, products)));
   return plans;
 }
@@ -164,7 +198,13 @@ export function setupPrivate(p: Party, cfg: BertConfig, n: number, ring: Ring, o
   return setupHe(p, plans, { kind, sealParams: opts.sealParams });
 }
 
-export type PrivateOptions = PassOptions;
+export interface PrivateOptions extends PassOptions {
+  /**
+   * The sequence length the HE session was planned for (setupPrivate), when this pass runs on fewer tokens (default
+   * n): the pass then sizes its products as a pruned layer of that many rows would (a layer's cost on its own).
+   */
+  planned?: number;
+}
 
 /**
  * One private inference on n padded tokens. The server passes its quantised weights, the client its data
@@ -181,6 +221,8 @@ export async function privateInference(
 ): Promise<Float64Array | undefined> {
   const isServer = "weights" in side;
   if (isServer !== p.isServer) throw new TypeError(`privateInference: the ${p.role} must pass ${p.isServer ? "weights" : "data"}`);
-  const logits = await bertPass(new SecureBert(p, he, ring, n), cfg, n, side, opts);
+  const planned = opts.planned ?? n;
+  if (!Number.isInteger(planned) || planned < n) throw new RangeError(`privateInference: planned must be an integer ≥ n = ${n}, got ${planned}`);
+  const logits = await bertPass(new SecureBert(p, he, ring, planned), cfg, n, side, opts);
   return logits && ring.decodeArray(logits);
 }

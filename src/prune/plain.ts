@@ -35,6 +35,21 @@ export function keepPlain(ring: Ring, scores: BigUint64Array, theta: bigint): Ui
 }
 
 /**
+ * The `keep` tokens bitonicPrune keeps: [CLS] and the keep − 1 other tokens of highest score (signed; ties: the
+ * earlier position first). One byte per token.
+ */
+export function topPlain(ring: Ring, scores: BigUint64Array, keep: number): Uint8Array {
+  const order = Array.from({ length: scores.length - 1 }, (_, j) => j + 1).sort((a, b) => {
+    const d = ring.signed(scores[b]) - ring.signed(scores[a]);
+    return d === 0n ? a - b : d > 0n ? 1 : -1;
+  });
+  const out = new Uint8Array(scores.length);
+  out[0] = 1;
+  for (const j of order.slice(0, keep - 1)) out[j] = 1;
+  return out;
+}
+
+/**
  * Token groups for the polynomial reduction: 0 pruned (S ≤ θ), 1 low degree (θ < S ≤ β), 2 high degree (S > β).
  * [CLS] is always high degree.
  */
