@@ -6,3 +6,4 @@ export * from "./bits";
 export * from "./aes";
 export * from "./prune";
 export * from "./rlwe";
+export * from "./ferret";
