@@ -55,6 +55,8 @@ abstract class FerretBase {
   /** Rounds started (the current round's number) and the next user tree of the round. */
   round = 0;
   protected cursor = 0;
+  /** COTs produced but not yet taken by `take` (16 bytes each). */
+  private left = new Uint8Array(0);
 
   constructor(
     protected readonly ch: Channel,
@@ -86,6 +88,21 @@ abstract class FerretBase {
   protected abstract produce(first: number, trees: number, nodes: Uint32Array): Promise<void>;
 
   /** The next batch of user COTs as a view of `out` (valid until the next call): 16 bytes each. */
+  /** Exactly n blocks (a new array); the rest of the last batch is kept for the next call. */
+  protected async takeBlocks(n: number, method: string): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${method}: n must be a non-negative integer, got ${n}`);
+    const parts: Uint8Array[] = [];
+    let need = 16 * n;
+    while (need > 0) {
+      if (this.left.length === 0) this.left = (await this.nextBlocks()).slice();
+      const part = this.left.subarray(0, Math.min(need, this.left.length));
+      parts.push(part);
+      this.left = this.left.subarray(part.length);
+      need -= part.length;
+    }
+    return concatParts(parts, 16 * n);
+  }
+
   protected async nextBlocks(): Promise<Uint8Array> {
     const s = this.shape;
     if (this.cursor === s.userTrees) await this.refill();
@@ -168,27 +185,14 @@ export class FerretCotSender extends FerretBase {
     return f;
   }
 
-  /** COTs produced but not yet taken by `take` (16 bytes each). */
-  private left = new Uint8Array(0);
-
   /** The next batch of COTs: q blocks (16 bytes each), a view valid until the next call. Do not mix with `take`. */
   next(): Promise<Uint8Array> {
     return this.nextBlocks();
   }
 
   /** Exactly n COTs (a new array of 16n bytes); the rest of the last batch is kept for the next call. */
-  async take(n: number): Promise<Uint8Array> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`FerretCotSender.take: n must be a non-negative integer, got ${n}`);
-    const parts: Uint8Array[] = [];
-    let need = 16 * n;
-    while (need > 0) {
-      if (this.left.length === 0) this.left = (await this.nextBlocks()).slice();
-      const part = this.left.subarray(0, Math.min(need, this.left.length));
-      parts.push(part);
-      this.left = this.left.subarray(part.length);
-      need -= part.length;
-    }
-    return concatParts(parts, 16 * n);
+  take(n: number): Promise<Uint8Array> {
+    return this.takeBlocks(n, "FerretCotSender.take");
   }
 
   protected async produce(first: number, trees: number, nodes: Uint32Array): Promise<void> {
@@ -213,7 +217,6 @@ export class FerretCotSender extends FerretBase {
 
 /** The COT receiver: blocks t = q ⊕ b·Δ with b = LSB(t). */
 export class FerretCotReceiver extends FerretBase {
-  private left = new Uint8Array(0);
   private bits = new Uint8Array(0);
   private kb = new Uint32Array(0);
   private choiceBits = new Uint8Array(0);
@@ -250,17 +253,7 @@ export class FerretCotReceiver extends FerretBase {
 
   /** Exactly n COTs: t (a new array of 16n bytes) and the choice bits LSB(t), packed LSB-first. */
   async take(n: number): Promise<{ t: Uint8Array; choices: Uint8Array }> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`FerretCotReceiver.take: n must be a non-negative integer, got ${n}`);
-    const parts: Uint8Array[] = [];
-    let need = 16 * n;
-    while (need > 0) {
-      if (this.left.length === 0) this.left = (await this.nextBlocks()).slice();
-      const part = this.left.subarray(0, Math.min(need, this.left.length));
-      parts.push(part);
-      this.left = this.left.subarray(part.length);
-      need -= part.length;
-    }
-    const t = concatParts(parts, 16 * n);
+    const t = await this.takeBlocks(n, "FerretCotReceiver.take");
     const choices = new Uint8Array((n + 7) >>> 3);
     for (let i = 0; i < n; i++) choices[i >>> 3] |= (t[16 * i] & 1) << (i & 7);
     return { t, choices };
