@@ -7,19 +7,16 @@
 import { Prg } from "../src/core/prg.js";
 import { aesOn, resolveBackend } from "../src/core/aes.js";
 import { memoryPair } from "../src/net/memory.js";
+import { arg, option } from "./args.js";
 import { CggmScratch, cggmSend, FERRET_B11, FERRET_B13, FERRET_TINY, FerretCotReceiver, FerretCotSender, ferretShape, LpnEncoder } from "../src/ot/ferret/index.js";
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 const presets = { b11: FERRET_B11, b13: FERRET_B13, tiny: FERRET_TINY } as const;
-const params = presets[flag("--preset", "b11") as keyof typeof presets];
+const params = presets[(option("--preset") ?? "b11") as keyof typeof presets];
 if (!params) throw new Error("--preset must be b11, b13 or tiny");
-const rounds = Number(flag("--rounds", "2"));
+const rounds = arg("--rounds", 2);
 const shape = ferretShape(params);
-const backend = await resolveBackend(flag("--aes", "auto") as "auto" | "node" | "wasm");
+const backend = await resolveBackend((option("--aes") ?? "auto") as "auto" | "node" | "wasm");
 const pi = aesOn(new Uint8Array(16).fill(7), backend);
 
 // One party's compute, in isolation: the sender's trees, and the LPN encode, over one batch.
