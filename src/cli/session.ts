@@ -125,7 +125,8 @@ async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; 
         if (model) source = "cached";
       }
     }
-    const hashes = model ? publicOf(model).hashes : wanted!;
+    // A fetched or cached model has the hashes just checked; only a model of the client's own is hashed here.
+    const hashes = wanted ?? publicOf(model!).hashes;
     const info: HandshakeParams = { ...(model ? {} : { fetch: true }), ...(job.prune === false ? { unpruned: true } : {}) };
     return { params: sessionParams(hashes, job.seq ?? (peer.seq as number), peer.prune as PruneMode, job.he ?? (peer.he as HeKind)), info };
   });

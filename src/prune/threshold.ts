@@ -14,13 +14,12 @@ import { sumShares } from "./exchange.js";
  */
 export type Threshold = bigint | undefined;
 
-/** The server's thresholds, checked; the client's are not read. */
-export function serverThresholds(p: Party, thresholds: Threshold[], ring: Ring, method: string): bigint[] {
+/** What each party subtracts from its share of the scores: θ + 1 (checked) for the server, 0 for the client. */
+function shifts(p: Party, thresholds: Threshold[], ring: Ring, method: string): bigint[] {
   if (!p.isServer) return thresholds.map(() => 0n);
   return thresholds.map((t, i) => {
     if (typeof t !== "bigint") throw new TypeError(`${method}: the server must pass threshold ${i} as a bigint, got ${String(t)}`);
-    ring.fromSigned(t + 1n, `${method}: threshold ${i} + 1`);
-    return t;
+    return ring.fromSigned(t + 1n, `${method}: threshold ${i} + 1`);
   });
 }
 
@@ -30,10 +29,8 @@ export function serverThresholds(p: Party, thresholds: Threshold[], ring: Ring, 
  */
 export async function aboveThresholds(p: Party, scores: BigUint64Array, thresholds: Threshold[], ring: Ring, method = "aboveThresholds"): Promise<Uint8Array[]> {
   const n = scores.length;
-  const values = serverThresholds(p, thresholds, ring, method);
   const x = new BigUint64Array(n * thresholds.length);
-  values.forEach((t, k) => {
-    const shift = p.isServer ? ring.reduce(t + 1n) : 0n;
+  shifts(p, thresholds, ring, method).forEach((shift, k) => {
     for (let j = 0; j < n; j++) x[k * n + j] = (scores[j] - shift) & ring.mask;
   });
   const bits = await drelu(p, x, ring);
