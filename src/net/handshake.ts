@@ -122,19 +122,21 @@ export async function handshake(ch: Channel, role: Role, params: HandshakeParams
   const bytes = await ch.recvHandshake(opts.timeoutMs === undefined ? undefined : { timeoutMs: opts.timeoutMs });
   try {
     const peer = parseHello(bytes);
+    const peerParams = Object.fromEntries(peer.params);
+    const peerInfo = Object.fromEntries(peer.info);
     let own: HandshakeParams;
     if (typeof params === "function") {
       // A version or role mismatch, or a list that does not match its hash, fails before the list is interpreted.
-      const early = check(role, peer.hash, Object.fromEntries(peer.params), peer);
+      const early = check(role, peer.hash, peerParams, peer);
       if (early !== undefined) throw early;
-      const chosen = await params(Object.fromEntries(peer.params), Object.fromEntries(peer.info));
+      const chosen = await params(peerParams, peerInfo);
       own = checkParams(chosen.params, "parameter");
       ch.sendHandshake(helloBytes(role, own, checkParams(chosen.info ?? {}, "info")));
     } else own = params;
     const hash = paramsHash(own);
     const err = check(role, hash, own, peer);
     if (err !== undefined) throw err;
-    return { hash, params: own, peerParams: Object.fromEntries(peer.params), peerInfo: Object.fromEntries(peer.info) };
+    return { hash, params: own, peerParams, peerInfo };
   } catch (err) {
     ch.abort(err as Error);
     throw err;
