@@ -3,10 +3,11 @@
 // here; the client computes the embeddings in the clear (DESIGN.md §2). Each stage opens a counter scope.
 // With thresholds, each layer prunes after norm1 (CipherPrune): the tokens whose importance score is not above θ_l
 // leave the sequence ([CLS] stays), and the kept ones are grouped so that those with score ≤ β_l take the low-degree
-// GELU. The FFN and every later layer run on the kept rows only; the kept/high/low counts are public by design.
+// GELU in this layer and the low-degree softmax (their attention rows) in the next. The FFN and every later layer run
+// on the kept rows only; the kept/high/low counts are public by design.
 import type { Ring } from "../core/ring.js";
 import { add, tileRows, type Fx, type Lanes } from "../nonlinear/engine.js";
-import { gelu } from "../nonlinear/gelu.js";
+import { gelu, type Degree } from "../nonlinear/gelu.js";
 import { layerNorm } from "../nonlinear/layernorm.js";
 import { paddingMask, softmax } from "../nonlinear/softmax.js";
 import { tanh } from "../nonlinear/tanh.js";
@@ -215,8 +216,42 @@ interface LayerOut {
   tokens: LayerTokens;
 }
 
-/** One encoder layer on n tokens; `penalty` holds the n key-padding penalties (shared). */
-async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: Lanes, L?: FixedLayer, th?: LayerThresholds): Promise<LayerOut> {
+/**
+ * Softmax of the H heads' n × n scores. Each head's query rows come grouped as the previous layer's pruning left
+ * them (`incoming`: [high…, low…]); the low rows take the low-degree form. Only the public counts choose the split.
+ */
+async function attentionSoftmax(E: BertEngine, scores: Lanes, H: number, penalty: Lanes, incoming: LayerTokens): Promise<Lanes> {
+  const n = penalty.length;
+  const part = async (from: number, count: number, degree: Degree): Promise<Lanes> => {
+    const rows = new BigUint64Array(H * count * n);
+    for (let h = 0; h < H; h++) rows.set(scores.subarray((h * n + from) * n, (h * n + from + count) * n), h * count * n);
+    return softmax(E.fx, rows, H * count, n, E.ring, { degree, mask: tileRows(penalty, H * count) });
+  };
+  if (incoming.low === 0) return softmax(E.fx, scores, H * n, n, E.ring, { mask: tileRows(penalty, H * n) });
+  const { high, low } = incoming;
+  const hi = await part(0, high, "high");
+  const lo = await part(high, low, "low");
+  const out = new BigUint64Array(scores.length);
+  for (let h = 0; h < H; h++) {
+    out.set(hi.subarray(h * high * n, (h + 1) * high * n), h * n * n);
+    out.set(lo.subarray(h * low * n, (h + 1) * low * n), (h * n + high) * n);
+  }
+  return out;
+}
+
+/**
+ * One encoder layer on n tokens; `penalty` holds the n key-padding penalties (shared), `incoming` the grouping of
+ * x's rows by the previous layer's pruning.
+ */
+async function encoderLayer(
+  E: BertEngine,
+  cfg: BertConfig,
+  x: Lanes,
+  penalty: Lanes,
+  incoming: LayerTokens,
+  L?: FixedLayer,
+  th?: LayerThresholds,
+): Promise<LayerOut> {
   const { ring, fx } = E;
   const d = cfg.hidden;
   const H = cfg.heads;
@@ -233,7 +268,7 @@ async function encoderLayer(E: BertEngine, cfg: BertConfig, x: Lanes, penalty: L
     per.forEach((m, h) => all.set(m, h * n * n));
     return fx.trunc(all, s, ring);
   });
-  const probs = await stage(E, "softmax", () => softmax(fx, scores, H * n, n, ring, { mask: tileRows(penalty, H * n) }));
+  const probs = await stage(E, "softmax", () => attentionSoftmax(E, scores, H, penalty, incoming));
   const ctx = await stage(E, "context", async () => {
     const ps = heads.map((_, h) => probs.subarray(h * n * n, (h + 1) * n * n));
     const vs = heads.map((c0) => columns(qkv, n, 3 * d, 2 * d + c0, dh));
@@ -291,9 +326,10 @@ export async function bertPass(
     penalty: await E.clientInput(n, data?.penalty),
   }));
   let { x, penalty } = input;
+  let tokens: LayerTokens = { kept: n, high: n, low: 0 };
   for (let l = 0; l < cfg.layers; l++) {
-    const out = await stage(E, `layer${l}`, () => encoderLayer(E, cfg, x, penalty, weights?.layers[l], th?.[l]));
-    ({ x, penalty } = out);
+    const out = await stage(E, `layer${l}`, () => encoderLayer(E, cfg, x, penalty, tokens, weights?.layers[l], th?.[l]));
+    ({ x, penalty, tokens } = out);
     opts.onLayer?.(l + 1, cfg.layers, out.tokens);
   }
   // The head works on [CLS] alone (row 0, kept by every pruning): one row, which the engine may pad to its cheapest
