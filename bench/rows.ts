@@ -92,7 +92,7 @@ function checkTokens(got: readonly LayerTokens[], want: readonly LayerTokens[], 
 }
 
 export class Rows {
-  /** Shapes measured on their own, shared by the rows: "method:entering:kept:high:low". */
+  /** Shapes measured on their own, shared by the rows: "method:entering:entering low:kept:high:low". */
   private readonly shapes = new Map<string, Promise<{ cost: LayerCost; err: number }>>();
 
   /** `full`: the whole model's configuration (model.weights may hold fewer layers); the session is planned for n. */
@@ -109,7 +109,7 @@ export class Rows {
     for (const mode of modes) {
       const k = mode === "none" ? n : Math.ceil(n / 2);
       const low = mode === "swap" || mode === "ours" ? 1 : 0;
-      await this.layerRun(mode, n, { kept: k, high: k - low, low }, mode !== "none");
+      await this.layerRun(mode, n, low, { kept: k, high: k - low, low }, mode !== "none");
     }
   }
 
@@ -124,7 +124,9 @@ export class Rows {
     if (!(measured >= 1 && measured <= model.weights.layers.length)) throw new RangeError(`cannot measure ${measured} of the pass's ${model.weights.layers.length} layers`);
     const prunes = (l: number) => mode !== "none" && (mode !== "we" || l === 0);
     const enter = (l: number) => (l === 0 ? n : plan[l - 1].kept);
-    const shape = (l: number) => `${prunes(l) ? mode : "-"}:${enter(l)}:${plan[l].kept}:${plan[l].high}:${plan[l].low}`;
+    // The low rows entering a layer take the low-degree softmax: part of its shape.
+    const enterLow = (l: number) => (l === 0 ? 0 : plan[l - 1].low);
+    const shape = (l: number) => `${prunes(l) ? mode : "-"}:${enter(l)}:${enterLow(l)}:${plan[l].kept}:${plan[l].high}:${plan[l].low}`;
     const c = validateConfig({ ...full, layers: measured });
     const [w, f] = [firstLayers(model.weights, c), firstLayers(model.fixed, c)];
     const th = model.thresholds;
@@ -148,7 +150,7 @@ export class Rows {
           let r = this.shapes.get(shape(l));
           if (!r) {
             this.log(`${mode}: layer ${l} (${enter(l)} → ${plan[l].kept} tokens) on its own`);
-            r = this.layerRun(mode, enter(l), plan[l], prunes(l));
+            r = this.layerRun(mode, enter(l), enterLow(l), plan[l], prunes(l));
             this.shapes.set(shape(l), r);
           }
           const { cost: lc, err } = await r;
@@ -194,11 +196,11 @@ export class Rows {
   }
 
   /**
-   * One layer of `enter` tokens on its own, as layer 0 of a 1-layer pass in the session (planned for more tokens, so
-   * its HE products are sized as inside the full pass), pruned to `t` when `prunes`. The vocabulary is narrowed: the
-   * client's embeddings cost nothing in the protocol.
+   * One layer of `enter` tokens on its own, `enterLow` of them on the low path, as layer 0 of a 1-layer pass in the
+   * session (planned for more tokens, so its HE products are sized as inside the full pass), pruned to `t` when
+   * `prunes`. The vocabulary is narrowed: the client's embeddings cost nothing in the protocol.
    */
-  private async layerRun(mode: Mode, enter: number, t: LayerTokens, prunes: boolean): Promise<{ cost: LayerCost; err: number }> {
+  private async layerRun(mode: Mode, enter: number, enterLow: number, t: LayerTokens, prunes: boolean): Promise<{ cost: LayerCost; err: number }> {
     const c = validateConfig({ ...this.full, layers: 1, vocabSize: 1024 });
     const target: Target[] = [{ kept: t.kept, low: t.low }];
     const scheduled = prunes && mode !== "we";
@@ -207,9 +209,10 @@ export class Rows {
     const th = scheduled ? (await calibrate(m.weights, f, RING, m.ids, m.mask, target)).thresholds : undefined;
     const o = passOptions(prunes ? mode : "none", th);
     const planned = this.session.n;
-    const run = await runPrivate(this.session, c, enter, f, clientData(m.weights, m.ids, m.mask, RING), { ...o.server, planned }, { ...o.client, planned });
+    const lowRows = enterLow;
+    const run = await runPrivate(this.session, c, enter, f, clientData(m.weights, m.ids, m.mask, RING), { ...o.server, planned, lowRows }, { ...o.client, planned, lowRows });
     checkTokens(run.tokens, [t], `a 1-layer ${mode} run of ${enter} tokens`);
-    const twin = await fixedForward(m.weights, RING, m.ids, m.mask, { fixed: f, ...o.server });
+    const twin = await fixedForward(m.weights, RING, m.ids, m.mask, { fixed: f, ...o.server, lowRows });
     return { cost: layerCost(run.scopes, 0), err: maxAbsError(run.logits, twin) };
   }
 }

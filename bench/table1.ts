@@ -20,9 +20,10 @@
 //   [--schedule K0,K1,...] [--low-share X] [--text "..."] [--threads T] [--he simd|seal] [--json]
 //   --model   a preset (default base) or a model directory with thresholds.json
 //   --layers  run the first L layers; each later layer is projected from a measured layer of the same shape
-//             (entering, kept, high, low counts and method) in that row, else measured on its own as a 1-layer pass
-//             of that shape in the same session (sized as inside the full pass). A none row at 512 tokens or more
-//             measures its first layer only (every layer has its shape) unless --layers is given.
+//             (the counts entering, entering on the low path, kept, high and low, and the method) in that row, else
+//             measured on its own as a 1-layer pass of that shape in the same session (sized as inside the full
+//             pass). A none row at 512 tokens or more measures its first layer only (every layer has its shape)
+//             unless --layers is given.
 //   --text    the input of a model directory (default: the sentence of `npm start`)
 // Every figure covers the inference after set-up (base OTs, HE keys). bytes: both directions. rounds: the client's
 // flights (sent + received) summed over the stages, so that layers add up and projections are exact (bench:bert's

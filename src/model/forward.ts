@@ -100,6 +100,12 @@ export interface PassOptions {
   pruning?: PruneMode;
   /** The pruning protocol (default "ours"); "we" takes neither thresholds nor `pruning`. */
   method?: PruneMethod;
+  /**
+   * A pass that continues another (a layer measured on its own): the last `lowRows` of the n input rows were put on
+   * the low path by the layer before, so their attention rows take the low-degree softmax in the first layer. A
+   * public count that both parties pass alike; default 0.
+   */
+  lowRows?: number;
 }
 
 /**
@@ -326,7 +332,9 @@ export async function bertPass(
     penalty: await E.clientInput(n, data?.penalty),
   }));
   let { x, penalty } = input;
-  let tokens: LayerTokens = { kept: n, high: n, low: 0 };
+  const lowRows = opts.lowRows ?? 0;
+  if (!Number.isInteger(lowRows) || lowRows < 0 || lowRows >= n) throw new RangeError(`lowRows must be an integer in [0, n − 1 = ${n - 1}] ([CLS] is high), got ${lowRows}`);
+  let tokens: LayerTokens = { kept: n, high: n - lowRows, low: lowRows };
   for (let l = 0; l < cfg.layers; l++) {
     const out = await stage(E, `layer${l}`, () => encoderLayer(E, cfg, x, penalty, tokens, weights?.layers[l], th?.[l]));
     ({ x, penalty, tokens } = out);
