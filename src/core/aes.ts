@@ -45,6 +45,8 @@ let nodeCrypto: typeof NodeCrypto | undefined;
  * that browser bundlers do not try to resolve it.
  */
 function loadNodeCrypto(): Promise<typeof NodeCrypto | undefined> {
+  // Outside Node, never attempt the import: a page's main thread would log a failed (CORS-blocked) fetch of it.
+  if (typeof process === "undefined" || !process.versions?.node) return Promise.resolve(undefined);
   return (nodeCryptoLoad ??= import(/* @vite-ignore */ NODE_CRYPTO).then(
     (m: typeof NodeCrypto) => {
       const ciphers = m.getCiphers();
