@@ -9,6 +9,7 @@ import type { ClientData, LayerTokens } from "../src/model/forward.js";
 import { privateInference, setupPrivate, type PrivateOptions } from "../src/model/private.js";
 import type { FixedBert } from "../src/model/quantize.js";
 import { RING } from "../src/model/quantize.js";
+import { nodeHeThreads } from "../src/he/threads.js";
 
 export const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -51,7 +52,7 @@ export async function openSession(cfg: BertConfig, n: number, opts: SessionOptio
   const [server, client] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
   const setup = { kind: opts.kind, pruned: opts.pruned };
   const he = await Promise.all([setupPrivate(server, cfg, n, RING, setup), setupPrivate(client, cfg, n, RING, setup)]);
-  await he[0].startWorkers(opts.threads);
+  await he[0].startWorkers(opts.threads, nodeHeThreads);
   return {
     server,
     client,

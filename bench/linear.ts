@@ -21,6 +21,7 @@ import { Party } from "../src/mpc/party.js";
 import type { Channel } from "../src/net/channel.js";
 import { measurePair, memoryPair, type PairTraffic } from "../src/net/memory.js";
 import { arg, option } from "./args.js";
+import { nodeHeThreads } from "../src/he/threads.js";
 
 const json = process.argv.includes("--json");
 const n = arg("--n", 128);
@@ -139,7 +140,7 @@ async function runBackend(kind: HeKind, jobs: Job[]): Promise<BackendRun> {
     const [hs, hc] = setup.result;
     try {
       const t0 = performance.now();
-      await hs.startWorkers(threads);
+      await hs.startWorkers(threads, nodeHeThreads);
       const workersMs = performance.now() - t0;
       log(`${kind}: set-up ${setup.ms.toFixed(0)} ms, ${setup.traffic.bytes} bytes; ${threads} worker threads started in ${workersMs.toFixed(0)} ms`);
       const rows: Record<string, Row> = {};

@@ -9,6 +9,7 @@ import { SealBackend } from "../src/he/seal-backend.js";
 import { HeSession } from "../src/he/session.js";
 import { productReference } from "./he-util.js";
 import { makePair, randomRing, type Pair } from "./mpc-util.js";
+import { nodeHeThreads } from "../src/he/threads.js";
 
 const params: HeParams = { polyDegree: 4096, coeffBits: [36, 36, 37], plainBits: 20, plainPrimes: 3, sigma: 40 };
 const ring = new Ring(8);
@@ -54,7 +55,7 @@ describe("seal backend workers", () => {
     try {
       const as = plans.map((pl) => randomRing(pl.n * pl.k, ring));
       const ws = plans.map((pl) => BigInt64Array.from(randomRing(pl.k * pl.m, new Ring(pl.wBits)), (v) => new Ring(pl.wBits).signed(v)));
-      await Promise.all(he.map((b) => b.startWorkers(2)));
+      await Promise.all(he.map((b) => b.startWorkers(2, nodeHeThreads)));
       for (const threads of [2, 0]) {
         if (threads === 0) await he[0].startWorkers(0);
         const [ys, yc] = await pair.both((p) => (p.isServer ? he[0] : he[1]).products(p, ring, plans.map((plan, i) => (p.isServer ? { plan, w: ws[i] } : { plan, a: as[i] }))));

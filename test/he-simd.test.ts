@@ -7,6 +7,7 @@ import { Ring } from "../src/core/ring.js";
 import type { HePlan } from "../src/he/backend.js";
 import { SimdBackend } from "../src/he/simd/backend.js";
 import { makePair, open, randomRing, share, type Pair } from "./mpc-util.js";
+import { nodeHeThreads } from "../src/he/threads.js";
 
 const ring = new Ring(37, 12);
 
@@ -70,7 +71,7 @@ describe("simd HE products", () => {
   }, 120_000);
 
   it("a batch of equal and different shapes on 2 worker threads: every item exact, in order", async () => {
-    await he[0].startWorkers(2);
+    await he[0].startWorkers(2, nodeHeThreads);
     try {
       const plans: HePlan[] = [
         { n: 24, k: 64, m: 24, aBits: 37, wBits: 37 },

@@ -16,6 +16,7 @@ import { SimdBackend } from "../src/he/simd/backend.js";
 import { shareSimdThreads, sharingSimdThreads } from "../src/he/simd/pool.js";
 import { productReference } from "./he-util.js";
 import { makePair, open, randomRing } from "./mpc-util.js";
+import { nodeHeThreads } from "../src/he/threads.js";
 
 const PARAMS = { model: "echo", seq: 4 };
 const ROUNDS = 4;
@@ -333,7 +334,7 @@ describe("shared simd HE threads", () => {
     const pairs = await Promise.all([makePair(), makePair()]);
     const hes = await Promise.all(pairs.map((pair) => pair.both((p) => SimdBackend.setup(p))));
     try {
-      await Promise.all(hes.map(([server]) => server.startWorkers(2)));
+      await Promise.all(hes.map(([server]) => server.startWorkers(2, nodeHeThreads)));
       await Promise.all(
         pairs.map(async (pair, i) => {
           for (let round = 0; round < 2; round++) {

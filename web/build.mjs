@@ -9,7 +9,7 @@ import * as esbuild from "esbuild";
 const WEB = fileURLToPath(new URL(".", import.meta.url));
 
 /** Entry points, relative to web/; a page loads `<name>.js` for `<name>.ts`. */
-export const ENTRIES = ["protocols.ts", "protocols-worker.ts"];
+export const ENTRIES = ["protocols.ts", "protocols-worker.ts", "infer.ts"];
 
 /** Modules that only Node has. Pages must never call them; their importers still bundle (see `stubs`). */
 const NODE_ONLY = ["piscina", ...builtinModules.filter((m) => !m.startsWith("_"))];

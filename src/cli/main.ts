@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // cipherprune: private BERT inference from the command line.
 //   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]   (both parties)
-//   cipherprune serve [--model DIR|preset] --port P [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
-//     [--sessions K] [--queue Q] [--handshake-timeout S] [--idle-timeout S] [--log text|json]
+//   cipherprune serve [--model DIR|preset] --port P [--host H] [--ws-port P [--ws-origin URL,...]] [--seq N]
+//     [--he simd|seal] [--no-prune] [--once] [--sessions K] [--queue Q] [--handshake-timeout S] [--idle-timeout S] [--log text|json]
 //   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune]
 //     [--cache DIR] [--json]
 //   cipherprune export-client --out DIR [--model DIR|preset]
@@ -17,6 +17,8 @@ import { checkHeKind, DEFAULT_HE_KIND } from "../he/backend.js";
 import type { Channel } from "../net/channel.js";
 import { estimateMs, LAN, WAN } from "../net/cost.js";
 import { connect, listen } from "../net/tcp.js";
+import { checkOrigins, listenWs } from "../net/ws-server.js";
+import { nodeHeThreads } from "../he/threads.js";
 import { shareSimdThreads } from "../he/simd/pool.js";
 import type { BertConfig } from "../model/config.js";
 import { formatStages, formatTable, summarizeStages } from "../model/stages.js";
@@ -24,16 +26,20 @@ import { defaultCacheDir, directoryStore, exportClient, resolveModel, resolvePub
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, defaultSessions, serveLoop, shutdownSignal } from "./serve.js";
 import { DEFAULT_SEQ, runLocal, runParty, type Outcome } from "./session.js";
 
+
 const USAGE = `usage:
   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]
   cipherprune infer --connect HOST:PORT --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--cache DIR] [--json]
-  cipherprune serve --port P [--model DIR|preset] [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
+  cipherprune serve --port P [--ws-port P [--ws-origin URL,...]] [--model DIR|preset] [--host H] [--seq N] [--he simd|seal] [--no-prune] [--once]
                     [--sessions K] [--queue Q] [--handshake-timeout S] [--idle-timeout S] [--log text|json]
   cipherprune export-client --out DIR [--model DIR|preset]
   --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same
   --model with --connect: the client's public model (export-client); omitted: the server's, fetched and cached
   --cache: where fetched models are kept (default ${defaultCacheDir()})
   --no-prune with --connect: ask the server for an unpruned pass (reveals no kept counts; slower)
+  --ws-port: also accept clients over WebSocket on this port (browser pages: web/infer.html), same sessions and queue
+  --ws-origin: comma-separated origins of the pages allowed to connect ("http://127.0.0.1:8080"; "*": any);
+               default none: only clients that send no Origin (not browsers)
   --sessions: inferences at once (default ${defaultSessions()} here: the cores, at least 2, at most one per GiB of memory)
   --queue: clients that may wait for a session, told their place (default twice --sessions); beyond it "server busy"
   --handshake-timeout: seconds a new connection may take to say hello (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000})
@@ -109,6 +115,12 @@ function report(out: Outcome, ch: Channel, json: boolean, modelName: string): vo
   process.stdout.write(lines.join("\n") + "\n");
 }
 
+function portOption(v: string, field: string): number {
+  const port = Number(v);
+  if (v.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--${field} must be an integer in [0, 65535], got "${v}"`);
+  return port;
+}
+
 function hostPort(s: string): [string, number] {
   const i = s.lastIndexOf(":");
   const port = Number(s.slice(i + 1));
@@ -135,6 +147,8 @@ async function main(argv: string[]): Promise<void> {
       "no-prune": { type: "boolean", default: false },
       connect: { type: "string" },
       port: { type: "string" },
+      "ws-port": { type: "string" },
+      "ws-origin": { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
       once: { type: "boolean", default: false },
       cache: { type: "string" },
@@ -161,7 +175,7 @@ async function main(argv: string[]): Promise<void> {
     const onPhase = (p: string) => process.stderr.write(`${p}…\n`);
     if (values.connect === undefined) {
       const { model, name } = await loadFor(resolveModel(values.model), seq);
-      const { outcome, client, server } = await runLocal({ model, seq: seq ?? DEFAULT_SEQ, text: values.text, prune, he, onLayer: progressBar, onPhase });
+      const { outcome, client, server } = await runLocal({ model, seq: seq ?? DEFAULT_SEQ, text: values.text, prune, he, startThreads: nodeHeThreads, onLayer: progressBar, onPhase });
       report(outcome, client, values.json, name);
       client.close();
       server.close();
@@ -189,8 +203,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cmd === "serve") {
     if (values.port === undefined) throw new RangeError("serve needs --port");
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be an integer in [0, 65535], got "${values.port}"`);
+    const port = portOption(values.port, "port");
+    const wsPort = values["ws-port"] === undefined ? undefined : portOption(values["ws-port"], "ws-port");
+    if (values["ws-origin"] !== undefined && wsPort === undefined) throw new RangeError("--ws-origin needs --ws-port");
+    const origins = checkOrigins(values["ws-origin"]?.split(",").map((o) => o.trim()).filter((o) => o !== "") ?? [], "--ws-origin");
     const { model, name } = await loadFor(resolveModel(values.model), seq);
     if (values.log !== "text" && values.log !== "json") throw new RangeError(`--log must be text or json, got "${values.log}"`);
     const sessionSeq = seq ?? DEFAULT_SEQ;
@@ -204,12 +220,23 @@ async function main(argv: string[]): Promise<void> {
       signal: shutdownSignal((sig) => process.stderr.write(`${sig}: stopping…\n`)),
     } as const;
     const listener = await listen(port, values.host, { hold: true });
-    process.stderr.write(`serving ${name} on ${listener.host}:${listener.port}\n`);
+    const wsListener =
+      wsPort === undefined
+        ? undefined
+        : await listenWs(wsPort, values.host, {
+            hold: true,
+            origins,
+            log: (line) => process.stderr.write(`${values.log === "json" ? JSON.stringify({ event: "refused", reason: line }) : line}\n`),
+          }).catch((e: unknown) => {
+            listener.close();
+            throw e;
+          });
+    process.stderr.write(`serving ${name} on ${listener.address}${wsListener ? ` and ${wsListener.address}` : ""}\n`);
     // One HE thread pool for every session, sized to the cores.
     const stopSharing = shareSimdThreads();
     try {
-      const summary = await serveLoop(listener, options, async (ch, ctx) => {
-        const out = await runParty("server", ch, { model, seq: sessionSeq, prune, he, onPhase: ctx.phase });
+      const summary = await serveLoop(wsListener ? [listener, wsListener] : listener, options, async (ch, ctx) => {
+        const out = await runParty("server", ch, { model, seq: sessionSeq, prune, he, startThreads: nodeHeThreads, onPhase: ctx.phase });
         return { model: name, seq: out.seq, kept: out.kept.map((t) => t.kept) };
       });
       if (values.once && summary.ok === 0) process.exitCode = 1;

@@ -11,7 +11,7 @@ import { availableParallelism, totalmem } from "node:os";
 import { formatMs, ProtocolError, ServerBusyError, TimeoutError } from "../net/errors.js";
 import { deadline } from "../net/base.js";
 import { encodeQueuePosition, QUEUE_NOTICE } from "../net/frame.js";
-import type { TcpChannel, TcpListener } from "../net/tcp.js";
+import type { StreamChannel, StreamListener } from "../net/stream.js";
 
 /** What the loop tells `runSession` about its connection. */
 export interface SessionContext {
@@ -34,7 +34,7 @@ export interface SessionRecord {
 }
 
 /** Runs one server-side session on an admitted channel; the loop closes the channel afterwards. */
-export type RunSession = (ch: TcpChannel, ctx: SessionContext) => Promise<SessionRecord | void>;
+export type RunSession = (ch: StreamChannel, ctx: SessionContext) => Promise<SessionRecord | void>;
 
 export interface ServeOptions {
   /** Sessions at once (K); default `defaultSessions()`. */
@@ -172,7 +172,7 @@ export function formatLogEntry(e: LogEntry): string {
 
 interface Conn {
   id: number;
-  ch: TcpChannel;
+  ch: StreamChannel;
   arrived: number;
   /** Fails the connection unless its first frame comes in time. */
   firstFrameDeadline?: { cancel(): void };
@@ -185,13 +185,18 @@ interface Conn {
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /**
- * Serves connections from `listener` (which must hold them: listen(..., { hold: true })) until `signal` aborts or
- * `maxSessions` have run; resolves with the counts once the last session has ended (or been aborted). A session's
- * error is logged, never thrown: `runSession` may reject freely. The loop closes the listener when it stops.
+ * Serves connections from `listeners` (TCP and WebSocket alike; each must hold them: listen(..., { hold: true })) until
+ * `signal` aborts or `maxSessions` have run; resolves with the counts once the last session has ended (or been
+ * aborted). Connections from every listener share the sessions and the queue. A session's error is logged, never
+ * thrown: `runSession` may reject freely. The loop closes the listeners when it stops.
  */
-export function serveLoop(listener: TcpListener, options: ServeOptions, runSession: RunSession): Promise<ServeSummary> {
-  if (typeof listener?.accept !== "function") throw new TypeError("serveLoop: listener must come from listen()");
-  if (!listener.holds) throw new TypeError("serveLoop: the listener must hold connections until admitted: listen(port, host, { hold: true })");
+export function serveLoop(listeners: StreamListener | StreamListener[], options: ServeOptions, runSession: RunSession): Promise<ServeSummary> {
+  const sources = Array.isArray(listeners) ? listeners : [listeners];
+  if (sources.length === 0) throw new TypeError("serveLoop: no listener");
+  for (const listener of sources) {
+    if (typeof listener?.accept !== "function") throw new TypeError("serveLoop: listener must come from listen() or listenWs()");
+    if (!listener.holds) throw new TypeError("serveLoop: the listener must hold connections until admitted: listen(port, host, { hold: true })");
+  }
   if (typeof runSession !== "function") throw new TypeError("serveLoop: runSession must be a function");
   const o = checkOptions(options);
   const summary: ServeSummary = { ok: 0, failed: 0, aborted: 0, refused: 0, dropped: 0, probes: 0 };
@@ -203,7 +208,8 @@ export function serveLoop(listener: TcpListener, options: ServeOptions, runSessi
   let started = 0;
   // Why new connections are refused, once the loop no longer admits any.
   let closing: string | undefined;
-  let accepting = true;
+  // Listeners whose accept loop is still running.
+  let accepting = sources.length;
   let graceOver = false;
   let ticker: ReturnType<typeof setInterval> | undefined;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -292,7 +298,7 @@ export function serveLoop(listener: TcpListener, options: ServeOptions, runSessi
     refreshQueue();
   };
 
-  const arrive = (ch: TcpChannel) => {
+  const arrive = (ch: StreamChannel) => {
     const c: Conn = { id: nextId++, ch, arrived: performance.now() };
     ch.setDeadlines({ timeoutMs: o.idleTimeoutMs });
     if (closing !== undefined) return refuse(c, closing);
@@ -333,18 +339,18 @@ export function serveLoop(listener: TcpListener, options: ServeOptions, runSessi
   };
 
   const maybeDone = () => {
-    if (closing === undefined || accepting || running.size > 0 || arriving.size > 0) return;
+    if (closing === undefined || accepting > 0 || running.size > 0 || arriving.size > 0) return;
     clearTimeout(graceTimer);
     clearTimeout(settleTimer);
     o.signal?.removeEventListener("abort", onSignal);
     finish({ ...summary });
   };
 
-  // No more admissions: the listener closes, waiting clients are refused with `reason`, running sessions go on.
+  // No more admissions: the listeners close, waiting clients are refused with `reason`, running sessions go on.
   function stopAdmitting(reason: string): void {
     if (closing !== undefined) return;
     closing = reason;
-    listener.close();
+    for (const listener of sources) listener.close();
     for (const c of [...arriving, ...waiting.splice(0)]) {
       c.firstFrameDeadline?.cancel();
       if (c.ch.open) refuse(c, reason);
@@ -374,25 +380,28 @@ export function serveLoop(listener: TcpListener, options: ServeOptions, runSessi
   if (o.signal?.aborted) onSignal();
   else o.signal?.addEventListener("abort", onSignal, { once: true });
 
-  void (async () => {
-    // Until the listener closes: after it does, accept still hands out connections that arrived before, refused then.
-    for (;;) {
-      let ch: TcpChannel;
-      try {
-        ch = await listener.accept();
-      } catch {
-        break;
+  // One accept loop per listener, until it closes: after it does, accept still hands out connections that arrived
+  // before, refused then.
+  for (const listener of sources) {
+    void (async () => {
+      for (;;) {
+        let ch: StreamChannel;
+        try {
+          ch = await listener.accept();
+        } catch {
+          break;
+        }
+        arrive(ch);
       }
-      arrive(ch);
-    }
-    accepting = false;
-    stopAdmitting("the server is shutting down; try again later");
-    maybeDone();
-  })();
+      accepting--;
+      stopAdmitting("the server is shutting down; try again later");
+      maybeDone();
+    })();
+  }
   return done;
 }
 
-function traffic(ch: TcpChannel): { bytes: number; rounds: number } {
+function traffic(ch: StreamChannel): { bytes: number; rounds: number } {
   const t = ch.traffic;
   return { bytes: t.bytesSent + t.bytesReceived, rounds: t.flightsSent + t.flightsReceived };
 }

@@ -3,7 +3,8 @@
 // forward pass. Also both parties in one process over the in-memory channel.
 // The client holds only the public model (config, vocabulary, embeddings); the thresholds stay with the server, which
 // applies them to its share of the scores, so only the pruning mode is agreed.
-import { checkHeKind, DEFAULT_HE_KIND, type HeKind } from "../he/backend.js";
+// No Node-only imports (the server's HE threads come from the caller, Job.startThreads): web/infer.ts runs the client.
+import { checkHeKind, DEFAULT_HE_KIND, type HeKind, type HeThreads } from "../he/backend.js";
 import { Party, type Role } from "../mpc/party.js";
 import type { Channel } from "../net/channel.js";
 import { ProtocolError } from "../net/errors.js";
@@ -36,8 +37,10 @@ export interface Job {
    * when its model has thresholds, and a client follows the server's mode.
    */
   prune?: boolean;
-  /** HE worker threads of the server (0: its products run in this thread). */
+  /** HE worker threads of the server (default 2 with `startThreads`, else 0: its products run in this thread). */
   heThreads?: number;
+  /** Starts the server's HE threads (Node: nodeHeThreads, src/he/threads.ts); passed in so a page can run the client. */
+  startThreads?: HeThreads;
   /** The HE backend (server default DEFAULT_HE_KIND); a client without one takes the server's. */
   he?: HeKind;
   /** A client's cache of fetched public models. */
@@ -171,7 +174,7 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
   job.onPhase?.("HE keys");
   const he = await setupPrivate(p, model.config, seq, RING, { kind, pruned: prune !== "off" });
   try {
-    await he.startWorkers(job.heThreads ?? 2);
+    if (role === "server") await he.startWorkers(job.heThreads ?? (job.startThreads ? 2 : 0), job.startThreads);
     job.onPhase?.("inference");
     const start = performance.now();
     const kept: LayerTokens[] = [];

@@ -1,12 +1,11 @@
 // The `seal` HE backend: slot encoding on node-seal (session.ts, product.ts), with the server's products optionally
-// on worker threads (pool.ts).
+// on worker threads (pool.ts, started through threads.ts).
 import type { Ring } from "../core/ring.js";
 import type { Party, Role } from "../mpc/party.js";
-import type { HeBackend, HePlan, ProductItem } from "./backend.js";
+import { noThreads, type HeBackend, type HePlan, type HeThreads, type ProductItem } from "./backend.js";
 import { layoutFor, layoutWork } from "./layout.js";
 import { DEFAULT_HE, type HeParams } from "./params.js";
-import { HePool } from "./pool.js";
-import { heProducts } from "./product.js";
+import { heProducts, type ProductRunner } from "./product.js";
 import { HeSession } from "./session.js";
 
 /** Server work of the plans in units of one diagonal product (layoutWork), with `slots` slots per ciphertext. */
@@ -16,7 +15,7 @@ export function sealCost(plans: HePlan[], slots: number = DEFAULT_HE.polyDegree)
 
 export class SealBackend implements HeBackend {
   readonly kind = "seal" as const;
-  private pool?: HePool;
+  private pool?: ProductRunner & { close(): Promise<void> };
   private closed = false;
 
   private constructor(readonly session: HeSession) {}
@@ -39,13 +38,15 @@ export class SealBackend implements HeBackend {
   }
 
   /** Replaces any running workers; 0 brings the products back to this thread. */
-  async startWorkers(threads: number): Promise<void> {
+  async startWorkers(threads: number, start?: HeThreads): Promise<void> {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`startWorkers: threads must be a non-negative integer, got ${threads}`);
     if (this.closed) throw new TypeError("SealBackend: closed");
     const old = this.pool;
     this.pool = undefined;
     await old?.close();
-    if (this.role === "server" && threads > 0) this.pool = await HePool.create(this.session, { threads });
+    if (this.role !== "server" || threads === 0) return;
+    if (start === undefined) throw noThreads(threads);
+    this.pool = await start.seal(this.session, threads);
   }
 
   async close(): Promise<void> {

@@ -2,117 +2,63 @@
 // chunks are reassembled into frames whatever their split. The network faces strangers: until the peer's hello a
 // frame may be 64 KiB at most, a client announces itself at once (a "connect" notice, frame.ts) and waits 30 s at
 // most for the server's hello, and a server's listener can hold each connection unread after its first frame until
-// it is admitted (serve.ts queues connections so).
+// it is admitted (serve.ts queues connections so). The parts shared with the WebSocket transport are in stream.ts.
 import * as net from "node:net";
-import type { Role } from "./channel.js";
-import { checkChannelOptions, TickBatchedChannel, type ChannelOptions } from "./base.js";
+import { checkChannelOptions, type ChannelOptions } from "./base.js";
 import { formatMs, peerName, ProtocolError } from "./errors.js";
-import { CONNECT_NOTICE, decodeQueuePosition, DEFAULT_HANDSHAKE_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FrameReader, QUEUE_NOTICE } from "./frame.js";
+import { CONNECT_NOTICE } from "./frame.js";
+import {
+  AcceptQueue,
+  checkPort,
+  clientDefaults,
+  coalesce,
+  definedOnly,
+  networkDefaults,
+  queueNotices,
+  StreamChannel,
+  type ConnectProgress,
+  type ListenOptions,
+  type StreamListener,
+} from "./stream.js";
 
-// Frames up to this size are gathered into one buffer per write; larger ones are written as they are (no copy).
-const COALESCE_FRAME_BYTES = 16 * 1024;
-const COALESCE_BATCH_BYTES = 256 * 1024;
+export { DEFAULT_CONNECT_HANDSHAKE_TIMEOUT_MS, type ConnectProgress, type ListenOptions } from "./stream.js";
+
 const SHUTDOWN_GRACE_MS = 2_000;
 
 /** A channel over one TCP connection; listeners hand them out (`accept`), `connect` opens one. */
-export class TcpChannel extends TickBatchedChannel {
-  /** The peer's address, "host:port" (for logs). */
+export class TcpChannel extends StreamChannel {
   readonly remote: string;
-  /**
-   * Resolves when the peer's first frame has arrived; rejects with the channel's error if it ends first. A server
-   * admits a connection only then: a health check or a port scan that connects and says nothing takes no session.
-   */
-  readonly firstFrame: Promise<void>;
-  private settleFirstFrame: ((err?: Error) => void) | undefined;
-  private readerFailed = false;
-  private readonly reader: FrameReader;
-  private isHeld: boolean;
-  // Bytes that arrived after a held channel's first frame, in the same chunk; read on admission.
-  private heldRest: Uint8Array | undefined;
 
   /** @internal listen and connect create them. */
   constructor(
     private readonly socket: net.Socket,
     opts: ChannelOptions,
     hold: boolean,
-    private readonly onNotice?: (tag: string, payload: Uint8Array) => void,
+    onNotice?: (tag: string, payload: Uint8Array) => void,
   ) {
-    super(opts);
-    this.isHeld = hold;
+    super(opts, hold, onNotice);
     const addr = socket.remoteAddress ?? "?";
     this.remote = `${addr.includes(":") ? `[${addr}]` : addr}:${socket.remotePort ?? "?"}`;
-    this.firstFrame = new Promise((resolve, reject) => {
-      this.settleFirstFrame = (err) => {
-        this.settleFirstFrame = undefined;
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-    });
-    this.firstFrame.catch(() => undefined); // a caller that never looks at it must not see an unhandled rejection
     socket.setNoDelay(true);
-    this.reader = new FrameReader(
-      () => this.maxFrameBytes,
-      (f) => {
-        this.receive(f);
-        this.settleFirstFrame?.();
-        if (!this.isHeld) return true;
-        socket.pause();
-        return false;
-      },
-    );
     socket.on("data", (chunk: Buffer) => this.read(chunk));
-    socket.on("end", () => {
-      if (this.readerFailed) return;
-      try {
-        this.reader.finish();
-      } catch (err) {
-        this.transportFailed(err as Error, false);
-        return;
-      }
-      this.transportFailed(new ProtocolError(`${peerName(this.peerRole)} closed the connection without closing the channel`), false);
-    });
+    socket.on("end", () => this.streamEnded());
     socket.on("error", (err) => this.transportFailed(new ProtocolError(`the connection to ${peerName(this.peerRole)} failed: ${err.message}`), false));
     socket.on("close", () => this.transportFailed(new ProtocolError(`the connection to ${peerName(this.peerRole)} was closed`), false));
   }
 
-  /** Bytes read from the connection so far. */
   get bytesRead(): number {
     return this.socket.bytesRead;
   }
 
-  /** Whether the channel still waits for `admit` (listen's `hold`): its socket is not read beyond the first frame. */
-  get held(): boolean {
-    return this.isHeld;
+  protected pauseReading(): void {
+    this.socket.pause();
   }
 
-  /** Reads the held connection from here on. Does nothing on a channel that is not held. */
-  admit(): void {
-    if (!this.isHeld) return;
-    this.isHeld = false;
-    const rest = this.heldRest;
-    this.heldRest = undefined;
-    if (rest !== undefined) this.read(rest);
+  protected resumeReading(): void {
     this.socket.resume();
   }
 
-  protected override notice(tag: string, payload: Uint8Array): void {
-    this.onNotice?.(tag, payload);
-  }
-
-  private read(chunk: Uint8Array): void {
-    if (this.readerFailed) return;
-    try {
-      const used = this.reader.push(chunk);
-      if (used < chunk.length) this.heldRest = chunk.subarray(used);
-    } catch (err) {
-      // The stream is out of step from here on: stop parsing, tell the peer.
-      this.readerFailed = true;
-      this.transportFailed(err as Error, true);
-    }
-  }
-
   protected override shutdown(): void {
-    this.settleFirstFrame?.(this.error ?? new ProtocolError("the channel closed before the peer's first frame"));
     super.shutdown();
     // A peer that never ends its side would hold the connection (and the process) open; once everything we
     // wrote is flushed, it gets a grace period.
@@ -125,73 +71,23 @@ export class TcpChannel extends TickBatchedChannel {
 
   protected sendFrames(frames: Uint8Array[]): void {
     const s = this.socket;
-    if (s.writable) {
-      if (frames.length === 1) s.write(frames[0]);
-      else {
-        s.cork();
-        let batch: Uint8Array[] = [];
-        let batchBytes = 0;
-        const writeBatch = () => {
-          if (batch.length === 1) s.write(batch[0]);
-          else if (batch.length > 1) s.write(Buffer.concat(batch, batchBytes));
-          batch = [];
-          batchBytes = 0;
-        };
-        for (const f of frames) {
-          if (f.length > COALESCE_FRAME_BYTES) {
-            writeBatch();
-            s.write(f);
-          } else {
-            batch.push(f);
-            batchBytes += f.length;
-            if (batchBytes >= COALESCE_BATCH_BYTES) writeBatch();
-          }
-        }
-        writeBatch();
-        s.uncork();
-      }
+    if (!s.writable) return;
+    if (frames.length === 1) s.write(frames[0]);
+    else {
+      s.cork();
+      coalesce(frames, (chunk) => s.write(chunk));
+      s.uncork();
     }
   }
 }
 
 export type TcpOptions = ChannelOptions;
 
-export interface ListenOptions extends TcpOptions {
-  /**
-   * Holds each connection until its channel's `admit()`: reads its first frame (at most handshakeMaxFrameBytes) and
-   * nothing more, so that a client waiting in a server's queue costs one small buffer and TCP flow control stops
-   * its sender. Without it, accepted channels read as usual.
-   */
-  hold?: boolean;
-}
-
 /** A listening socket; each accepted connection becomes its own channel. */
-export interface TcpListener {
+export interface TcpListener extends StreamListener<TcpChannel> {
   readonly host: string;
   /** The bound port (the system's choice when listening on port 0). */
   readonly port: number;
-  /** Whether connections are held until admitted (ListenOptions.hold). */
-  readonly holds: boolean;
-  /** The channel of the next incoming connection. */
-  accept(): Promise<TcpChannel>;
-  /** Stops listening at once; accepted channels stay open. Pending accepts reject. */
-  close(): void;
-}
-
-function checkPort(port: unknown, field: string): number {
-  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)
-    throw new RangeError(`${field} must be an integer in [0, 65535], got ${String(port)}`);
-  return port as number;
-}
-
-/** A network channel accepts only small frames until the peer's hello (the session's limit cannot be smaller). */
-function networkDefaults(opts: TcpOptions, peer: Role): TcpOptions {
-  const max = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  return { peer, handshakeMaxFrameBytes: Math.min(DEFAULT_HANDSHAKE_MAX_FRAME_BYTES, max), ...definedOnly(opts) };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
@@ -209,44 +105,29 @@ export async function listen(port: number, host = "127.0.0.1", opts: ListenOptio
 async function openListener(port: number, host: string, channelOpts: TcpOptions, hold: boolean): Promise<TcpListener> {
   checkChannelOptions(channelOpts);
   const server = net.createServer();
-  const ready: TcpChannel[] = [];
-  const waiting: { resolve: (c: TcpChannel) => void; reject: (e: Error) => void }[] = [];
-  let closed = false;
-  server.on("connection", (socket) => {
-    const ch = new TcpChannel(socket, channelOpts, hold);
-    const w = waiting.shift();
-    if (w) w.resolve(ch);
-    else ready.push(ch);
-  });
+  let address = `${host}:${port}`;
+  const queue = new AcceptQueue<TcpChannel>(() => address);
+  server.on("connection", (socket) => queue.push(new TcpChannel(socket, channelOpts, hold)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) => reject(new ProtocolError(`cannot listen on ${host}:${port}: ${err.message}`)));
     server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as net.AddressInfo).port;
-  server.on("error", (err) => {
-    for (const w of waiting.splice(0)) w.reject(new ProtocolError(`listener on ${host}:${bound} failed: ${err.message}`));
-  });
+  address = `${host}:${bound}`;
+  server.on("error", (err) => queue.fail(err));
   return {
     host,
     port: bound,
+    address,
     holds: hold,
-    accept() {
-      const ch = ready.shift();
-      if (ch) return Promise.resolve(ch);
-      if (closed) return Promise.reject(new ProtocolError(`listener on ${host}:${bound} is closed`));
-      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-    },
+    accept: () => queue.accept(),
     close() {
-      closed = true;
-      for (const w of waiting.splice(0)) w.reject(new ProtocolError(`listener on ${host}:${bound} closed while accepting`));
+      queue.close();
       // server.close's callback waits for every accepted connection to end, so it is not awaited.
       server.close();
     },
   };
 }
-
-/** What `connect` is doing, for a progress line: retrying a refused connection, or waiting in the server's queue. */
-export type ConnectProgress = { stage: "retrying"; message: string } | { stage: "queued"; position: number; message: string };
 
 export interface ConnectOptions extends TcpOptions {
   /** Keeps retrying a refused connection for this many ms (a peer that is still starting); default 0. */
@@ -256,11 +137,6 @@ export interface ConnectOptions extends TcpOptions {
 }
 
 const RETRY_INTERVAL_MS = 100;
-/**
- * How long a client waits for the server's hello (or a queue notice, which restarts the wait) unless told otherwise,
- * and for the connection itself: a server sends its hello at once, or a queue position every few seconds.
- */
-export const DEFAULT_CONNECT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 function connectOnce(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -296,7 +172,7 @@ export async function connect(host: string, port: number, opts: ConnectOptions =
   if (typeof retryMs !== "number" || !(retryMs >= 0) || !Number.isFinite(retryMs))
     throw new RangeError(`retryMs must be a finite number ≥ 0, got ${String(retryMs)}`);
   if (onProgress !== undefined && typeof onProgress !== "function") throw new TypeError("onProgress must be a function");
-  const channelOpts = networkDefaults({ handshakeTimeoutMs: DEFAULT_CONNECT_HANDSHAKE_TIMEOUT_MS, ...definedOnly(rest) }, "server");
+  const channelOpts = clientDefaults(rest);
   const ch = await openConnection(host, port, channelOpts, retryMs, onProgress);
   ch.sendNotice(CONNECT_NOTICE, new Uint8Array(0));
   return ch;
@@ -305,11 +181,7 @@ export async function connect(host: string, port: number, opts: ConnectOptions =
 async function openConnection(host: string, port: number, channelOpts: TcpOptions, retryMs: number, onProgress?: (e: ConnectProgress) => void): Promise<TcpChannel> {
   const o = checkChannelOptions(channelOpts);
   const where = `${host}:${port}`;
-  const onNotice = (tag: string, payload: Uint8Array) => {
-    const position = tag === QUEUE_NOTICE ? decodeQueuePosition(payload) : undefined;
-    if (position !== undefined)
-      onProgress?.({ stage: "queued", position, message: `the server at ${where} is busy: waiting for a session, position ${position} in its queue` });
-  };
+  const onNotice = queueNotices(where, onProgress);
   const giveUp = performance.now() + retryMs;
   let retrying = false;
   for (;;) {

@@ -12,12 +12,11 @@
 import { SEED_BYTES } from "../../core/prg.js";
 import type { Ring } from "../../core/ring.js";
 import type { Party, Role } from "../../mpc/party.js";
-import type { HeBackend, HePlan, ProductItem } from "../backend.js";
+import { noThreads, type HeBackend, type HePlan, type HeThreads, type HeWorkers, type ProductItem } from "../backend.js";
 import { exchangeHeParams } from "../params.js";
 import { answersSize, blockRows, chooseLayout, layoutCost, resultPositions, sectionBytes, uploadsSize, type ProductLayout } from "./blocks.js";
 import { DEFAULT_SIMD, simdHandshakeParams, type SimdParams } from "./params.js";
 import { productTasks, runTask, type GroupAnswer, type ServerKeys, type SimdTask } from "./evaluate.js";
-import { SimdPool, sharingSimdThreads } from "./pool.js";
 import { packingElements, rlweContext, type GaloisKey, type RlweContext, type SecretKey } from "./scheme.js";
 import { WireKind, WireReader, WireWriter } from "./wire.js";
 
@@ -56,7 +55,7 @@ export class SimdBackend implements HeBackend {
     private readonly server?: ServerKeys,
   ) {}
 
-  private workers?: SimdPool;
+  private workers?: HeWorkers<SimdTask, GroupAnswer | null>;
 
   /** Parameter check and key exchange; both parties call it at the same time. The keys do not depend on the plans. */
   static async setup(p: Party, _plans: HePlan[] = [], params: SimdParams = DEFAULT_SIMD): Promise<SimdBackend> {
@@ -123,17 +122,18 @@ export class SimdBackend implements HeBackend {
   }
 
   /**
-   * Moves the server's products onto `threads` workers (0: this thread); replaces any running pool. While
-   * shareSimdThreads (pool.ts) is on, any threads > 0 joins the process's shared threads instead.
+   * Moves the server's products onto `threads` workers started by `start` (0: this thread); replaces any running
+   * pool. In Node, while shareSimdThreads (pool.ts) is on, any threads > 0 joins the process's shared threads instead.
    */
-  async startWorkers(threads: number): Promise<void> {
+  async startWorkers(threads: number, start?: HeThreads): Promise<void> {
     if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`startWorkers: threads must be a non-negative integer, got ${threads}`);
     if (this.role !== "server") return;
     const old = this.workers;
     this.workers = undefined;
     await old?.close();
     if (threads === 0) return;
-    this.workers = sharingSimdThreads() ? await SimdPool.shared(this.ctx.params, this.server!) : await SimdPool.create(this.ctx.params, this.server!, threads);
+    if (start === undefined) throw noThreads(threads);
+    this.workers = await start.simd(this.ctx.params, this.server!, threads);
   }
 
   async close(): Promise<void> {
