@@ -1,4 +1,6 @@
-// AES-128 encryption with 32-bit T-tables (FIPS-197), for runtimes without AES-NI through node:crypto.
+// AES-128 encryption with 32-bit T-tables (FIPS-197). Not constant-time: its lookups depend on key and data. The
+// runtimes without node:crypto use the bitsliced kernel (aes-bitsliced.ts); this one is the baseline it is measured
+// and cross-checked against.
 // The tables live in a context block that TypeScript allocates and `aesInit` fills: the module has no static data,
 // so instantiating it on a shared memory (one instance per worker) writes nothing. State words are little-endian
 // columns: byte r of column c is bits 8r..8r+7 of word c.
@@ -391,17 +393,21 @@ export function aesHash(ctx: usize, dst: usize, src: usize, n: i32): void {
  * two 32-bit halves.
  */
 export function aesCtr(ctx: usize, dst: usize, n: i32, ctrLo: u32, ctrHi: u32): void {
-  // The low 64 bits of the counter are bytes 8..15, most significant first: columns 2 and 3 byte-swapped.
-  let c: u64 = (<u64>ctrHi << 32) | <u64>ctrLo;
+  // The low 64 bits of the counter are bytes 8..15, most significant first: columns 2 and 3 byte-swapped. Past
+  // 2^64 the count carries into byte 7 (column 1 = 0x01000000), as in node:crypto.
+  const start: u64 = (<u64>ctrHi << 32) | <u64>ctrLo;
+  let c = start;
   const end = <usize>n << 4;
   let o: usize = 0;
   for (; o + 32 <= end; o += 32) {
     const d = c + 1;
-    encrypt2(ctx, dst + o, 0, 0, bswap<u32>(<u32>(c >> 32)), bswap<u32>(<u32>c), dst + o + 16, 0, 0, bswap<u32>(<u32>(d >> 32)), bswap<u32>(<u32>d), false);
+    const cc: u32 = c < start ? 0x01000000 : 0, dc: u32 = d < start ? 0x01000000 : 0;
+    encrypt2(ctx, dst + o, 0, cc, bswap<u32>(<u32>(c >> 32)), bswap<u32>(<u32>c), dst + o + 16, 0, dc, bswap<u32>(<u32>(d >> 32)), bswap<u32>(<u32>d), false);
     c += 2;
   }
   if (o < end) {
+    const cc: u32 = c < start ? 0x01000000 : 0;
     const hi = bswap<u32>(<u32>(c >> 32)), lo = bswap<u32>(<u32>c);
-    encrypt2(ctx, dst + o, 0, 0, hi, lo, dst + o, 0, 0, hi, lo, false);
+    encrypt2(ctx, dst + o, 0, cc, hi, lo, dst + o, 0, cc, hi, lo, false);
   }
 }

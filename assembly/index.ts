@@ -7,3 +7,4 @@ export * from "./aes";
 export * from "./prune";
 export * from "./rlwe";
 export * from "./ferret";
+export * from "./aes-bitsliced";

@@ -1,7 +1,8 @@
 import { ecb } from "@noble/ciphers/aes.js";
 import { hexToBytes } from "@noble/ciphers/utils.js";
 import { describe, expect, it, vi } from "vitest";
-import { aesOn, createAes, resolveBackend, type Aes, type AesBackend } from "../src/core/aes.js";
+import { aesOn, createAes, ctrKeystream, fixedKeyAes, resolveBackend, type Aes, type AesBackend } from "../src/core/aes.js";
+import { expandKeys } from "../src/prune/expand.js";
 import { Wasm, sharedKernelModule, wasm } from "../src/core/wasm.js";
 import { expectSameBytes, randomBytes, xorBytes } from "./bytes.js";
 
@@ -165,5 +166,131 @@ describe("createAes", () => {
     w1.u8(block, 16).set(hexToBytes(pt));
     w2.k.aesEncrypt(ctx, block, block, 1);
     expectSameBytes(w1.u8(block, 16).slice(), hexToBytes(ct));
+  });
+});
+
+describe("the bitsliced kernel (backend wasm) against the T-table kernel and node:crypto", () => {
+  const LENGTHS = [0, 1, 3, 7, 8, 9, (1 << 12) + 101];
+
+  // NIST SP 800-38A F.1.1 (ECB-AES128): four blocks, so one partial batch of the 8-wide kernel.
+  const SP800_38A = {
+    key: "2b7e151628aed2a6abf7158809cf4f3c",
+    pt: "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+    ct: "3ad77bb40d7a3660a89ecaf32466ef97f5d3d58503b9699de785895a96fdbaaf43b1cd7f598ece23881b00e3ed0306887b0c785e27e8ad3f8223207104725dd4",
+  };
+
+  it.each(["wasm", "wasm-table"] as const)("encrypts the SP 800-38A ECB vector on %s", async (backend) => {
+    const aes = await createAes(hexToBytes(SP800_38A.key), { backend });
+    expectSameBytes(aes.encryptBlocks(hexToBytes(SP800_38A.pt)), hexToBytes(SP800_38A.ct));
+  });
+
+  it.each(LENGTHS)("agrees on ECB and MMO over %i random blocks, also in place in kernel memory", async (n) => {
+    const key = randomBytes(16, 1000 + n);
+    const src = randomBytes(16 * n, 2000 + n);
+    const [bs, table, node] = await Promise.all(["wasm", "wasm-table", "node"].map((backend) => createAes(key, { backend: backend as AesBackend })));
+    const expected = node.encryptBlocks(src);
+    for (const aes of [bs, table]) {
+      expectSameBytes(aes.encryptBlocks(src), expected);
+      expectSameBytes(aes.hashBlocks(src), xorBytes(expected, src));
+    }
+    // dst === src in kernel memory: the kernel itself runs in place, with no copy through its scratch buffer.
+    const w = wasm();
+    const buf = w.allocU8(Math.max(16, src.length)).subarray(0, src.length);
+    try {
+      buf.set(src);
+      expect(bs.encryptBlocks(buf, buf)).toBe(buf);
+      expectSameBytes(buf, expected);
+      buf.set(src);
+      bs.hashBlocks(buf, buf);
+      expectSameBytes(buf, xorBytes(expected, src));
+    } finally {
+      w.release(buf);
+    }
+  });
+
+  it.each(LENGTHS)("gives node:crypto's CTR keystream over %i blocks, also split across calls", async (n) => {
+    const key = randomBytes(16, 3000 + n);
+    await resolveBackend("node");
+    const want = new Uint8Array(16 * n);
+    ctrKeystream(key, "node").next(want);
+    for (const backend of ["wasm", "wasm-table"] as const) {
+      const got = new Uint8Array(16 * n);
+      const ks = ctrKeystream(key, backend);
+      const cut = 16 * (n >> 1);
+      ks.next(got.subarray(0, cut));
+      ks.next(got.subarray(cut));
+      expectSameBytes(got, want);
+    }
+  });
+
+  /** The kernel's CTR output for n blocks from counter `start` (< 2^64), on a context of its own. */
+  function kernelCtr(table: boolean, key: Uint8Array, n: number, start: bigint): Uint8Array {
+    const w = wasm();
+    const k = w.k;
+    const ctx = w.alloc((table ? k.aesContextBytes() : k.aesBsContextBytes()) as number);
+    const dst = w.alloc(Math.max(16, 16 * n));
+    try {
+      if (table) k.aesInit(ctx);
+      const kp = table ? (k.aesRoundKeys(ctx) as number) : dst;
+      w.u8(kp, 16).set(key);
+      (table ? k.aesExpandKey : k.aesBsExpandKey)(ctx, kp);
+      (table ? k.aesCtr : k.aesBsCtr)(ctx, dst, n, Number(start & 0xffffffffn), Number(start >> 32n));
+      return w.u8(dst, 16 * n).slice();
+    } finally {
+      w.free(ctx);
+      w.free(dst);
+    }
+  }
+
+  it.each([
+    ["2^32", 2n ** 32n - 5n],
+    ["2^64", 2n ** 64n - 5n],
+  ])("carries the counter across %s as node:crypto does", async (_, start) => {
+    const nodeCrypto = await import("node:crypto");
+    const key = randomBytes(16, 4000);
+    for (const n of LENGTHS) {
+      const iv = hexToBytes(start.toString(16).padStart(32, "0"));
+      const want = nodeCrypto.createCipheriv("aes-128-ctr", key, iv).update(new Uint8Array(16 * n));
+      expectSameBytes(kernelCtr(false, key, n, start), want);
+      expectSameBytes(kernelCtr(true, key, n, start), want);
+    }
+  });
+
+  it("expands the FIPS-197 Appendix A.1 key into its last round key", () => {
+    const w = wasm();
+    const ctx = w.alloc(w.k.aesBsContextBytes() as number);
+    try {
+      w.u8(ctx, 16).set(hexToBytes(VECTORS[0].key));
+      w.k.aesBsExpandKey(ctx, ctx);
+      // Round key 10 as 8 bit-planes: byte j of plane p is 0xff where bit p of key byte j is set, else 0.
+      const planes = w.u8(ctx + 10 * 128, 128);
+      const rk = new Uint8Array(16);
+      for (let p = 0; p < 8; p++) {
+        for (let j = 0; j < 16; j++) {
+          expect([0, 0xff]).toContain(planes[16 * p + j]);
+          rk[j] |= planes[16 * p + j] & (1 << p);
+        }
+      }
+      expectSameBytes(rk, hexToBytes("d014f9a8c9ee2589e13f0cc8b6630ca6"));
+    } finally {
+      w.free(ctx);
+    }
+  });
+
+  it("keys a fixed-key permutation once per key and backend", async () => {
+    await resolveBackend("node");
+    const [k1, k2] = [randomBytes(16, 71), randomBytes(16, 72)];
+    expect(fixedKeyAes(k1, "wasm")).toBe(fixedKeyAes(k1.slice(), "wasm"));
+    expect(fixedKeyAes(k1, "node")).not.toBe(fixedKeyAes(k1, "wasm"));
+    expect(fixedKeyAes(k2, "wasm")).not.toBe(fixedKeyAes(k1, "wasm"));
+    const x = randomBytes(64, 73);
+    expect(fixedKeyAes(k1, "wasm").hashBlocks(x)).toEqual(aesOn(k1, "node").hashBlocks(x));
+  });
+
+  it("expands pruning keys to the same lanes on every backend", async () => {
+    const key = randomBytes(16 * 7, 5000);
+    await resolveBackend("node");
+    const node = expandKeys(key, 7, 9, 37, "node");
+    for (const backend of ["wasm", "wasm-table"] as const) expect(expandKeys(key, 7, 9, 37, backend)).toEqual(node);
   });
 });

@@ -1,12 +1,16 @@
-// AES-128 encryption of many 16-byte blocks, with two interchangeable backends chosen at creation:
+// AES-128 encryption of many 16-byte blocks, with interchangeable backends chosen at creation:
 // - "node": node:crypto's aes-128-ecb (AES-NI). One cipher object is reused and fed 64 KiB per update(): about the
 //   fastest size here (16 KiB calls are 15–25% slower, 1 MiB calls halve the rate, single blocks run ≈250× slower).
 //   Every update() returns a freshly allocated buffer. Where glibc hands the freed buffers back to the OS (its
 //   default 128 KiB trim threshold), each call then page-faults on new memory and the rate falls to the WASM
 //   kernel's; a process started with MALLOC_TRIM_THRESHOLD_=268435456 keeps the AES-NI rate (≈10× here).
-// - "wasm": the T-table kernel of assembly/aes.ts, for browsers (≈15× slower than AES-NI without page faults).
-//   Its table lookups depend on key and data, so it is not constant-time (cache-timing side channels), unlike
-//   AES-NI; a bitsliced kernel is to replace it.
+// - "wasm": the bitsliced kernel of assembly/aes-bitsliced.ts, for browsers and wherever node:crypto is absent. No
+//   memory access or branch depends on key or data, so it is constant-time like AES-NI: it handles PRG seeds and
+//   secret OT values on machines whose caches other origins share. It is also faster than the T-table kernel: ≈1.5×
+//   its rate on 64 KiB calls, ≈9× slower than AES-NI (bench:aes, shared 2-core machine); keying takes ≈1.5 µs.
+// - "wasm-table": the T-table kernel of assembly/aes.ts. Its table lookups depend on key and data (cache-timing side
+//   channels), so "auto" never picks it; it stays only as the baseline that bench/aes.ts measures the bitsliced
+//   kernel against, and as a second implementation the tests cross-check.
 // node:crypto is loaded by dynamic import only where it exists, so this module also runs in browsers.
 //
 // `hashBlocks` is Matyas–Meyer–Oseas, π(x) ⊕ x with π = AES_k, without a tweak: the OT extension builds its salted,
@@ -15,10 +19,16 @@
 import type * as NodeCrypto from "node:crypto";
 import { wasm, type Wasm } from "./wasm.js";
 
-export type AesBackend = "node" | "wasm";
+export type AesBackend = "node" | WasmBackend;
+/** "wasm": the constant-time bitsliced kernel; "wasm-table": the T-table kernel, kept only to measure against. */
+export type WasmBackend = "wasm" | "wasm-table";
+
+function isWasmBackend(backend: unknown): backend is WasmBackend {
+  return backend === "wasm" || backend === "wasm-table";
+}
 
 export interface AesOptions {
-  /** "auto" (default) picks node:crypto when it is available, else the WASM kernel. */
+  /** "auto" (default) picks node:crypto when it is available, else the bitsliced WASM kernel. */
   backend?: "auto" | AesBackend;
 }
 
@@ -59,10 +69,10 @@ function loadNodeCrypto(): Promise<typeof NodeCrypto | undefined> {
 
 /** The backend "auto" resolves to in this runtime; after it returns, that backend can be used synchronously. */
 export async function resolveBackend(backend: AesOptions["backend"] = "auto"): Promise<AesBackend> {
-  if (backend !== "auto" && backend !== "node" && backend !== "wasm") {
-    throw new RangeError(`AES backend must be "auto", "node" or "wasm", got ${String(backend)}`);
+  if (backend !== "auto" && backend !== "node" && !isWasmBackend(backend)) {
+    throw new RangeError(`AES backend must be "auto", "node", "wasm" or "wasm-table", got ${String(backend)}`);
   }
-  if (backend === "wasm") return "wasm";
+  if (isWasmBackend(backend)) return backend;
   if (await loadNodeCrypto()) return "node";
   if (backend === "node") throw new Error('AES backend "node" requested but node:crypto is not available');
   return "wasm";
@@ -139,46 +149,91 @@ class NodeAes implements Aes {
   }
 }
 
-/** The process-wide WASM AES state: one context (tables + the round keys of the last key used) and a scratch buffer. */
+/**
+ * The entry points of one WASM AES kernel: ECB, MMO and CTR over a context that holds the round keys (keyBytes from
+ * keyOffset, saved per instance) and whatever else the kernel needs.
+ */
+interface WasmKernel {
+  contextBytes(w: Wasm): number;
+  /** Prepares a fresh context, where the kernel needs it (the T-table kernel fills its tables). */
+  init?(w: Wasm, ctx: number): void;
+  keyOffset(w: Wasm, ctx: number): number;
+  keyBytes(w: Wasm): number;
+  readonly expandKey: string;
+  readonly encrypt: string;
+  readonly hash: string;
+  readonly ctr: string;
+}
+
+const KERNELS: Record<WasmBackend, WasmKernel> = {
+  wasm: {
+    contextBytes: (w) => w.k.aesBsContextBytes() as number,
+    keyOffset: () => 0,
+    keyBytes: (w) => w.k.aesBsKeyBytes() as number,
+    expandKey: "aesBsExpandKey",
+    encrypt: "aesBsEncrypt",
+    hash: "aesBsHash",
+    ctr: "aesBsCtr",
+  },
+  "wasm-table": {
+    contextBytes: (w) => w.k.aesContextBytes() as number,
+    init: (w, ctx) => w.k.aesInit(ctx),
+    keyOffset: (w, ctx) => (w.k.aesRoundKeys(ctx) as number) - ctx,
+    keyBytes: () => 176,
+    expandKey: "aesExpandKey",
+    encrypt: "aesEncrypt",
+    hash: "aesHash",
+    ctr: "aesCtr",
+  },
+};
+
+/** The process-wide state of one WASM kernel: a context (with the round keys of the last key used) and a scratch buffer. */
 interface WasmAesState {
   w: Wasm;
+  kernel: WasmKernel;
   ctx: number;
+  /** Where the round keys sit in ctx, and how many bytes they take. */
+  rk: number;
+  rkBytes: number;
   scratch: number;
   loaded: WasmAes | undefined;
 }
 
-let wasmState: WasmAesState | undefined;
+const wasmStates = new Map<WasmBackend, WasmAesState>();
 
-function wasmAesState(): WasmAesState {
-  if (wasmState) return wasmState;
+function wasmAesState(backend: WasmBackend): WasmAesState {
+  let s = wasmStates.get(backend);
+  if (s) return s;
   const w = wasm();
-  const ctx = w.alloc(w.k.aesContextBytes() as number);
-  w.k.aesInit(ctx);
-  return (wasmState = { w, ctx, scratch: w.alloc(CHUNK_BYTES), loaded: undefined });
+  const kernel = KERNELS[backend];
+  const ctx = w.alloc(kernel.contextBytes(w));
+  kernel.init?.(w, ctx);
+  s = { w, kernel, ctx, rk: ctx + kernel.keyOffset(w, ctx), rkBytes: kernel.keyBytes(w), scratch: w.alloc(CHUNK_BYTES), loaded: undefined };
+  wasmStates.set(backend, s);
+  return s;
 }
 
-const RK_BYTES = 176;
-
-/** AES on the WASM kernel. Each instance keeps its round keys and loads them into the shared context when needed. */
+/** AES on a WASM kernel. Each instance keeps its round keys and loads them into the kernel's context when needed. */
 class WasmAes implements Aes {
-  readonly backend = "wasm";
   private readonly roundKeys: Uint8Array;
 
-  constructor(key: Uint8Array) {
-    const s = wasmAesState();
-    // The key goes where the first round key belongs and is expanded in place, so no memory is allocated.
-    const rk = s.w.k.aesRoundKeys(s.ctx) as number;
-    s.w.u8(rk, 16).set(key);
-    s.w.k.aesExpandKey(s.ctx, rk);
-    this.roundKeys = s.w.u8(rk, RK_BYTES).slice();
+  constructor(
+    key: Uint8Array,
+    readonly backend: WasmBackend,
+  ) {
+    const s = wasmAesState(backend);
+    // The key goes through the scratch buffer, so no memory is allocated.
+    s.w.u8(s.scratch, 16).set(key);
+    s.w.k[s.kernel.expandKey](s.ctx, s.scratch);
+    this.roundKeys = s.w.u8(s.rk, s.rkBytes).slice();
     s.loaded = this;
   }
 
-  /** The kernel context with this key's round keys in place. */
+  /** The kernel state with this key's round keys in place. */
   private context(): WasmAesState {
-    const s = wasmAesState();
+    const s = wasmAesState(this.backend);
     if (s.loaded !== this) {
-      s.w.u8(s.w.k.aesRoundKeys(s.ctx) as number, RK_BYTES).set(this.roundKeys);
+      s.w.u8(s.rk, s.rkBytes).set(this.roundKeys);
       s.loaded = this;
     }
     return s;
@@ -186,37 +241,37 @@ class WasmAes implements Aes {
 
   encryptBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array {
     const out = checkBlocks("encryptBlocks", src, dst);
-    this.run("aesEncrypt", src, out);
+    this.run("encrypt", src, out);
     return out;
   }
 
   hashBlocks(src: Uint8Array, dst?: Uint8Array): Uint8Array {
     const out = checkBlocks("hashBlocks", src, dst);
-    this.run("aesHash", src, out);
+    this.run("hash", src, out);
     return out;
   }
 
   /** Writes the keystream blocks for the big-endian counters ctr, ctr + 1, … into dst (a multiple of 16 bytes). */
   ctrBlocks(dst: Uint8Array, ctr: number): void {
     const s = this.context();
-    const k = s.w.k;
+    const fn = s.w.k[s.kernel.ctr];
     const n = dst.length >>> 4;
     if (s.w.owns(dst)) {
-      k.aesCtr(s.ctx, dst.byteOffset, n, ctr >>> 0, Math.floor(ctr / 2 ** 32));
+      fn(s.ctx, dst.byteOffset, n, ctr >>> 0, Math.floor(ctr / 2 ** 32));
       return;
     }
     for (let o = 0; o < dst.length; o += CHUNK_BYTES) {
       const len = Math.min(CHUNK_BYTES, dst.length - o);
       const c = ctr + o / BLOCK_BYTES;
-      k.aesCtr(s.ctx, s.scratch, len >>> 4, c >>> 0, Math.floor(c / 2 ** 32));
+      fn(s.ctx, s.scratch, len >>> 4, c >>> 0, Math.floor(c / 2 ** 32));
       dst.set(s.w.u8(s.scratch, len), o);
     }
   }
 
   /** Runs a block kernel: directly on arrays in kernel memory, else chunk by chunk through the scratch buffer. */
-  private run(kernel: "aesEncrypt" | "aesHash", src: Uint8Array, dst: Uint8Array): void {
+  private run(kernel: "encrypt" | "hash", src: Uint8Array, dst: Uint8Array): void {
     const s = this.context();
-    const fn = s.w.k[kernel];
+    const fn = s.w.k[s.kernel[kernel]];
     if (s.w.owns(src) && s.w.owns(dst)) {
       fn(s.ctx, dst.byteOffset, src.byteOffset, src.length >>> 4);
       return;
@@ -242,8 +297,23 @@ export async function createAes(key: Uint8Array, opts: AesOptions = {}): Promise
  */
 export function aesOn(key: Uint8Array, backend: AesBackend): Aes {
   checkKey(key, "aesOn: key");
-  if (backend !== "node" && backend !== "wasm") throw new RangeError(`aesOn: backend must be "node" or "wasm", got ${String(backend)}`);
-  return backend === "node" ? new NodeAes(key) : new WasmAes(key);
+  if (backend !== "node" && !isWasmBackend(backend)) {
+    throw new RangeError(`aesOn: backend must be "node" or "wasm" (or "wasm-table" to compare), got ${String(backend)}`);
+  }
+  return backend === "node" ? new NodeAes(key) : new WasmAes(key, backend);
+}
+
+const fixedKeys = new Map<string, Aes>();
+
+/**
+ * AES-128 under a public fixed key (a hash's permutation) on a backend, keyed once per (key, backend) for the
+ * process: the fixed-key hashes of the protocols take the backend of the party's PRG.
+ */
+export function fixedKeyAes(key: Uint8Array, backend: AesBackend): Aes {
+  const id = `${backend}:${Array.from(key, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  let aes = fixedKeys.get(id);
+  if (!aes) fixedKeys.set(id, (aes = aesOn(key, backend)));
+  return aes;
 }
 
 /** The AES-128-CTR keystream of a key with a zero IV (big-endian block counter from 0). */
@@ -272,8 +342,8 @@ class WasmCtr implements CtrKeystream {
   private readonly aes: WasmAes;
   private ctr = 0;
 
-  constructor(key: Uint8Array) {
-    this.aes = new WasmAes(key);
+  constructor(key: Uint8Array, backend: WasmBackend) {
+    this.aes = new WasmAes(key, backend);
   }
 
   next(dst: Uint8Array): void {
@@ -288,5 +358,5 @@ class WasmCtr implements CtrKeystream {
  */
 export function ctrKeystream(key: Uint8Array, backend: AesBackend): CtrKeystream {
   checkKey(key, "ctrKeystream: key");
-  return backend === "node" ? new NodeCtr(key) : new WasmCtr(key);
+  return backend === "node" ? new NodeCtr(key) : new WasmCtr(key, backend);
 }

@@ -5,7 +5,7 @@
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
 import { matmul } from "../core/kernels.js";
-import { createAes, type Aes } from "../core/aes.js";
+import { fixedKeyAes, type Aes } from "../core/aes.js";
 import { packLanes, unpackLanes } from "../core/lanes.js";
 import { Scratch, words as byteWords } from "../core/scratch.js";
 import { accumulate, blockWords, choiceBits, positions, packInto, recvBytes, toRing, TWO32, words } from "./gilboa.js";
@@ -38,11 +38,9 @@ function expand(aes: Aes, msgs: Uint8Array, n: number, scratch: Scratch): Uint32
 
 // A public constant of its own, so that the pad expansion never evaluates the OT hash on related inputs.
 const EXPANSION_KEY = Uint8Array.from([0x63, 0x69, 0x70, 0x68, 0x65, 0x72, 0x70, 0x72, 0x75, 0x6e, 0x65, 0x2f, 0x6d, 0x6d, 0x2f, 0x31]);
-let expansion: Promise<Aes> | undefined;
-
-/** The fixed-key permutation of the pad expansion, H(x) = π(x) ⊕ x. */
-function expansionAes(): Promise<Aes> {
-  return (expansion ??= createAes(EXPANSION_KEY));
+/** The fixed-key permutation of the pad expansion, H(x) = π(x) ⊕ x, on the backend of the party's PRG. */
+function expansionAes(p: Party): Aes {
+  return fixedKeyAes(EXPANSION_KEY, p.prg.backend);
 }
 
 // The loops below live in plain functions: V8 optimises them at once, unlike loops inside async functions.
@@ -75,7 +73,7 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const pos = positions(lanes * n, ring, 0);
   const { m0, m1 } = await p.ot.rotSend(lanes * pos.length);
   const [s0, s1] = p.matmulPads;
-  const aes = await expansionAes();
+  const aes = expansionAes(p);
   const block = 16 * lanes;
   const bw = words(B);
   const t = new BigUint64Array(lanes * n);
@@ -123,7 +121,7 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   const pos = positions(lanes * n, ring, 0);
   const choices = choiceBits(words(A), lanes, pos.length);
   const mb = await p.ot.rotRecv(choices, lanes * pos.length);
-  const aes = await expansionAes();
+  const aes = expansionAes(p);
   const t = new BigUint64Array(lanes * n);
   const tw = words(t);
   const accLo = new Float64Array((perLane ? lanes : m) * n);

@@ -1,24 +1,23 @@
 // Stretches 128-bit random-OT keys into rows of ring lanes, G(k) = (H(k ⊕ 0), H(k ⊕ 1), …) with the fixed-key
 // MMO hash H(x) = AES(x) ⊕ x: each 16-byte block gives two lanes. Random-OT keys are uniform and used once, so
 // the rows are pseudorandom (the same correlation-robustness assumption as the OT extension's own hash).
-import { createAes, type Aes } from "../core/aes.js";
+import { fixedKeyAes, type Aes, type AesBackend } from "../core/aes.js";
 
 // A public key of its own, so these blocks never coincide with the OT extension's hash inputs.
 const EXPAND_KEY = new TextEncoder().encode("prune.expand.key");
 const CHUNK_BLOCKS = 1024; // 16 KiB per AES call, the rate stack.md measured as best
 
-let aes: Promise<Aes> | undefined;
-
 /**
  * Lanes j < w of G(key_i) mod 2^bits for the `count` keys in `keys` (16 bytes each), as count × w lanes, written to
- * `out` (at least count × w lanes) when given.
+ * `out` (at least count × w lanes) when given, on `backend`: that of the party's PRG (Party.prg.backend), so that a
+ * party on the WASM kernel runs it here too.
  */
-export async function expandKeys(keys: Uint8Array, count: number, w: number, bits: number, out?: BigUint64Array): Promise<BigUint64Array> {
+export function expandKeys(keys: Uint8Array, count: number, w: number, bits: number, backend: AesBackend, out?: BigUint64Array): BigUint64Array {
   if (keys.length !== count * 16) throw new RangeError(`expandKeys: keys must hold ${count} keys of 16 bytes, got ${keys.length} bytes`);
   if (!Number.isInteger(w) || w < 1) throw new RangeError(`expandKeys: w must be a positive integer, got ${w}`);
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new RangeError(`expandKeys: bits must be an integer in [1, 64], got ${bits}`);
   if (out && out.length < count * w) throw new RangeError(`expandKeys: out must hold ${count * w} lanes, got ${out.length}`);
-  const h = await (aes ??= createAes(EXPAND_KEY));
+  const h = fixedKeyAes(EXPAND_KEY, backend);
   const lanes = out ? out.subarray(0, count * w) : new BigUint64Array(count * w);
   expand(h, new Uint32Array(keys.slice().buffer), count, w, lanes);
   reduceLanes(lanes, bits);

@@ -81,7 +81,7 @@ export async function permuteShares(p: Party, setup: PermutationSetup, rows: Big
       if (bytes.length !== want) throw new ProtocolError(`prune.permute: expected ${want} bytes of switch corrections, got ${bytes.length}`);
       for (let s0 = 0; s0 < switches; s0 += CHUNK) {
         const cn = Math.min(CHUNK, switches - s0);
-        await expandKeys(setup.keys.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, g);
+        expandKeys(setup.keys.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, p.prg.backend, g);
         unpackLanes(bytes.subarray(chunkBytes(s0)), cn * w, l, e);
         applyAsPermuter(net, s0, cn, out, g, e, setup.bits!, w, mask);
       }
@@ -91,8 +91,8 @@ export async function permuteShares(p: Party, setup: PermutationSetup, rows: Big
     const msg = new Uint8Array(lanesBytes(switches * w, l));
     for (let s0 = 0; s0 < switches; s0 += CHUNK) {
       const cn = Math.min(CHUNK, switches - s0);
-      await expandKeys(setup.keys.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, g);
-      await expandKeys(setup.keys1!.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, g1);
+      expandKeys(setup.keys.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, p.prg.backend, g);
+      expandKeys(setup.keys1!.subarray(16 * s0, 16 * (s0 + cn)), cn, w, l, p.prg.backend, g1);
       applyAsHelper(net, s0, cn, out, g, g1, e, w, mask);
       msg.set(packLanes(e, cn * w, l), chunkBytes(s0));
     }
