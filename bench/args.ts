@@ -1,4 +1,5 @@
 // Command-line options shared by the benchmarks.
+import { checkOtChoice, DEFAULT_OT, type OtChoice } from "../src/ot/index.js";
 
 /** The word after `name` on the command line, or undefined when the option is absent. */
 export function option(name: string): string | undefined {
@@ -13,4 +14,9 @@ export function arg(name: string, fallback: number, min = 1): number {
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${raw}`);
   return v;
+}
+
+/** The OT chosen with `--ot` (default DEFAULT_OT). */
+export function otOption(): OtChoice {
+  return checkOtChoice(option("--ot") ?? DEFAULT_OT, "--ot");
 }

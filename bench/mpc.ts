@@ -3,7 +3,7 @@
 // transcript (a change of direction opens one); ms is the median wall time of the timed runs (both parties on one
 // thread, so it is the sum of both parties' compute); "cpu ms" is the process CPU time of the same run, the better
 // figure on a shared machine. SCI's figures (backends.md §4, one thread each) are beside ours.
-// Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R (default 1; the median is reported)]
+// Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R (default 1; the median is reported)] [--ot iknp|ferret-b11|ferret-b13]
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { Party } from "../src/mpc/party.js";
@@ -18,7 +18,7 @@ import { lut } from "../src/mpc/lut.js";
 import { max } from "../src/mpc/max.js";
 import { matmulShares } from "../src/mpc/matmul.js";
 import type { Channel } from "../src/net/channel.js";
-import { arg } from "./args.js";
+import { arg, otOption } from "./args.js";
 
 const OPS = ["compare", "drelu", "relu", "truncUnknown", "truncKnown", "mux", "b2a", "mult"] as const;
 type Op = (typeof OPS)[number];
@@ -136,7 +136,8 @@ async function main(): Promise<void> {
   const n = arg("--n", 65536);
   const runs = arg("--runs", 1);
   const [a, b] = memoryPair();
-  const parties = await Promise.all([Party.create("server", a), Party.create("client", b)]);
+  const ot = otOption();
+  const parties = await Promise.all([Party.create("server", a, { ot }), Party.create("client", b, { ot })]);
   const out: Record<string, Record<Op, Result>> = {};
   const rows: string[][] = [];
   const row = (l: number, label: string, m: Measured, sci: [number, number] | null) => {

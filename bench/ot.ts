@@ -5,27 +5,32 @@
 // Times are the median (and fastest) wall clock of the timed runs; both parties share one thread, so they add up.
 // The JSON line reports the median.
 // Bytes per OT count both directions, frames included.
-// Usage: node dist/bench/ot.js [--json] [--n N] [--runs R]
+// With --ot ferret-b11|ferret-b13 the same flavours run on Ferret's silent OT; bootstrapBytes and bootstrapMs are the
+// set-up (base OTs, IKNP bootstrap, Ferret's first COTs produced ahead), both directions, and silentBytesPerCot the
+// corrections of Ferret's rounds per COT (t·d blocks per round's user COTs), beside the measured bytesPerCot, which
+// adds the 1-bit choice correction and the frames.
+// Usage: node dist/bench/ot.js [--json] [--n N] [--runs R] [--ot iknp|ferret-b11|ferret-b13]
 import { Prg } from "../src/core/prg.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
-import { OtPack } from "../src/ot/index.js";
+import { ferretParamsOf, OtPack } from "../src/ot/index.js";
 import { createAes } from "../src/core/aes.js";
 import { wasm } from "../src/core/wasm.js";
 import { OtHash } from "../src/ot/crhash.js";
-import { arg } from "./args.js";
+import { arg, otOption } from "./args.js";
+import { ferretShape } from "../src/ot/ferret/index.js";
 
 const json = process.argv.includes("--json");
 const n = arg("--n", 1 << 20);
 const runs = arg("--runs", 7);
+const ot = otOption();
 
 const [a, b] = memoryPair();
 const prg = await Prg.create();
-const server = new OtPack(a, await Prg.create(), "server");
-const client = new OtPack(b, await Prg.create(), "client");
-const t0 = performance.now();
-await Promise.all([server.setup(), client.setup()]);
-const baseOtMs = performance.now() - t0;
-console.error(`base OTs (both directions, 1-of-N included): ${baseOtMs.toFixed(1)} ms`);
+const server = new OtPack(a, await Prg.create(), "server", { ot });
+const client = new OtPack(b, await Prg.create(), "client", { ot });
+const setup = await measurePair(a, b, () => Promise.all([server.setup(), client.setup()]));
+const baseOtMs = setup.ms;
+console.error(`set-up on ${ot} (both directions, base OTs included): ${baseOtMs.toFixed(1)} ms, ${setup.traffic.bytes} bytes`);
 
 interface Row {
   name: string;
@@ -81,7 +86,7 @@ rows.push(
   }),
 );
 
-console.log(`OT extension, both parties on one thread, median of ${runs} runs; base OTs ${baseOtMs.toFixed(1)} ms`);
+console.log(`OT flavours on ${ot}, both parties on one thread, median of ${runs} runs; set-up ${baseOtMs.toFixed(1)} ms, ${setup.traffic.bytes} bytes`);
 console.log(`${"flavour".padEnd(22)} ${"OTs".padStart(9)} ${"ms".padStart(9)} ${"best ms".padStart(9)} ${"M OT/s".padStart(8)} ${"bytes/OT".padStart(9)}`);
 for (const r of rows) {
   const rate = r.count / (r.ms / 1000) / 1e6;
@@ -89,12 +94,18 @@ for (const r of rows) {
   console.log(`${r.name.padEnd(22)} ${cells.join(" ")} ${(r.bytes / r.count).toFixed(3).padStart(9)}`);
 }
 const head = rows[0];
+const ferret = ferretParamsOf(ot);
+const shape = ferret && ferretShape(ferret);
 if (json) {
   console.log(
     JSON.stringify({
+      ot,
       cotPerSec: Math.round(head.count / (head.ms / 1000)),
       bytesPerCot: +(head.bytes / head.count).toFixed(4),
+      ...(shape ? { silentBytesPerCot: +(shape.roundBytes / shape.userCots).toFixed(4) } : {}),
       baseOtMs: +baseOtMs.toFixed(1),
+      bootstrapBytes: setup.traffic.bytes,
+      bootstrapMs: +baseOtMs.toFixed(1),
     }),
   );
 }

@@ -180,6 +180,8 @@ describe("cipherprune command line", () => {
 
   it("client and server on different HE backends: the handshake names the field he", () => expectHandshakeMismatch(["--model", dir, "--he", "seal"], ["--model", dir, "--he", "simd"], "he"), 30_000);
 
+  it("client and server on different OTs: the handshake names the field ot", () => expectHandshakeMismatch(["--model", dir, "--ot", "ferret-b11"], ["--model", dir, "--ot", "iknp"], "ot"), 30_000);
+
   it("serve + infer --connect over TCP: a client with an exported, a fetched and a cached public model gets the twin's logits", async () => {
     const text = "a great movie!";
     const pub = mkdtempSync(join(tmpdir(), "cipherprune-cli-pub-"));

@@ -5,6 +5,12 @@ import type { Party } from "../src/mpc/party.js";
 import { memoryPair, measurePair, type PairTraffic } from "../src/net/memory.js";
 import { Party as PartyClass } from "../src/mpc/party.js";
 import { packedLength } from "../src/core/bits.js";
+import { checkOtChoice, type OtChoice } from "../src/ot/index.js";
+
+/** The OT of test parties: CIPHERPRUNE_TEST_OT (e.g. "ferret-tiny") runs the protocol tests on another OT. */
+export function testOt(): OtChoice {
+  return checkOtChoice(process.env.CIPHERPRUNE_TEST_OT ?? "iknp", "CIPHERPRUNE_TEST_OT");
+}
 
 export interface Pair {
   server: Party;
@@ -15,10 +21,10 @@ export interface Pair {
   measured<T>(fn: (p: Party) => Promise<T>): Promise<{ result: [T, T]; traffic: PairTraffic }>;
 }
 
-/** Creates two connected parties (base OTs included). */
-export async function makePair(): Promise<Pair> {
+/** Creates two connected parties (base OTs included), on `ot` (default: testOt()). */
+export async function makePair(ot: OtChoice = testOt()): Promise<Pair> {
   const [a, b] = memoryPair();
-  const [server, client] = await Promise.all([PartyClass.create("server", a), PartyClass.create("client", b)]);
+  const [server, client] = await Promise.all([PartyClass.create("server", a, { ot }), PartyClass.create("client", b, { ot })]);
   const both = <T>(fn: (p: Party) => Promise<T>) => Promise.all([fn(server), fn(client)]) as Promise<[T, T]>;
   return {
     server,

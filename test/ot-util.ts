@@ -2,7 +2,7 @@
 import { Prg } from "../src/core/prg.js";
 import type { AesBackend } from "../src/core/aes.js";
 import { memoryPair, measurePair, type PairTraffic } from "../src/net/memory.js";
-import { OtPack } from "../src/ot/index.js";
+import { OtPack, type OtChoice } from "../src/ot/index.js";
 import { HEADER_BYTES, OT_TAG } from "../src/ot/order.js";
 import type { Channel } from "../src/net/channel.js";
 import { frameBytes } from "../src/net/frame.js";
@@ -17,13 +17,13 @@ export interface Packs {
   measure<T>(fn: () => Promise<T>): Promise<{ result: T; traffic: PairTraffic }>;
 }
 
-/** Two packs after setup; fixed seeds make both parties' randomness (base OTs included) reproducible. */
-export async function makePacks(seeds: [number, number] = [11, 22], timeoutMs?: number, backend?: AesBackend): Promise<Packs> {
+/** Two packs after setup on `ot`; fixed seeds make both parties' randomness (base OTs included) reproducible. */
+export async function makePacks(seeds: [number, number] = [11, 22], timeoutMs?: number, backend?: AesBackend, ot: OtChoice = "iknp"): Promise<Packs> {
   const [a, b] = memoryPair(timeoutMs === undefined ? {} : { timeoutMs });
   const clientLog: Frame[] = [];
   const seed = (s: number) => Prg.fromSeed(new Uint8Array(16).fill(s), { backend });
-  const server = new OtPack(a, await seed(seeds[0]), "server");
-  const client = new OtPack(recording(b, clientLog), await seed(seeds[1]), "client");
+  const server = new OtPack(a, await seed(seeds[0]), "server", { ot });
+  const client = new OtPack(recording(b, clientLog), await seed(seeds[1]), "client", { ot });
   await Promise.all([server.setup(), client.setup()]);
   clientLog.length = 0;
   return {

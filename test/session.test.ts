@@ -67,7 +67,7 @@ describe("a session whose client holds nothing but its text", () => {
 
     const hashes = publicModelOf(model).hashes;
     const s = serverHello();
-    expect(Object.fromEntries(s.params as [string, unknown][])).toEqual({ ...hashes, he: "simd", prune: "reduce", ring: RING.toString(), seq: SEQ });
+    expect(Object.fromEntries(s.params as [string, unknown][])).toEqual({ ...hashes, he: "simd", ot: "iknp", prune: "reduce", ring: RING.toString(), seq: SEQ });
     expect(s.info).toEqual([]);
     expect(Object.fromEntries(clientHello().info as [string, unknown][])).toEqual({ fetch: true });
     for (const hello of [JSON.stringify(s), JSON.stringify(clientHello())]) {

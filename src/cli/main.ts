@@ -25,7 +25,7 @@ import { formatStages, formatTable, summarizeStages } from "../model/stages.js";
 import { defaultCacheDir, directoryStore, exportClient, resolveModel, resolvePublicModel } from "./model.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, defaultSessions, serveLoop, shutdownSignal } from "./serve.js";
 import { DEFAULT_SEQ, runLocal, runParty, type Outcome } from "./session.js";
-
+import { checkOtChoice, DEFAULT_OT, SECURE_OTS } from "../ot/index.js";
 
 const USAGE = `usage:
   cipherprune infer --text "..." [--model DIR|preset] [--seq N] [--he simd|seal] [--no-prune] [--json]
@@ -34,6 +34,7 @@ const USAGE = `usage:
                     [--sessions K] [--queue Q] [--handshake-timeout S] [--idle-timeout S] [--log text|json]
   cipherprune export-client --out DIR [--model DIR|preset]
   --he: HE backend of the linear layers (default ${DEFAULT_HE_KIND}); both parties must use the same
+  --ot: ${SECURE_OTS.join("|")}, the OT under the protocols (default ${DEFAULT_OT}); a client without it follows the server
   --model with --connect: the client's public model (export-client); omitted: the server's, fetched and cached
   --cache: where fetched models are kept (default ${defaultCacheDir()})
   --no-prune with --connect: ask the server for an unpruned pass (reveals no kept counts; slower)
@@ -143,6 +144,7 @@ async function main(argv: string[]): Promise<void> {
       model: { type: "string" },
       seq: { type: "string" },
       he: { type: "string" },
+      ot: { type: "string" },
       json: { type: "boolean", default: false },
       "no-prune": { type: "boolean", default: false },
       connect: { type: "string" },
@@ -169,13 +171,14 @@ async function main(argv: string[]): Promise<void> {
   const seq = positive(values.seq, "seq");
   const prune = !values["no-prune"];
   const he = values.he === undefined ? undefined : checkHeKind(values.he, "--he");
+  const ot = values.ot === undefined ? undefined : checkOtChoice(values.ot, "--ot", SECURE_OTS);
   if (cmd === "infer") {
     if (values.text === undefined) throw new RangeError("infer needs --text");
     if (values.text.trim() === "") throw new RangeError("--text is empty: give the text to classify");
     const onPhase = (p: string) => process.stderr.write(`${p}…\n`);
     if (values.connect === undefined) {
       const { model, name } = await loadFor(resolveModel(values.model), seq);
-      const { outcome, client, server } = await runLocal({ model, seq: seq ?? DEFAULT_SEQ, text: values.text, prune, he, startThreads: nodeHeThreads, onLayer: progressBar, onPhase });
+      const { outcome, client, server } = await runLocal({ model, seq: seq ?? DEFAULT_SEQ, text: values.text, prune, he, ot, startThreads: nodeHeThreads, onLayer: progressBar, onPhase });
       report(outcome, client, values.json, name);
       client.close();
       server.close();
@@ -188,7 +191,7 @@ async function main(argv: string[]): Promise<void> {
     const store = directoryStore(values.cache ?? defaultCacheDir());
     const ch = await connect(host, port, { retryMs: 5000, timeoutMs: 600_000, onProgress: (e) => process.stderr.write(`${e.message}\n`) });
     try {
-      const out = await runParty("client", ch, { model: own?.model, seq, text: values.text, prune, he, store, onLayer: progressBar, onPhase });
+      const out = await runParty("client", ch, { model: own?.model, seq, text: values.text, prune, he, ot, store, onLayer: progressBar, onPhase });
       report(out, ch, values.json, own?.name ?? `the server's (${out.source})`);
     } finally {
       ch.close();
@@ -236,7 +239,7 @@ async function main(argv: string[]): Promise<void> {
     const stopSharing = shareSimdThreads();
     try {
       const summary = await serveLoop(wsListener ? [listener, wsListener] : listener, options, async (ch, ctx) => {
-        const out = await runParty("server", ch, { model, seq: sessionSeq, prune, he, startThreads: nodeHeThreads, onPhase: ctx.phase });
+        const out = await runParty("server", ch, { model, seq: sessionSeq, prune, he, ot, startThreads: nodeHeThreads, onPhase: ctx.phase });
         return { model: name, seq: out.seq, kept: out.kept.map((t) => t.kept) };
       });
       if (values.once && summary.ok === 0) process.exitCode = 1;

@@ -6,6 +6,7 @@
 // No Node-only imports (the server's HE threads come from the caller, Job.startThreads): web/infer.ts runs the client.
 import { checkHeKind, DEFAULT_HE_KIND, type HeKind, type HeThreads } from "../he/backend.js";
 import { Party, type Role } from "../mpc/party.js";
+import { checkOtChoice, DEFAULT_OT, SECURE_OTS, type OtChoice } from "../ot/index.js";
 import type { Channel } from "../net/channel.js";
 import { ProtocolError } from "../net/errors.js";
 import { handshake, type HandshakeParams } from "../net/handshake.js";
@@ -43,6 +44,8 @@ export interface Job {
   startThreads?: HeThreads;
   /** The HE backend (server default DEFAULT_HE_KIND); a client without one takes the server's. */
   he?: HeKind;
+  /** The OT under the protocols (server default DEFAULT_OT); a client without one takes the server's. */
+  ot?: OtChoice;
   /** A client's cache of fetched public models. */
   store?: PublicModelStore;
 }
@@ -94,26 +97,27 @@ function hashesFrom(params: HandshakeParams): PublicHashes {
 }
 
 /** What both parties agree on, for one side's choices. */
-function sessionParams(hashes: PublicHashes, seq: number, prune: PruneMode, he: HeKind): HandshakeParams {
-  return { ...hashes, ring: RING.toString(), seq, prune, he };
+function sessionParams(hashes: PublicHashes, seq: number, prune: PruneMode, he: HeKind, ot: OtChoice): HandshakeParams {
+  return { ...hashes, ring: RING.toString(), seq, prune, he, ot };
 }
 
-async function serverSide(ch: Channel, job: Job): Promise<{ model: Model; seq: number; prune: PruneMode; he: HeKind }> {
+async function serverSide(ch: Channel, job: Job): Promise<{ model: Model; seq: number; prune: PruneMode; he: HeKind; ot: OtChoice }> {
   const model = job.model;
   if (model === undefined || !isServerModel(model)) throw new TypeError("runParty: the server needs its full model");
   const seq = job.seq ?? DEFAULT_SEQ;
   const prune = job.prune === false ? "off" : pruneModeOf(model.thresholds);
   const he = job.he ?? DEFAULT_HE_KIND;
-  const { peerInfo } = await handshake(ch, "server", sessionParams(publicOf(model).hashes, seq, prune, he));
+  const ot = job.ot ?? DEFAULT_OT;
+  const { peerInfo } = await handshake(ch, "server", sessionParams(publicOf(model).hashes, seq, prune, he, ot));
   if (peerInfo.fetch === true) {
     job.onPhase?.("sending the public model");
     ch.send(MODEL_TAG, packedOf(model));
   }
   // Both sides read the client's request from its hello, so they agree on the mode without another message.
-  return { model, seq, prune: peerInfo.unpruned === true ? "off" : prune, he };
+  return { model, seq, prune: peerInfo.unpruned === true ? "off" : prune, he, ot };
 }
 
-async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; seq: number; prune: PruneMode; he: HeKind; source: Outcome["source"] }> {
+async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; seq: number; prune: PruneMode; he: HeKind; ot: OtChoice; source: Outcome["source"] }> {
   let model = job.model;
   let source: Outcome["source"] = "local";
   let wanted: PublicHashes | undefined;
@@ -131,7 +135,7 @@ async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; 
     // A fetched or cached model has the hashes just checked; only a model of the client's own is hashed here.
     const hashes = wanted ?? publicOf(model!).hashes;
     const info: HandshakeParams = { ...(model ? {} : { fetch: true }), ...(job.prune === false ? { unpruned: true } : {}) };
-    return { params: sessionParams(hashes, job.seq ?? (peer.seq as number), peer.prune as PruneMode, job.he ?? (peer.he as HeKind)), info };
+    return { params: sessionParams(hashes, job.seq ?? (peer.seq as number), peer.prune as PruneMode, job.he ?? (peer.he as HeKind), job.ot ?? (peer.ot as OtChoice)), info };
   });
   try {
     if (!model) {
@@ -143,7 +147,7 @@ async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; 
     }
     const prune = params.prune as PruneMode;
     if (!PRUNE_MODES.includes(prune)) throw new ProtocolError(`handshake: the server's pruning mode ${JSON.stringify(prune)} is not one of ${PRUNE_MODES.join(", ")}`);
-    return { model, seq: params.seq as number, prune: job.prune === false ? "off" : prune, he: checkHeKind(String(params.he), "the server's he"), source };
+    return { model, seq: params.seq as number, prune: job.prune === false ? "off" : prune, he: checkHeKind(String(params.he), "the server's he"), ot: checkOtChoice(params.ot, "the server's ot", SECURE_OTS), source };
   } catch (e) {
     ch.abort(e as Error);
     throw e;
@@ -154,7 +158,7 @@ async function clientSide(ch: Channel, job: Job): Promise<{ model: PublicModel; 
 export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outcome> {
   job.onPhase?.("handshake");
   const side = role === "server" ? { ...(await serverSide(ch, job)), source: "local" as const } : await clientSide(ch, job);
-  const { model, seq, prune, he: kind } = side;
+  const { model, seq, prune, he: kind, ot } = side;
   if (!Number.isInteger(seq) || seq < 2 || seq > model.config.maxPositions) {
     const err = new RangeError(`sequence length ${seq} must be an integer in [2, ${model.config.maxPositions}] for this model`);
     ch.abort(err);
@@ -170,7 +174,7 @@ export async function runParty(role: Role, ch: Channel, job: Job): Promise<Outco
     }
   }
   job.onPhase?.("base OT");
-  const p = await Party.create(role, ch);
+  const p = await Party.create(role, ch, { ot });
   job.onPhase?.("HE keys");
   const he = await setupPrivate(p, model.config, seq, RING, { kind, pruned: prune !== "off" });
   try {

@@ -2,13 +2,15 @@
 import type { Channel, Role } from "../net/channel.js";
 import { Prg } from "../core/prg.js";
 import { LaneLoan, Scratch } from "../core/scratch.js";
-import { OtPack } from "../ot/index.js";
+import { OtPack, type OtChoice } from "../ot/index.js";
 
 export type { Role };
 
 export interface PartyOptions {
   /** A seeded PRG, for reproducible tests only; production parties seed from the OS. */
   prg?: Prg;
+  /** The OT under every protocol: "iknp" (default) or Ferret's silent OT ("ferret-b11", "ferret-b13"). Both parties must agree. */
+  ot?: OtChoice;
 }
 
 export class Party {
@@ -35,7 +37,7 @@ export class Party {
   static async create(role: Role, ch: Channel, opts: PartyOptions = {}): Promise<Party> {
     if (role !== "server" && role !== "client") throw new TypeError(`Party: role must be "server" or "client", got ${String(role)}`);
     const prg = opts.prg ?? (await Prg.create());
-    const ot = new OtPack(ch, prg, role);
+    const ot = new OtPack(ch, prg, role, { ot: opts.ot });
     await ot.setup();
     return new Party(role, ch, prg, ot);
   }

@@ -5,7 +5,8 @@
 //   [index mod 2^32, ⌊index / 2^32⌋, instance, stage]
 // where index counts the OTs of its extension instance from 0 (both parties consume them in the same order), the
 // instance tells apart the four extensions of a session (0, 1: IKNP with the server or the client as sender; 2, 3:
-// 1-of-N likewise) and the stage the two halves of a 256-bit input. Both messages of an OT share its tweak, as in GKWY's OT extension: the receiver
+// 1-of-N likewise; on Ferret 0, 1 are its derandomised COTs and 4, 5 its 1-of-N chains) and the stage the two
+// halves of a 256-bit input, or the step of a chain. Both messages of an OT share its tweak, as in GKWY's OT extension: the receiver
 // knows one of them. 256-bit inputs (the 1-of-N extension) are chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b),
 // so a guess needs every bit of s under the (weight-128) code difference.
 // A batch of n inputs costs two AES calls over all of it and two xor passes with the batch's tweaks.
@@ -14,7 +15,10 @@ import type { Role } from "../net/channel.js";
 import { wasm } from "../core/wasm.js";
 import { KernelScratch, words, xorKernel } from "../core/scratch.js";
 
-export type ExtensionKind = "iknp" | "kkot";
+export type ExtensionKind = "iknp" | "kkot" | "chain";
+
+/** Steps of a chain: log2 of the largest N of a 1-of-N OT. */
+export const CHAIN_STAGES = 8;
 
 const TWEAK_BYTES = 16;
 
@@ -73,10 +77,10 @@ export class OtHash {
     kind: ExtensionKind,
     sender: Role,
   ) {
-    if (kind !== "iknp" && kind !== "kkot") throw new TypeError(`OtHash: kind must be "iknp" or "kkot", got ${String(kind)}`);
+    if (kind !== "iknp" && kind !== "kkot" && kind !== "chain") throw new TypeError(`OtHash: kind must be "iknp", "kkot" or "chain", got ${String(kind)}`);
     if (sender !== "server" && sender !== "client") throw new TypeError(`OtHash: sender must be "server" or "client", got ${String(sender)}`);
-    this.instance = (kind === "kkot" ? 2 : 0) | (sender === "client" ? 1 : 0);
-    this.stages = kind === "kkot" ? 2 : 1;
+    this.instance = { iknp: 0, kkot: 2, chain: 4 }[kind] | (sender === "client" ? 1 : 0);
+    this.stages = { iknp: 1, kkot: 2, chain: CHAIN_STAGES }[kind];
   }
 
   /**
@@ -84,21 +88,34 @@ export class OtHash {
    * memory, so callers call it before taking kernel views.
    */
   batch(count: number): void {
+    this.batchAt(this.next, count);
+    this.next += count;
+  }
+
+  /** Reserves the indices of the next n OTs, for batches hashed later with `batchAt`; returns the first index. */
+  reserve(n: number): number {
+    if (!Number.isSafeInteger(n) || n < 0 || !Number.isSafeInteger(this.next + n)) throw new RangeError(`OtHash.reserve: cannot reserve ${n} OTs`);
+    const first = this.next;
+    this.next += n;
+    return first;
+  }
+
+  /** Starts a batch of the `count` OTs from index `first` (reserved before), as `batch` does for the next ones. */
+  batchAt(first: number, count: number): void {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`OtHash.batch: count must be a positive integer, got ${count}`);
-    if (!Number.isSafeInteger(this.next + count)) throw new RangeError("OtHash.batch: the OT index would pass 2^53");
+    if (!Number.isSafeInteger(first + count)) throw new RangeError("OtHash.batch: the OT index would pass 2^53");
     const bytes = TWEAK_BYTES * count * this.stages;
     this.tweaks.reserve(bytes);
     const w = words(this.tweaks.view(bytes));
-    const lo = this.next % 2 ** 32;
-    const high = (this.next - lo) / 2 ** 32;
+    const lo = first % 2 ** 32;
+    const high = (first - lo) / 2 ** 32;
     const oneHigh = lo + count <= 2 ** 32;
     // Words 1–3 stay from the last batch when the size and word 1 are the same, so only word 0 is written. (The
     // buffer is only reallocated for a larger batch, which changes the size.)
     if (count === this.laidOut && high === this.laidHigh && oneHigh) writeLowWords(w, lo, count, this.stages);
-    else writeTweaks(w, this.next, count, this.instance, this.stages);
+    else writeTweaks(w, first, count, this.instance, this.stages);
     this.laidOut = count;
     this.laidHigh = oneHigh ? high : -1;
-    this.next += count;
     this.count = count;
   }
 
@@ -120,6 +137,16 @@ export class OtHash {
     this.stage(a, a, 0);
     xorKernel(a, a, b);
     this.stage(a, dst, 1);
+  }
+
+  /** dst = H((i, stage), src) blockwise (runs as in `hash`): one step of a chain. */
+  hashStage(src: Uint8Array, dst: Uint8Array, stage: number): void {
+    if (this.stages !== CHAIN_STAGES) throw new Error("OtHash.hashStage: only a chain hashes by stage");
+    if (!Number.isInteger(stage) || stage < 0 || stage >= CHAIN_STAGES) throw new RangeError(`OtHash.hashStage: stage must be an integer in [0, ${CHAIN_STAGES}), got ${stage}`);
+    const runBytes = this.runBytes("hashStage");
+    checkRuns("hashStage", "src", src, runBytes);
+    checkRuns("hashStage", "dst", dst, runBytes, src.length);
+    this.stage(src, dst, stage);
   }
 
   /** Bytes of one run: a block per OT of the current batch. */

@@ -6,9 +6,24 @@
 // in call order; frames find their call by the batch number in their header (order.ts), so calls may run
 // concurrently in any interleaving.
 // Every OT output is hashed with the session's salted hash and a tweak of its own (crhash.ts).
+//
+// On Ferret (`ot: "ferret-b11" | "ferret-b13"`) the rows under the flavours come from a silent OT instead: one
+// Ferret instance per direction (its Δ the IKNP sender secret, drawn with LSB 1; bootstrapped from these IKNP
+// extensions) streams random COTs, sender q and receiver t = q ⊕ c·Δ with random c. A batch takes its COTs in call
+// order and the receiver's request carries d = b ⊕ c, 1 bit per OT; the sender's q ⊕ d·Δ then stands where IKNP's
+// q stands, and the hashing and flavours above are the same.
+// Frames keep IKNP's pattern, which lets OT calls interleave with any other traffic: the receiver sends its request
+// at the call (c is predicted from its own base COTs, ferret.ts ChoicePredictor, before the t arrive) and every
+// frame of the sender answers one of the receiver's. The trees' corrections (order.ts, ROUND; ≈ 0.7 bits per OT on
+// b11) go out after each batch, keeping min(2^17, a round) COTs produced ahead, in the reply's flight; a batch
+// larger than the lead opens with an ask (ASK, header only) answered by its corrections, one round trip more.
+// Both parties decide this at the call on a plan of the stream (FerretPlan), so they agree without a message.
+// 1-of-N is built from log N such COTs per instance: pad_x = H_{k−1}(… H_0(q_0 ⊕ x_0·Δ) … ⊕ q_{k−1} ⊕
+// x_{k−1}·Δ), a chain with a tweak per step, so a pad other than the chosen one needs some q_j ⊕ (1 − c_j)·Δ.
+// A 1-of-N OT costs log N bits up and N·l down (the KKOT code's 256 bits up are gone).
 import type { Channel, Role } from "../net/channel.js";
 import type { Prg } from "../core/prg.js";
-import { aesOn } from "../core/aes.js";
+import { aesOn, type Aes } from "../core/aes.js";
 import { wasm } from "../core/wasm.js";
 import { ProtocolError } from "../net/errors.js";
 import { BaseOtSender, baseOtReceive, KEY_BYTES, POINT_BYTES } from "./base.js";
@@ -16,7 +31,8 @@ import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { OtHash } from "./crhash.js";
 import { NONCE_BYTES, sessionSalt } from "./salt.js";
 import { lanesBytes, packLanes, pickLanes, unpackLanes } from "../core/lanes.js";
-import { HEADER_BYTES, OT_TAG, OtOrder, REPLY, REQUEST, writeHeader, type OtKind, type OtRequest } from "./order.js";
+import { ASK, HEADER_BYTES, iknpRequestBits, OT_TAG, OtOrder, REPLY, REQUEST, ROUND, writeHeader, type OtKind, type OtRequest, type RequestBits } from "./order.js";
+import { FERRET_B11, FERRET_B13, FERRET_TINY, ChoicePredictor, FerretCotReceiver, FerretCotSender, FerretPlan, extensionCotReceiver, extensionCotSender, ferretTreeAes, type FerretParams } from "./ferret/index.js";
 import { KernelScratch, Scratch, words, xorKernel } from "../core/scratch.js";
 import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "./code.js";
 
@@ -31,6 +47,50 @@ const BATCH = 1 << 17;
 const S_REPEAT_BYTES = 16384;
 /** Hash inputs per 1-of-N batch (batch × N). */
 const KKOT_BLOCKS = 1 << 16;
+
+/** The OT under the flavours. "ferret-tiny" is an insecure parameter set for tests. */
+export type OtChoice = "iknp" | "ferret-b11" | "ferret-b13" | "ferret-tiny";
+export const OT_CHOICES: readonly OtChoice[] = ["iknp", "ferret-b11", "ferret-b13", "ferret-tiny"];
+/** The OT of sessions and benches that name none. */
+export const DEFAULT_OT: OtChoice = "iknp";
+/** The OTs a session may run (the tiny Ferret preset is insecure, for tests only). */
+export const SECURE_OTS: readonly OtChoice[] = ["ferret-b11", "ferret-b13", "iknp"];
+
+const FERRET: Record<Exclude<OtChoice, "iknp">, FerretParams> = { "ferret-b11": FERRET_B11, "ferret-b13": FERRET_B13, "ferret-tiny": FERRET_TINY };
+
+/** The Ferret parameters of an OT choice (undefined for IKNP). */
+export function ferretParamsOf(ot: OtChoice): FerretParams | undefined {
+  return ot === "iknp" ? undefined : FERRET[ot];
+}
+
+/** Checks an OT choice against `allowed` (default: all); `field` names it in the error. */
+export function checkOtChoice(ot: unknown, field = "ot", allowed = OT_CHOICES): OtChoice {
+  if (!allowed.includes(ot as OtChoice)) throw new RangeError(`${field} must be one of ${allowed.join(", ")}, got ${String(ot)}`);
+  return ot as OtChoice;
+}
+
+export interface OtPackOptions {
+  /** The OT under the flavours; default "iknp". Both parties must choose the same. */
+  ot?: OtChoice;
+}
+
+/** Ferret: 1 correction bit per OT, log N per 1-of-N instance. */
+const ferretRequestBits: RequestBits = (kind, N) => (kind === "otn" ? 31 - Math.clz32(N) : 1);
+
+/**
+ * A send batch: the receiver's request, its number, and on Ferret its COTs (q, 16 bytes each), first hash index and
+ * `flush`, which sends the corrections produced ahead after it (call it once the batch's reply is out).
+ */
+interface SendBatch {
+  wire: Uint8Array;
+  id: number;
+  cots?: Uint8Array;
+  first: number;
+  flush: () => void;
+}
+
+/** COTs a Ferret direction keeps produced ahead after each batch (at most a round's), so most batches need no ask. */
+const AHEAD = 1 << 17;
 
 function request(kind: OtKind, n: number, l = 0, N = 2): OtRequest {
   return { kind, n, l, N };
@@ -68,11 +128,6 @@ function checkN(N: number, fn: string): number {
   return 31 - Math.clz32(N);
 }
 
-function checkLength(frame: Uint8Array, bytes: number, tag: string): Uint8Array {
-  if (frame.length !== bytes) throw new ProtocolError(`${tag}: expected ${bytes} bytes, got ${frame.length}`);
-  return frame;
-}
-
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -87,6 +142,24 @@ function bit(v: Uint8Array, i: number): number {
 /** OTs per 1-of-N batch: a multiple of 128 with batch × N ≈ KKOT_BLOCKS. */
 function kkotBatch(N: number): number {
   return Math.max(IKNP_WIDTH, KKOT_BLOCKS / N);
+}
+
+/** rows[i] ^= Δ where bit `at + i` of d is set: the sender's half of derandomising `count` Ferret COTs. */
+function correct(rows: Uint32Array, d: Uint8Array, at: number, count: number, delta: Uint32Array): void {
+  for (let i = 0, o = 0, b = at; i < count; i++, o += 4, b++) {
+    if ((d[b >>> 3] >>> (b & 7)) & 1) {
+      rows[o] ^= delta[0];
+      rows[o + 1] ^= delta[1];
+      rows[o + 2] ^= delta[2];
+      rows[o + 3] ^= delta[3];
+    }
+  }
+}
+
+/** The COTs' choice bits must be those predicted when the request went out. */
+function checkPredicted<T extends { choices: Uint8Array }>(predicted: Uint8Array, cots: T): T {
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] !== cots.choices[i]) throw new Error(`Ferret: the COTs' choice bits differ from their prediction at byte ${i}`);
+  return cots;
 }
 
 /** One PRG per 16-byte key, on the backend of `prg`. */
@@ -127,14 +200,37 @@ export class OtPack {
   /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
   private readonly maskedCode = new Map<number, Uint8Array>();
   private readonly order: OtOrder;
+  readonly ot: OtChoice;
+  // Ferret: the silent OT of each direction with its plan (the counts once the queued calls have run), its 1-of-N
+  // chain hash, the queue that runs its calls' takes in call order and the number of its next correction frame;
+  // Δ of the sending direction as words, the corrections being gathered into a frame and the frame being read.
+  private ferretSend: FerretCotSender | undefined;
+  private ferretRecv: FerretCotReceiver | undefined;
+  private sendPlan: FerretPlan | undefined;
+  private recvPlan: FerretPlan | undefined;
+  private recvChoices: ChoicePredictor | undefined;
+  private chainSendHash: OtHash | undefined;
+  private chainRecvHash: OtHash | undefined;
+  private sendTail: Promise<unknown> = Promise.resolve();
+  private recvTail: Promise<unknown> = Promise.resolve();
+  private bundlesSent = 0;
+  private bundlesReceived = 0;
+  private deltaWords = new Uint32Array(4);
+  private outChunks: Uint8Array[] = [];
+  private inBundle: Uint8Array = new Uint8Array(0);
+  private inAt = 0;
+  private readonly rows = new KernelScratch();
+  private readonly level = new KernelScratch();
 
   constructor(
     private readonly ch: Channel,
     private readonly prg: Prg,
     readonly role: Role,
+    opts: OtPackOptions = {},
   ) {
     if (role !== "server" && role !== "client") throw new TypeError(`OtPack: role must be "server" or "client", got ${String(role)}`);
-    this.order = new OtOrder(ch, role);
+    this.ot = checkOtChoice(opts.ot ?? "iknp", "OtPack: ot");
+    this.order = new OtOrder(ch, role, this.ot === "iknp" ? iknpRequestBits : ferretRequestBits);
   }
 
   /** Base OTs for both directions (and for 1-of-N). Both parties call it at the same point. */
@@ -142,14 +238,19 @@ export class OtPack {
     if (this.salt) throw new Error("OtPack.setup: already set up");
     // 128 Chou–Orlandi OTs each way, in the same two flights: this party's extension receiver is their sender.
     // The first flight also carries this party's nonce for the session salt: no extra message or round.
+    // On Ferret the flight also names the OT (one byte more), so parties on different OTs fail here, naming it.
     const nonce = this.prg.bytes(NONCE_BYTES);
     const base = new BaseOtSender(this.prg, IKNP_WIDTH);
-    this.ch.send("ot.base.A", concat(base.message, nonce));
+    const otByte = this.ot === "iknp" ? new Uint8Array(0) : Uint8Array.of(OT_CHOICES.indexOf(this.ot));
+    this.ch.send("ot.base.A", concat(concat(base.message, nonce), otByte));
     const s = this.prg.bytes(IKNP_WIDTH / 8);
-    const first = checkLength(await this.ch.recv("ot.base.A"), POINT_BYTES + NONCE_BYTES, "ot.base.A");
+    // Ferret's Δ is this secret: LSB 1 carries the receiver's choice bit in its COTs (127 bits of entropy, as emp).
+    if (this.ot !== "iknp") s[0] |= 1;
+    const first = await this.ch.recv("ot.base.A");
+    this.checkPeerOt(first);
     const chosen = baseOtReceive(this.prg, first.subarray(0, POINT_BYTES), s, IKNP_WIDTH);
     this.ch.send("ot.base.B", chosen.reply);
-    const peerNonce = first.subarray(POINT_BYTES);
+    const peerNonce = first.subarray(POINT_BYTES, POINT_BYTES + NONCE_BYTES);
     this.salt = this.role === "server" ? sessionSalt(nonce, peerNonce) : sessionSalt(peerNonce, nonce);
     // The hash runs on the backend of the party's PRG, so a pack is all node:crypto or all WASM.
     const aes = aesOn(this.salt, this.prg.backend);
@@ -161,14 +262,164 @@ export class OtPack {
     this.sendHash = new OtHash(aes, "iknp", this.role);
     this.sRepeated.reserve(S_REPEAT_BYTES);
     spreadBlock(this.sRepeated.view(S_REPEAT_BYTES), s);
+    const ferret = ferretParamsOf(this.ot);
+    if (ferret !== undefined) {
+      await this.setupFerret(ferret, aes);
+      return;
+    }
     // The 256 base OTs of each 1-of-N instance are random OTs of the IKNP instance running the same way.
     const sN = this.prg.bytes(KKOT_WIDTH / 8);
     const own = this.randomRecv(sN, request("setup", KKOT_WIDTH));
     const both = await this.randomSend(request("setup", KKOT_WIDTH), "setup");
     this.nReceiver = new ExtensionReceiver(seededPrgs(this.prg, both.m0), seededPrgs(this.prg, both.m1));
-    this.nSender = new ExtensionSender(sN, seededPrgs(this.prg, own));
+    this.nSender = new ExtensionSender(sN, seededPrgs(this.prg, await own));
     this.nRecvHash = new OtHash(aes, "kkot", peer);
     this.nSendHash = new OtHash(aes, "kkot", this.role);
+  }
+
+  /** The peer's first setup frame must name the same OT as ours. */
+  private checkPeerOt(first: Uint8Array): void {
+    const bytes = POINT_BYTES + NONCE_BYTES;
+    if (first.length !== bytes && first.length !== bytes + 1) throw new ProtocolError(`ot.base.A: expected ${bytes} or ${bytes + 1} bytes, got ${first.length}`);
+    const theirs = first.length === bytes ? "iknp" : (OT_CHOICES[first[bytes]] ?? `unknown OT ${first[bytes]}`);
+    if (theirs === this.ot) return;
+    const peer = this.role === "server" ? "client" : "server";
+    const e = new ProtocolError(`OtPack: the parties chose different OTs (field ot): the ${this.role} ${this.ot}, the ${peer} ${theirs}`);
+    this.ch.abort(e);
+    throw e;
+  }
+
+  /**
+   * Ferret in both directions, from the IKNP extensions just set up: the server's direction first (seed, then the
+   * IKNP rows of its M base COTs back), then the client's, so the frames keep one order on the channel.
+   */
+  private async setupFerret(params: FerretParams, aes: Aes): Promise<void> {
+    const salt = this.salt!;
+    const peer = this.role === "server" ? "client" : "server";
+    const link = { send: (c: Uint8Array) => void this.outChunks.push(c.slice()), recv: async (bytes: number) => this.nextCorrections(bytes) };
+    const opts = (sender: Role) => ({ aes: ferretTreeAes(salt, this.prg.backend), tag: `ferret.${sender}`, link });
+    const up = async () => {
+      const sender = this.ready(this.sender, "setup");
+      this.ferretSend = await FerretCotSender.create(this.ch, this.prg, params, opts(this.role), extensionCotSender(this.ch, sender, `ferret.${this.role}`));
+    };
+    const down = async () => {
+      const receiver = this.ready(this.receiver, "setup");
+      this.ferretRecv = await FerretCotReceiver.create(this.ch, this.prg, params, opts(peer), extensionCotReceiver(this.ch, this.prg, receiver, `ferret.${peer}`));
+    };
+    if (this.role === "server") {
+      await up();
+      await down();
+    } else {
+      await down();
+      await up();
+    }
+    // The first COTs produced ahead now, both ways in one flight, so a session's first batch needs no ask either.
+    const [sendF, recvF] = [this.ferretSend!, this.ferretRecv!];
+    this.sendPlan = sendF.plan();
+    this.recvPlan = recvF.plan();
+    this.recvChoices = recvF.choices();
+    this.sendPlan.fill(this.ahead(sendF));
+    this.recvPlan.fill(this.ahead(recvF));
+    const first = this.order.round(this.bundlesReceived++);
+    await sendF.fill(this.ahead(sendF));
+    this.ch.send(OT_TAG, this.sealCorrections(this.bundlesSent++));
+    await this.readCorrections(first, this.ahead(recvF));
+    this.deltaWords = new Uint32Array(this.ferretSend!.delta.slice().buffer);
+    this.chainSendHash = new OtHash(aes, "chain", this.role);
+    this.chainRecvHash = new OtHash(aes, "chain", peer);
+  }
+
+  /** The corrections gathered since the last frame, as correction frame `id`. */
+  private sealCorrections(id: number): Uint8Array {
+    const bytes = this.outChunks.reduce((a, c) => a + c.length, 0);
+    const frame = new Uint8Array(HEADER_BYTES + bytes);
+    for (let o = HEADER_BYTES, k = 0; k < this.outChunks.length; o += this.outChunks[k].length, k++) frame.set(this.outChunks[k], o);
+    this.outChunks = [];
+    return writeHeader(frame, id, ROUND, request("round", 0));
+  }
+
+  /** The next `bytes` of the correction frame being read. */
+  private nextCorrections(bytes: number): Uint8Array {
+    if (this.inAt + bytes > this.inBundle.length) throw new ProtocolError(`Ferret corrections: a batch needs ${bytes} bytes, the frame has ${this.inBundle.length - this.inAt} left`);
+    this.inAt += bytes;
+    return this.inBundle.subarray(this.inAt - bytes, this.inAt);
+  }
+
+  /** Reads correction frame `frame` into the receiving direction's stream until `target` COTs are buffered. */
+  private async readCorrections(frame: Promise<Uint8Array>, target: number): Promise<void> {
+    this.inBundle = await frame;
+    this.inAt = 0;
+    await this.ferretRecv!.fill(target);
+    if (this.inAt !== this.inBundle.length) throw new ProtocolError(`Ferret corrections: ${this.inBundle.length - this.inAt} bytes of a frame left over`);
+  }
+
+  /** COTs kept ahead by a direction. */
+  private ahead(f: FerretCotSender | FerretCotReceiver): number {
+    return Math.min(AHEAD, f.cotsPerRound);
+  }
+
+  /**
+   * Send batch `id`'s n COTs (q), after those of earlier calls. Called at the call: what corrections flow is decided
+   * on the plan now, and the ask (if the COTs are not produced yet) is queued now, as the request is.
+   */
+  private sendCots(n: number, id: number): Promise<{ q: Uint8Array; flush: () => void }> {
+    const f = this.ready(this.ferretSend, "ferret");
+    const plan = this.sendPlan!;
+    let asked: Promise<void> | undefined;
+    let askFrame = -1;
+    if (plan.fill(n)) {
+      asked = this.order.ask(id);
+      asked.catch(() => undefined);
+      askFrame = this.bundlesSent++;
+    }
+    plan.take(n);
+    const ahead = this.ahead(f);
+    const aheadFrame = plan.fill(ahead) ? this.bundlesSent++ : -1;
+    const p = this.sendTail.then(async () => {
+      if (asked !== undefined) {
+        await asked;
+        await f.fill(n);
+        this.ch.send(OT_TAG, this.sealCorrections(askFrame));
+      }
+      const q = await f.take(n);
+      let after: Uint8Array | undefined;
+      if (aheadFrame >= 0) {
+        await f.fill(ahead);
+        after = this.sealCorrections(aheadFrame);
+      }
+      return { q, flush: () => after !== undefined && this.ch.send(OT_TAG, after) };
+    });
+    this.sendTail = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Receive batch `id`'s n COTs (t and its choice bits c), after those of earlier calls. Called at the call, like
+   * `sendCots`: the ask goes out now and the receives of the correction frames are queued now.
+   */
+  private recvCots(n: number, id: number, req: OtRequest): Promise<{ t: Uint8Array; choices: Uint8Array }> {
+    const f = this.ready(this.ferretRecv, "ferret");
+    const plan = this.recvPlan!;
+    let asked: Promise<Uint8Array> | undefined;
+    if (plan.fill(n)) {
+      this.ch.send(OT_TAG, writeHeader(new Uint8Array(HEADER_BYTES), id, ASK, req));
+      asked = this.order.round(this.bundlesReceived++);
+      asked.catch(() => undefined);
+    }
+    plan.take(n);
+    const ahead = this.ahead(f);
+    let after: Promise<Uint8Array> | undefined;
+    if (plan.fill(ahead)) {
+      after = this.order.round(this.bundlesReceived++);
+      after.catch(() => undefined);
+    }
+    const p = this.recvTail.then(async () => {
+      if (asked !== undefined) await this.readCorrections(asked, n);
+      return f.take(n);
+    });
+    // The corrections produced ahead come after this batch's request: read them in the queue, after the take.
+    this.recvTail = p.then(() => (after === undefined ? undefined : this.readCorrections(after, ahead))).catch(() => undefined);
+    return p;
   }
 
   /**
@@ -180,14 +431,14 @@ export class OtPack {
     const [lo, hi] = checkL(l, "cotSend");
     const n = delta.length;
     const req = request("cot", n, l);
-    const [wire, id] = await this.wireFrom(req, "cotSend");
+    const batch = await this.wireFrom(req, "cotSend");
     const x0 = new BigUint64Array(n);
     const y = this.u64Scratch(this.lanesOut, n);
     const x = u32(x0);
     const d = u32(delta);
     const yw = u32(y);
     // x0 = H(q) and y = x0 + delta − H(q ⊕ s), mod 2^l on 32-bit halves (the borrow is ⌊low / 2^32⌋).
-    this.extendSend(wire, n, (hash, q, from, count) => {
+    this.extendSend(batch, n, (hash, q, from, count) => {
       const h0 = words(this.hashRows(hash, q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         x[k] = h0[4 * i] & lo;
@@ -200,7 +451,8 @@ export class OtPack {
         yw[k + 1] = (x[k + 1] + d[k + 1] - h1[4 * i + 1] + Math.floor(low / 2 ** 32)) & hi;
       }
     });
-    if (n > 0) this.ch.send(OT_TAG, this.pack(y, n, id, req));
+    if (n > 0) this.ch.send(OT_TAG, this.pack(y, n, batch.id, req));
+    batch.flush();
     return x0;
   }
 
@@ -210,9 +462,8 @@ export class OtPack {
     const out = new BigUint64Array(n);
     const o = u32(out);
     const req = request("cot", n, l);
-    const id = this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
-    if (n === 0) return out;
-    const frame = await this.order.reply(id, req, lanesBytes(n, l));
+    const frame = await this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count), lanesBytes(n, l));
+    if (frame === undefined) return out;
     const y = u32(unpackLanes(frame, n, l, this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       if (bit(choices, i)) {
@@ -235,13 +486,13 @@ export class OtPack {
     checkL(l, "otSend");
     const n = m0.length;
     const req = request("ot", n, l);
-    const [wire, id] = await this.wireFrom(req, "otSend");
+    const batch = await this.wireFrom(req, "otSend");
     const e = this.u64Scratch(this.lanesOut, 2 * n);
     const ew = u32(e);
     const a = u32(m0);
     const b = u32(m1);
     // e[2i] = m0 ⊕ H(q), e[2i + 1] = m1 ⊕ H(q ⊕ s); bits above l are dropped by the packing.
-    this.extendSend(wire, n, (hash, q, from, count) => {
+    this.extendSend(batch, n, (hash, q, from, count) => {
       const h0 = words(this.hashRows(hash, q, count, false));
       for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
         ew[2 * k] = a[k] ^ h0[4 * i];
@@ -253,7 +504,8 @@ export class OtPack {
         ew[2 * k + 3] = b[k + 1] ^ h1[4 * i + 1];
       }
     });
-    if (n > 0) this.ch.send(OT_TAG, this.pack(e, 2 * n, id, req));
+    if (n > 0) this.ch.send(OT_TAG, this.pack(e, 2 * n, batch.id, req));
+    batch.flush();
   }
 
   async otRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
@@ -262,9 +514,8 @@ export class OtPack {
     const out = new BigUint64Array(n);
     const o = u32(out);
     const req = request("ot", n, l);
-    const id = this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count));
-    if (n === 0) return out;
-    const frame = await this.order.reply(id, req, lanesBytes(2 * n, l));
+    const frame = await this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count), lanesBytes(2 * n, l));
+    if (frame === undefined) return out;
     const e = u32(pickLanes(frame, l, n, (i) => 2 * i + bit(choices, i), this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
       o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
@@ -280,10 +531,11 @@ export class OtPack {
     checkL(l, "otNSend");
     if (msgs.length % N !== 0) throw new RangeError(`otNSend: msgs length ${msgs.length} is not a multiple of N = ${N}`);
     const n = msgs.length / N;
+    if (this.ot !== "iknp") return this.otNSendFerret(msgs, N, l, n);
     const sender = this.ready(this.nSender, "otNSend");
     const hash = this.ready(this.nSendHash, "otNSend");
     const req = request("otn", n, l, N);
-    const [wire, id] = await this.wireFrom(req, "otNSend");
+    const { wire, id } = await this.wireFrom(req, "otNSend");
     const code = this.codeAndS(N, sender.s);
     const e = this.u64Scratch(this.lanesOut, n * N);
     const batch = kkotBatch(N);
@@ -329,6 +581,7 @@ export class OtPack {
     const [lo, hi] = checkL(l, "otNRecv");
     const n = choices.length;
     for (let i = 0; i < n; i++) if (choices[i] >= N) throw new RangeError(`otNRecv: choices[${i}] = ${choices[i]} is not below N = ${N}`);
+    if (this.ot !== "iknp") return this.otNRecvFerret(choices, N, k, l);
     const receiver = this.ready(this.nReceiver, "otNRecv");
     const hash = this.ready(this.nRecvHash, "otNRecv");
     const out = new BigUint64Array(n);
@@ -363,6 +616,101 @@ export class OtPack {
     return out;
   }
 
+  /**
+   * 1-of-N on Ferret, sender: k = log N COTs per instance, COT j·n + i serving bit j of instance i. Per batch, the
+   * chain's level j + 1 holds 2^(j+1) runs (prefix p of x below bit j, then p + 2^j for x_j = 1), each the step-j
+   * hash of level j's run p ⊕ q_j (⊕ Δ for x_j = 1); the last level holds the pads x-major, as the KKOT path's.
+   */
+  private async otNSendFerret(msgs: BigUint64Array, N: number, l: number, n: number): Promise<void> {
+    const k = checkN(N, "otNSend");
+    const hash = this.ready(this.chainSendHash, "otNSend");
+    const req = request("otn", n, l, N);
+    const batch = await this.wireFrom(req, "otNSend", k);
+    const e = this.u64Scratch(this.lanesOut, n * N);
+    const perBatch = kkotBatch(N);
+    for (let from = 0; from < n; from += perBatch) {
+      const count = Math.min(perBatch, n - from);
+      const run = 16 * count;
+      this.rows.reserve(run);
+      this.spread.reserve(run);
+      this.hashIn.reserve(N * run);
+      this.level.reserve(N * run);
+      this.pads.reserve(8 * count * N);
+      hash.batchAt(batch.first + from, count);
+      const q = this.rows.view(run);
+      const delta = this.spread.view(run);
+      spreadBlock(delta, new Uint8Array(this.deltaWords.buffer));
+      let cur = this.hashIn.view(N * run);
+      let next = this.level.view(N * run);
+      for (let j = 0; j < k; j++) {
+        const at = j * n + from;
+        q.set(batch.cots!.subarray(16 * at, 16 * (at + count)));
+        correct(words(q), batch.wire, at, count, this.deltaWords);
+        const half = 1 << j;
+        for (let p = 0; p < half; p++) {
+          const lo = next.subarray(p * run, (p + 1) * run);
+          if (j === 0) lo.set(q);
+          else xorKernel(lo, cur.subarray(p * run, (p + 1) * run), q);
+          xorKernel(next.subarray((p + half) * run, (p + half + 1) * run), lo, delta);
+        }
+        const level = next.subarray(0, 2 * half * run);
+        hash.hashStage(level, level, j);
+        [cur, next] = [next, cur];
+      }
+      const pads = this.pads.view(8 * count * N);
+      pads.set(new Uint8Array(msgs.buffer, msgs.byteOffset + 8 * from * N, 8 * count * N));
+      wasm().k.otnPads(pads.byteOffset, pads.byteOffset, cur.byteOffset, count, N);
+      new Uint8Array(e.buffer, e.byteOffset + 8 * from * N, 8 * count * N).set(pads);
+    }
+    if (n > 0) this.ch.send(OT_TAG, this.pack(e, n * N, batch.id, req));
+    batch.flush();
+  }
+
+  /** 1-of-N on Ferret, receiver: its pad is the chain along its choice, H_j(h ⊕ t_j) from h = 0. */
+  private async otNRecvFerret(choices: Uint8Array, N: number, k: number, l: number): Promise<BigUint64Array> {
+    const [lo, hi] = checkL(l, "otNRecv");
+    const hash = this.ready(this.chainRecvHash, "otNRecv");
+    const n = choices.length;
+    const out = new BigUint64Array(n);
+    if (n === 0) return out;
+    const o = u32(out);
+    const req = request("otn", n, l, N);
+    const id = this.order.nextReceive();
+    const first = hash.reserve(n);
+    const cots = this.recvCots(n * k, id, req);
+    const b = new Uint8Array((n * k + 7) >>> 3);
+    for (let j = 0, at = 0; j < k; j++) for (let i = 0; i < n; i++, at++) b[at >>> 3] |= ((choices[i] >>> j) & 1) << (at & 7);
+    const c = this.recvChoices!.next(n * k);
+    this.ch.send(OT_TAG, writeHeader(this.corrections(b, c, n * k), id, REQUEST, req));
+    const reply = this.expectReply(id, req, lanesBytes(n * N, l))!;
+    const { t } = checkPredicted(c, await cots);
+    const perBatch = kkotBatch(N);
+    for (let from = 0; from < n; from += perBatch) {
+      const count = Math.min(perBatch, n - from);
+      const run = 16 * count;
+      this.rows.reserve(run);
+      this.hashOut.reserve(run);
+      hash.batchAt(first + from, count);
+      const tj = this.rows.view(run);
+      const h = this.hashOut.view(run);
+      for (let j = 0; j < k; j++) {
+        const at = j * n + from;
+        tj.set(t.subarray(16 * at, 16 * (at + count)));
+        if (j === 0) h.set(tj);
+        else xorKernel(h, h, tj);
+        hash.hashStage(h, h, j);
+      }
+      this.takeLow(words(h), o, from, count);
+    }
+    const frame = await reply;
+    const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], this.u64Scratch(this.lanesIn, n)));
+    for (let i = 0; i < n; i++) {
+      o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
+      o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
+    }
+    return out;
+  }
+
   /** Random OT with 128-bit messages, 16 bytes per instance, concatenated. */
   async rotSend(n: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
     checkCount(n, "rotSend");
@@ -376,21 +724,22 @@ export class OtPack {
 
   private async randomSend(req: OtRequest, fn: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
     const n = req.n;
-    const [wire] = await this.wireFrom(req, fn);
+    const batch = await this.wireFrom(req, fn);
     const m0 = new Uint8Array(16 * n);
     const m1 = new Uint8Array(16 * n);
-    this.extendSend(wire, n, (hash, q, from, count) => {
+    this.extendSend(batch, n, (hash, q, from, count) => {
       // Hashing in kernel memory and copying out once beats hashing into the caller's arrays.
       m0.set(this.hashRows(hash, q, count, false), 16 * from);
       m1.set(this.hashRows(hash, q, count, true), 16 * from);
     });
+    batch.flush();
     return { m0, m1 };
   }
 
-  private randomRecv(choices: Uint8Array, req: OtRequest): Uint8Array {
+  private async randomRecv(choices: Uint8Array, req: OtRequest): Promise<Uint8Array> {
     this.ready(this.recvHash, "rotRecv");
     const out = new Uint8Array(16 * req.n);
-    this.extendRecv(req, choices, (hash, t, from, count) => out.set(this.hashRows(hash, t, count, false), 16 * from));
+    await this.extendRecv(req, choices, (hash, t, from, count) => out.set(this.hashRows(hash, t, count, false), 16 * from));
     return out;
   }
 
@@ -400,14 +749,32 @@ export class OtPack {
   }
 
   /**
-   * Receiver side of a 1-of-2 extension: sends u for all n OTs in one frame, handing each batch's t to `use`.
-   * Returns the batch number (none, −1, for zero OTs, which travel as no frame).
+   * Receiver side of a 1-of-2 extension: sends u for all n OTs in one frame (on Ferret: d = b ⊕ c), handing each
+   * batch's t to `use`. Returns the batch number (none, −1, for zero OTs, which travel as no frame).
    */
-  private extendRecv(req: OtRequest, choices: Uint8Array, use: (hash: OtHash, t: Uint8Array, from: number, count: number) => void): number {
-    const receiver = this.ready(this.receiver, "extension");
+  private async extendRecv(
+    req: OtRequest,
+    choices: Uint8Array,
+    use: (hash: OtHash, t: Uint8Array, from: number, count: number) => void,
+    replyBytes = -1,
+  ): Promise<Uint8Array | undefined> {
     const hash = this.ready(this.recvHash, "extension");
     const n = req.n;
-    if (n === 0) return -1;
+    if (n === 0) return undefined;
+    if (this.ot !== "iknp") {
+      // Everything this batch receives is expected now, and its request goes out now, as on IKNP: d needs only the
+      // predicted choice bits, not the COTs themselves.
+      const id = this.order.nextReceive();
+      const first = hash.reserve(n);
+      const cots = this.recvCots(n, id, req);
+      const c = this.recvChoices!.next(n);
+      this.ch.send(OT_TAG, writeHeader(this.corrections(choices, c, n), id, REQUEST, req));
+      const reply = this.expectReply(id, req, replyBytes);
+      const { t } = checkPredicted(c, await cots);
+      this.ferretRows(t, n, hash, first, (rows, from, count) => use(hash, rows, from, count));
+      return reply;
+    }
+    const receiver = this.ready(this.receiver, "extension");
     const wire = this.wire.get(HEADER_BYTES + (IKNP_WIDTH / 8) * n);
     for (let from = 0, at = HEADER_BYTES; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
@@ -426,30 +793,75 @@ export class OtPack {
     }
     const id = this.order.nextReceive();
     this.ch.send(OT_TAG, writeHeader(wire, id, REQUEST, req));
-    return id;
+    return this.expectReply(id, req, replyBytes);
+  }
+
+  /** The reply of receive batch `id` (none for `bytes` < 0), its receive queued now. */
+  private expectReply(id: number, req: OtRequest, bytes: number): Promise<Uint8Array> | undefined {
+    if (bytes < 0) return undefined;
+    const reply = this.order.reply(id, req, bytes);
+    reply.catch(() => undefined);
+    return reply;
+  }
+
+  /** A request frame (header space, then d = b ⊕ c, n bits): the wanted choices b against the COTs' c. */
+  private corrections(b: Uint8Array, c: Uint8Array, n: number): Uint8Array {
+    const bytes = (n + 7) >>> 3;
+    const frame = new Uint8Array(HEADER_BYTES + bytes);
+    for (let k = 0; k < bytes; k++) frame[HEADER_BYTES + k] = b[k] ^ c[k];
+    if (n & 7) frame[HEADER_BYTES + bytes - 1] &= (1 << (n & 7)) - 1;
+    return frame;
+  }
+
+  /** Ferret COT rows in batches, copied into kernel memory (where the hash runs) for `use`, hash batches started. */
+  private ferretRows(cots: Uint8Array, n: number, hash: OtHash, first: number, use: (rows: Uint8Array, from: number, count: number) => void): void {
+    for (let from = 0; from < n; from += BATCH) {
+      const count = Math.min(BATCH, n - from);
+      this.rows.reserve(16 * count);
+      this.hashOut.reserve(16 * count);
+      hash.batchAt(first + from, count);
+      const rows = this.rows.view(16 * count);
+      rows.set(cots.subarray(16 * from, 16 * (from + count)));
+      use(rows, from, count);
+    }
   }
 
   /**
-   * The receiver's u for this party's next send batch, once setup is done, with the batch number. The receive is
-   * queued at once, before the first await. Zero OTs travel as no frame and take no number.
+   * The receiver's request for this party's next send batch, once setup is done, with the batch number; on Ferret
+   * also the batch's COTs, taken before the request is awaited (the receiver needs their corrections to send it),
+   * and the first hash index of its OTs (`cotsPerOt` COTs and one hash index per OT). Zero OTs travel as no frame
+   * and take no number.
    */
-  private async wireFrom(req: OtRequest, fn: string): Promise<[Uint8Array, number]> {
-    this.ready(this.sendHash, fn);
-    if (req.n === 0) return [new Uint8Array(0), -1];
+  private async wireFrom(req: OtRequest, fn: string, cotsPerOt = 1): Promise<SendBatch> {
+    const hash = this.ready(req.kind === "otn" && this.ot !== "iknp" ? this.chainSendHash : this.sendHash, fn);
+    const none = () => {};
+    if (req.n === 0) return { wire: new Uint8Array(0), id: -1, first: 0, flush: none };
     const id = this.order.nextSend();
-    return [await this.order.request(id, req), id];
+    if (this.ot === "iknp") return { wire: await this.order.request(id, req), id, first: 0, flush: none };
+    const first = hash.reserve(req.n);
+    const cots = this.sendCots(req.n * cotsPerOt, id);
+    const wire = await this.order.request(id, req);
+    const { q, flush } = await cots;
+    return { wire, id, cots: q, first, flush };
   }
 
-  /** Sender side of a 1-of-2 extension: hands each batch's q to `use`. */
-  private extendSend(wire: Uint8Array, n: number, use: (hash: OtHash, q: Uint8Array, from: number, count: number) => void): void {
-    const sender = this.ready(this.sender, "extension");
+  /** Sender side of a 1-of-2 extension: hands each batch's q to `use` (on Ferret: q ⊕ d·Δ). */
+  private extendSend(batch: SendBatch, n: number, use: (hash: OtHash, q: Uint8Array, from: number, count: number) => void): void {
     const hash = this.ready(this.sendHash, "extension");
+    if (batch.cots !== undefined) {
+      this.ferretRows(batch.cots, n, hash, batch.first, (rows, from, count) => {
+        correct(words(rows), batch.wire, from, count, this.deltaWords);
+        use(hash, rows, from, count);
+      });
+      return;
+    }
+    const sender = this.ready(this.sender, "extension");
     for (let from = 0, at = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
       sender.reserve(padded(count));
       this.hashOut.reserve(16 * count);
       hash.batch(count);
-      const [q] = sender.expand(padded(count), count, wire, at);
+      const [q] = sender.expand(padded(count), count, batch.wire, at);
       at += (IKNP_WIDTH / 8) * count;
       use(hash, q, from, count);
     }

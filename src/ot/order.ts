@@ -3,10 +3,13 @@
 // other whatever else runs beside them. Every OT frame travels under one tag with an 8-byte header (batch, phase,
 // kind, l, log2 N): the receive that takes a frame hands it to the batch it names, so concurrent calls need no
 // particular interleaving, and a peer whose k-th call differs fails with both requests named.
+// On Ferret, the corrections of the silent OT's trees travel as frames of a third phase (ROUND), numbered per
+// direction, and a batch whose COTs are not produced yet opens with a fourth (ASK, header only) that asks for them:
+// like replies, they answer the peer's frames, so they mix with the batches' frames in any interleaving.
 import type { Channel, Role } from "../net/channel.js";
 import { ProtocolError } from "../net/errors.js";
 
-export type OtKind = "setup" | "rot" | "cot" | "ot" | "otn";
+export type OtKind = "setup" | "rot" | "cot" | "ot" | "otn" | "round";
 
 /** One batch as a party asked for it: n OTs of a kind, l-bit messages (0 for random OTs), 1-of-N (2 unless otn). */
 export interface OtRequest {
@@ -24,13 +27,19 @@ export const HEADER_BYTES = 8;
 export const REQUEST = 0;
 /** The OT sender's answer (absent for random OTs). */
 export const REPLY = 1;
+/** Ferret tree corrections, from the silent OT's sender (numbered apart, per direction). */
+export const ROUND = 2;
+/** The OT receiver's ask for the corrections a batch needs before its request (numbered as the batch). */
+export const ASK = 3;
+const PHASES = 4;
 
-const KINDS: readonly OtKind[] = ["setup", "rot", "cot", "ot", "otn"];
+const KINDS: readonly OtKind[] = ["setup", "rot", "cot", "ot", "otn", "round"];
 
-/** u bytes per OT: 128-bit IKNP rows, 256-bit rows for the 1-of-N code. */
-export function requestBytesPerOt(kind: OtKind): number {
-  return kind === "otn" ? 32 : 16;
-}
+/** Request bits per OT of a batch: what the OT receiver sends to open it (u on IKNP, choice corrections on Ferret). */
+export type RequestBits = (kind: OtKind, N: number) => number;
+
+/** IKNP: 128-bit rows of u, 256-bit rows for the 1-of-N code. */
+export const iknpRequestBits: RequestBits = (kind) => (kind === "otn" ? 256 : 128);
 
 export function describe(r: OtRequest): string {
   switch (r.kind) {
@@ -44,6 +53,8 @@ export function describe(r: OtRequest): string {
       return `${r.n} 1-of-2 OTs of ${r.l} bits`;
     case "otn":
       return `${r.n} 1-of-${r.N} OTs of ${r.l} bits`;
+    case "round":
+      return "Ferret tree corrections";
   }
 }
 
@@ -76,6 +87,7 @@ export class OtOrder {
   constructor(
     private readonly ch: Channel,
     private readonly role: Role,
+    private readonly requestBits: RequestBits = iknpRequestBits,
   ) {}
 
   /** The number of this party's next batch as OT sender. */
@@ -88,11 +100,26 @@ export class OtOrder {
     return this.received++;
   }
 
-  /** The peer's request for this party's send batch `id`, checked against `own`; resolves to the payload (u). */
+  /** The peer's request for this party's send batch `id`, checked against `own`; resolves to the payload. */
   async request(id: number, own: OtRequest): Promise<Uint8Array> {
     const frame = await this.take(REQUEST, id);
-    const n = (frame.length - HEADER_BYTES) / requestBytesPerOt(kindOf(frame));
+    const bits = this.requestBits(kindOf(frame), 2 ** frame[7]);
+    const payload = 8 * (frame.length - HEADER_BYTES);
+    // Whole bytes per OT give the peer's n from the length; bit-packed requests can only be checked against ours.
+    const n = bits % 8 === 0 ? payload / bits : frame.length - HEADER_BYTES === Math.ceil((own.n * bits) / 8) ? own.n : NaN;
     this.check(frame, id, own, n, this.role);
+    return frame.subarray(HEADER_BYTES);
+  }
+
+  /** The peer's ask opening this party's send batch `id` (queue it at the call, as `request`). */
+  async ask(id: number): Promise<void> {
+    await this.take(ASK, id);
+  }
+
+  /** Correction frame `id` from the peer (the silent OT sender of this party's receiving direction). */
+  async round(id: number): Promise<Uint8Array> {
+    const frame = await this.take(ROUND, id);
+    if (kindOf(frame) !== "round") throw this.abort(new ProtocolError(`OT frame ${id}: expected Ferret corrections, got ${describe({ kind: kindOf(frame), n: 0, l: frame[6], N: 2 ** frame[7] })}`));
     return frame.subarray(HEADER_BYTES);
   }
 
@@ -110,7 +137,7 @@ export class OtOrder {
       (f) => this.route(f),
       (e: unknown) => this.fail(e),
     );
-    const key = 2 * id + phase;
+    const key = PHASES * id + phase;
     const f = this.early.get(key);
     if (f !== undefined) {
       this.early.delete(key);
@@ -121,19 +148,19 @@ export class OtOrder {
   }
 
   private route(f: Uint8Array): void {
-    if (f.length < HEADER_BYTES || f[4] > REPLY || f[5] >= KINDS.length) {
+    if (f.length < HEADER_BYTES || f[4] >= PHASES || f[5] >= KINDS.length) {
       this.abort(new ProtocolError(`OT frame: malformed header (${f.length} bytes)`));
       return;
     }
     const id = new DataView(f.buffer, f.byteOffset, 4).getUint32(0, true);
-    const key = 2 * id + f[4];
+    const key = PHASES * id + f[4];
     const w = this.waiting.get(key);
     if (w !== undefined) {
       this.waiting.delete(key);
       w.resolve(f);
-    } else if (this.early.has(key) || id < (f[4] === REQUEST ? this.sent : this.received)) {
+    } else if (this.early.has(key) || (f[4] <= REPLY && id < (f[4] === REQUEST ? this.sent : this.received))) {
       // A batch this party has numbered is waiting from the call on, so this one was served already.
-      this.abort(new ProtocolError(`OT batch ${id}: the peer sent its ${f[4] === REQUEST ? "request" : "reply"} twice`));
+      this.abort(new ProtocolError(`OT batch ${id}: the peer sent its ${["request", "reply", "corrections", "ask"][f[4]]} twice`));
     } else {
       this.early.set(key, f);
     }

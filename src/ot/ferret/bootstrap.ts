@@ -1,9 +1,9 @@
 // Base COTs for Ferret's first round, from our own IKNP: 128 Chou–Orlandi base OTs (src/ot/base.ts) and the IKNP
 // matrix step (src/ot/extension.ts), with the extension sender's secret s as Ferret's Δ and its LSB forced to 1
 // (Δ keeps 127 bits of entropy, as in emp). The output is raw (unhashed) IKNP COTs: sender q, receiver with random
-// choice r gets t = q ⊕ r·Δ. Ferret normalises them (ferret.ts). OtPack keeps its extensions private, so this is
-// a separate IKNP instance with its own base OTs (two flights, 4 KiB plus 32 B); a later change to OtPack could hand
-// out its raw q/t instead.
+// choice r gets t = q ⊕ r·Δ. Ferret normalises them (ferret.ts). `iknpCotSender`/`iknpCotReceiver` run their own
+// base OTs (two flights, 4 KiB plus 32 B); OtPack bootstraps from the IKNP extensions it already has
+// (`extensionCotSender`/`extensionCotReceiver`), whose sender secret it draws with LSB 1.
 import type { Channel } from "../../net/channel.js";
 import type { Prg } from "../../core/prg.js";
 import { ProtocolError } from "../../net/errors.js";
@@ -43,9 +43,14 @@ export async function iknpCotSender(ch: Channel, prg: Prg, tag: string): Promise
   const a = checkLength(await ch.recv(`${tag}.base.A`), POINT_BYTES, `${tag}.base.A`);
   const { reply, keys } = baseOtReceive(prg, a, delta, WIDTH);
   ch.send(`${tag}.base.B`, reply);
-  const ext = new ExtensionSender(delta, seeded(prg, keys));
+  return extensionCotSender(ch, new ExtensionSender(delta, seeded(prg, keys)), tag);
+}
+
+/** Base COTs from an IKNP extension sender whose secret s (Δ) has LSB 1; frames `${tag}.u`. */
+export function extensionCotSender(ch: Channel, ext: ExtensionSender, tag: string): BaseCotSender {
+  if (ext.width !== WIDTH || (ext.s[0] & 1) !== 1) throw new RangeError("extensionCotSender: needs a 128-column extension whose secret has LSB 1");
   return {
-    delta,
+    delta: ext.s,
     async cots(n: number): Promise<Uint8Array> {
       const out = new Uint8Array(16 * n);
       if (n === 0) return out;
@@ -65,7 +70,12 @@ export async function iknpCotReceiver(ch: Channel, prg: Prg, tag: string): Promi
   const base = new BaseOtSender(prg, WIDTH);
   ch.send(`${tag}.base.A`, base.message);
   const { k0, k1 } = base.finish(checkLength(await ch.recv(`${tag}.base.B`), WIDTH * POINT_BYTES, `${tag}.base.B`));
-  const ext = new ExtensionReceiver(seeded(prg, k0), seeded(prg, k1));
+  return extensionCotReceiver(ch, prg, new ExtensionReceiver(seeded(prg, k0), seeded(prg, k1)), tag);
+}
+
+/** Base COTs from an IKNP extension receiver, with random choices from `prg`; frames `${tag}.u`. */
+export function extensionCotReceiver(ch: Channel, prg: Prg, ext: ExtensionReceiver, tag: string): BaseCotReceiver {
+  if (ext.width !== WIDTH) throw new RangeError("extensionCotReceiver: needs a 128-column extension");
   const choice = new KernelScratch();
   return {
     async cots(n: number): Promise<Uint8Array> {

@@ -9,7 +9,7 @@
 // A round with parameters (t, k, d) consumes M = k + t·d base COTs: blocks [0, k) are the LPN secret, blocks
 // k + tree·d + ℓ − 1 the COT of level ℓ of tree `tree`. Trees [0, userTrees) go to the user, the last
 // refillTrees = ⌈M/2^d⌉ trees become the next round's base COTs (their first M blocks). Only the sender talks after
-// setup: per batch of trees, one frame of d blocks per tree (tag `${tag}.c`).
+// setup: per batch of trees, one frame of d blocks per tree (tag `${tag}.c`, or through FerretOptions.link).
 import type { Aes } from "../../core/aes.js";
 import { aesOn } from "../../core/aes.js";
 import type { Channel } from "../../net/channel.js";
@@ -17,7 +17,7 @@ import type { Prg } from "../../core/prg.js";
 import { ProtocolError } from "../../net/errors.js";
 import { CggmScratch, cggmRecv, cggmSend } from "./cggm.js";
 import { LpnEncoder } from "./lpn.js";
-import { ferretShape, type FerretParams, type FerretShape } from "./params.js";
+import { ferretShape, LPN_D, type FerretParams, type FerretShape } from "./params.js";
 import { iknpCotReceiver, iknpCotSender, type BaseCotReceiver, type BaseCotSender } from "./bootstrap.js";
 
 /** Leaves per batch of trees when not given: 2^15 blocks (512 KiB). */
@@ -33,6 +33,18 @@ export interface FerretOptions {
   tag?: string;
   /** Trees per `next()`; default: 2^15 leaves' worth (at least 1, at most the user trees of a round). */
   treesPerCall?: number;
+  /**
+   * Where the trees' corrections travel after setup; default: frames `${tag}.c` on the channel. OtPack routes them
+   * among its OT frames, which may interleave with them in any order.
+   */
+  link?: CorrectionLink;
+}
+
+/** The path of the corrections, sender to receiver, in production order. */
+export interface CorrectionLink {
+  send(c: Uint8Array): void;
+  /** The next `bytes` bytes of corrections (one batch's). */
+  recv(bytes: number): Promise<Uint8Array>;
 }
 
 function u32(b: Uint8Array): Uint32Array {
@@ -45,6 +57,7 @@ abstract class FerretBase {
   readonly tag: string;
   readonly batch: number;
   protected readonly aes: Aes;
+  protected readonly link: CorrectionLink;
   protected lpn!: LpnEncoder;
   protected readonly scratch = new CggmScratch();
   /** Ping-pong base buffers, refillTrees·2^d blocks each; `base` holds this round's M base COTs. */
@@ -55,8 +68,10 @@ abstract class FerretBase {
   /** Rounds started (the current round's number) and the next user tree of the round. */
   round = 0;
   protected cursor = 0;
-  /** COTs produced but not yet taken by `take` (16 bytes each). */
-  private left = new Uint8Array(0);
+  /** COTs produced but not yet taken by `take` (16 bytes each): whole batches, the first from `offset` on. */
+  private readonly chunks: Uint8Array[] = [];
+  private offset = 0;
+  private bufferedBytes = 0;
 
   constructor(
     protected readonly ch: Channel,
@@ -66,6 +81,8 @@ abstract class FerretBase {
     this.shape = ferretShape(params);
     this.aes = opts.aes;
     this.tag = opts.tag ?? "ferret";
+    const tag = `${this.tag}.c`;
+    this.link = opts.link ?? { send: (c) => ch.send(tag, c), recv: async () => ch.recv(tag) };
     const per = opts.treesPerCall ?? Math.max(1, Math.floor(BATCH_LEAVES / this.shape.leaves));
     if (!Number.isInteger(per) || per < 1) throw new RangeError(`Ferret: treesPerCall must be a positive integer, got ${per}`);
     this.batch = Math.min(per, this.shape.userTrees);
@@ -87,20 +104,43 @@ abstract class FerretBase {
   /** Produces trees [first, first + trees) of the current round into `nodes`. */
   protected abstract produce(first: number, trees: number, nodes: Uint32Array): Promise<void>;
 
-  /** The next batch of user COTs as a view of `out` (valid until the next call): 16 bytes each. */
-  /** Exactly n blocks (a new array); the rest of the last batch is kept for the next call. */
+  /** A plan starting from the stream's present state. */
+  plan(): FerretPlan {
+    return new FerretPlan(this.shape.userTrees, this.batch, this.shape.leaves, this.cursor, this.buffered);
+  }
+
+  /** COTs produced and not yet taken (by `take`). */
+  get buffered(): number {
+    return this.bufferedBytes >>> 4;
+  }
+
+  /** Produces batches until at least `target` COTs are buffered (each batch's corrections go out as it is made). */
+  async fill(target: number): Promise<void> {
+    while (this.buffered < target) {
+      const batch = (await this.nextBlocks()).slice();
+      this.chunks.push(batch);
+      this.bufferedBytes += batch.length;
+    }
+  }
+
+  /** Exactly n blocks (a new array), producing as needed; the rest stays buffered for the next call. */
   protected async takeBlocks(n: number, method: string): Promise<Uint8Array> {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${method}: n must be a non-negative integer, got ${n}`);
-    const parts: Uint8Array[] = [];
-    let need = 16 * n;
-    while (need > 0) {
-      if (this.left.length === 0) this.left = (await this.nextBlocks()).slice();
-      const part = this.left.subarray(0, Math.min(need, this.left.length));
-      parts.push(part);
-      this.left = this.left.subarray(part.length);
-      need -= part.length;
+    await this.fill(n);
+    const out = new Uint8Array(16 * n);
+    for (let o = 0; o < out.length; ) {
+      const chunk = this.chunks[0];
+      const part = chunk.subarray(this.offset, this.offset + Math.min(out.length - o, chunk.length - this.offset));
+      out.set(part, o);
+      o += part.length;
+      this.offset += part.length;
+      if (this.offset === chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
     }
-    return concatParts(parts, 16 * n);
+    this.bufferedBytes -= out.length;
+    return out;
   }
 
   protected async nextBlocks(): Promise<Uint8Array> {
@@ -129,13 +169,124 @@ abstract class FerretBase {
   }
 }
 
-/** Concatenates parts into a new array. */
-function concatParts(parts: Uint8Array[], bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
+/**
+ * The counts of a stream after the fills and takes planned so far, apart from the stream: production is
+ * deterministic in its amounts, so both parties can tell at call time, before any of it runs, when corrections will
+ * have to flow.
+ */
+export class FerretPlan {
+  constructor(
+    private readonly userTrees: number,
+    private readonly batch: number,
+    private readonly leaves: number,
+    private cursor: number,
+    /** COTs buffered once the planned operations have run. */
+    public buffered: number,
+  ) {}
+
+  /** Plans `fill(target)`; true if it produces anything. */
+  fill(target: number): boolean {
+    const produces = this.buffered < target;
+    while (this.buffered < target) {
+      if (this.cursor === this.userTrees) this.cursor = 0;
+      const trees = Math.min(this.batch, this.userTrees - this.cursor);
+      this.cursor += trees;
+      this.buffered += trees * this.leaves;
+    }
+    return produces;
+  }
+
+  /** Plans `take(n)`. */
+  take(n: number): void {
+    this.fill(n);
+    this.buffered -= n;
+  }
+}
+
+/**
+ * The receiver's choice bits, ahead of its COTs. Leaf i of a tree gets e_i ⊕ ⊕_m x[idx(i, m)]: e_i = 1 at the
+ * punctured leaf alone, whose path is ¬b_ℓ of the tree's level COTs, and x the LSBs of the LPN secret's COTs; the
+ * next round's base bits are those of the refill trees. So a party can send b ⊕ c before the corrections arrive.
+ */
+export class ChoicePredictor {
+  private round = 0;
+  private cursor = 0;
+  /** Predicted bits (one byte each) not yet handed out. */
+  private pending: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    private readonly params: FerretParams,
+    private readonly shape: FerretShape,
+    private readonly batch: number,
+    private readonly lpn: LpnEncoder,
+    /** The current round's base COTs' choice bits, one byte each. */
+    private base: Uint8Array,
+  ) {}
+
+  /** The next n choice bits, packed LSB-first. */
+  next(n: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let have = this.pending.length;
+    parts.push(this.pending);
+    while (have < n) {
+      const b = this.nextBatch();
+      parts.push(b);
+      have += b.length;
+    }
+    const all = parts.length === 1 ? parts[0] : concatBits(parts, have);
+    const out = new Uint8Array((n + 7) >>> 3);
+    for (let i = 0; i < n; i++) out[i >>> 3] |= all[i] << (i & 7);
+    this.pending = all.subarray(n);
+    return out;
+  }
+
+  private nextBatch(): Uint8Array {
+    const s = this.shape;
+    if (this.cursor === s.userTrees) {
+      const refill = concatBits(this.trees(s.userTrees, this.params.t - s.userTrees), s.refillTrees * s.leaves);
+      this.base = refill.subarray(0, s.m);
+      this.round++;
+      this.cursor = 0;
+    }
+    const trees = Math.min(this.batch, s.userTrees - this.cursor);
+    const [bits] = this.trees(this.cursor, trees);
+    this.cursor += trees;
+    return bits;
+  }
+
+  /** The bits of trees [first, first + count) of the round, in batches of `batch` trees (as produced). */
+  private trees(first: number, count: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const { k, leaves } = this.shape;
+    const d = this.params.depth;
+    const mask = this.lpn.mask;
+    for (let from = first; from < first + count; from += this.batch) {
+      const trees = Math.min(this.batch, first + count - from);
+      const idx = this.lpn.indexWords(this.round, from, trees);
+      const bits = new Uint8Array(trees * leaves);
+      for (let j = 0; j < trees; j++) {
+        const lv = k + (from + j) * d;
+        let alpha = 1 - this.base[lv];
+        for (let l = 1; l < d; l++) alpha = 2 * alpha + 1 - this.base[lv + l];
+        for (let i = 0, o = j * leaves, p = LPN_D * o; i < leaves; i++, o++) {
+          let c = i === alpha ? 1 : 0;
+          for (let m = 0; m < LPN_D; m++, p++) c ^= this.base[idx[p] & mask];
+          bits[o] = c;
+        }
+      }
+      out.push(bits);
+    }
+    return out;
+  }
+}
+
+function concatBits(parts: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
   let o = 0;
   for (const p of parts) {
-    out.set(p, o);
+    out.set(p.subarray(0, Math.min(p.length, n - o)), o);
     o += p.length;
+    if (o >= n) break;
   }
   return out;
 }
@@ -210,7 +361,7 @@ export class FerretCotSender extends FerretBase {
     const c = u32(this.wire.subarray(0, 4 * words));
     const q = this.base.subarray(4 * (k + first * d));
     for (let i = 0; i < words; i++) c[i] = q[i] ^ this.k0[i];
-    this.ch.send(`${this.tag}.c`, this.wire.subarray(0, 4 * words));
+    this.link.send(this.wire.subarray(0, 4 * words));
     this.lpn.encode(this.round, first, trees, this.base.subarray(0, 4 * k), nodes);
   }
 }
@@ -223,6 +374,17 @@ export class FerretCotReceiver extends FerretBase {
 
   private constructor(ch: Channel, params: FerretParams, opts: FerretOptions) {
     super(ch, params, opts);
+  }
+
+  /**
+   * The choice bits of the COTs from the next `take` on, computed ahead of the corrections (call it before any
+   * `take`): they depend only on this side's base COTs and the public LPN code.
+   */
+  choices(): ChoicePredictor {
+    if (this.round !== 0 || this.cursor !== 0 || this.buffered !== 0) throw new Error("FerretCotReceiver.choices: call it before the first take");
+    const bits = new Uint8Array(this.shape.m);
+    for (let i = 0; i < bits.length; i++) bits[i] = this.base[4 * i] & 1;
+    return new ChoicePredictor(this.params, this.shape, this.batch, this.lpn, bits);
   }
 
   static async create(ch: Channel, prg: Prg, params: FerretParams, opts: FerretOptions, base?: BaseCotReceiver): Promise<FerretCotReceiver> {
@@ -263,7 +425,7 @@ export class FerretCotReceiver extends FerretBase {
     const { k } = this.shape;
     const d = this.params.depth;
     const words = 4 * d * trees;
-    const frame = await this.ch.recv(`${this.tag}.c`);
+    const frame = await this.link.recv(4 * words);
     if (frame.length !== 4 * words) throw new ProtocolError(`${this.tag}.c: expected ${4 * words} bytes, got ${frame.length}`);
     if (this.bits.length < d * trees) {
       this.bits = new Uint8Array(d * trees);
