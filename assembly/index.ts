@@ -7,4 +7,5 @@ export * from "./aes";
 export * from "./prune";
 export * from "./rlwe";
 export * from "./ferret";
+export * from "./mpc";
 export * from "./aes-bitsliced";

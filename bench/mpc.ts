@@ -2,7 +2,9 @@
 // for l ∈ {32, 37, 64}. Bits per operation count both directions (frames included); rounds are flights of the
 // transcript (a change of direction opens one); ms is the median wall time of the timed runs (both parties on one
 // thread, so it is the sum of both parties' compute); "cpu ms" is the process CPU time of the same run, the better
-// figure on a shared machine. SCI's figures (backends.md §4, one thread each) are beside ours.
+// figure on a shared machine. "server cpu" and "client cpu" (serverCpuMs, clientCpuMs) split it per party: the CPU
+// time of each party's own synchronous slices between awaits (bench/party-cpu.ts), the figure to hold against SCI's,
+// which runs one thread per party. SCI's figures (backends.md §4, one thread each) are beside ours.
 // Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R (default 1; the median is reported)] [--ot iknp|ferret-b11|ferret-b13]
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
@@ -19,6 +21,7 @@ import { max } from "../src/mpc/max.js";
 import { matmulShares } from "../src/mpc/matmul.js";
 import type { Channel } from "../src/net/channel.js";
 import { arg, otOption } from "./args.js";
+import { PartyCpu } from "./party-cpu.js";
 
 const OPS = ["compare", "drelu", "relu", "truncUnknown", "truncKnown", "mux", "b2a", "mult"] as const;
 type Op = (typeof OPS)[number];
@@ -41,6 +44,8 @@ interface Result {
   bits: number;
   rounds: number;
   ms: number;
+  serverCpuMs: number;
+  clientCpuMs: number;
 }
 
 /** Fills `v` from the platform CSPRNG (which serves at most 64 KiB per call). */
@@ -98,24 +103,34 @@ interface Measured extends Result {
   cpu: number;
 }
 
-/** Warms up on a small batch, then times `runs` runs of `count` operations; bits and rounds come from the last run. */
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * Warms up on a small batch, then times `runs` runs of `count` operations; bits and rounds come from the last run,
+ * times are medians (each party's CPU time its own median).
+ */
 async function measure(a: Channel, b: Channel, parties: Party[], run: Runner, count: number, runs: number, warmCount: number): Promise<Measured> {
   await Promise.all(parties.map((p) => run(p, warmCount)()));
+  const clock = new PartyCpu(parties.length);
   const times: number[] = [];
   const cpu: number[] = [];
+  const perParty: number[][] = parties.map(() => []);
   let bits = 0;
   let rounds = 0;
   for (let r = 0; r < runs; r++) {
     const fs = parties.map((p) => run(p, count));
     const start = process.cpuUsage();
-    const { traffic, ms } = await measurePair(a, b, () => Promise.all(fs.map((f) => f())));
+    clock.begin();
+    const { traffic, ms } = await measurePair(a, b, () => Promise.all(fs.map((f, i) => clock.run(i, f))));
+    clock.stop().forEach((v, i) => perParty[i].push(v));
     const used = process.cpuUsage(start);
     cpu.push((used.user + used.system) / 1000);
     times.push(ms);
-    bits = Math.round(((traffic.bytes * 8) / count) * 10) / 10;
+    bits = round1((traffic.bytes * 8) / count);
     rounds = traffic.rounds;
   }
-  return { bits, rounds, ms: Math.round(median(times) * 10) / 10, cpu: median(cpu) };
+  const [serverCpuMs, clientCpuMs] = perParty.map((v) => round1(median(v)));
+  return { bits, rounds, ms: round1(median(times)), serverCpuMs, clientCpuMs, cpu: median(cpu) };
 }
 
 /** Protocols outside the SCI table, at l = 37, for the human table only: [label, runner, operations counted]. */
@@ -141,15 +156,15 @@ async function main(): Promise<void> {
   const out: Record<string, Record<Op, Result>> = {};
   const rows: string[][] = [];
   const row = (l: number, label: string, m: Measured, sci: [number, number] | null) => {
-    rows.push([String(l), label, m.bits.toFixed(1), sci ? String(sci[0]) : "-", String(m.rounds), m.ms.toFixed(1), m.cpu.toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
-    process.stderr.write(`l=${l} ${label}: ${m.bits.toFixed(1)} bits/op, ${m.rounds} rounds, ${m.ms.toFixed(1)} ms\n`);
+    rows.push([String(l), label, m.bits.toFixed(1), sci ? String(sci[0]) : "-", String(m.rounds), m.ms.toFixed(1), m.cpu.toFixed(1), m.serverCpuMs.toFixed(1), m.clientCpuMs.toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
+    process.stderr.write(`l=${l} ${label}: ${m.bits.toFixed(1)} bits/op, ${m.rounds} rounds, ${m.ms.toFixed(1)} ms (cpu: server ${m.serverCpuMs.toFixed(1)}, client ${m.clientCpuMs.toFixed(1)} ms)\n`);
   };
   for (const l of RINGS) {
     const ring = new Ring(l, SCALE);
     const perRing = {} as Record<Op, Result>;
     for (const op of OPS) {
       const m = await measure(a, b, parties, (p, k) => inputs(p, op, k, ring), n, runs, 1024);
-      perRing[op] = { bits: m.bits, rounds: m.rounds, ms: m.ms };
+      perRing[op] = { bits: m.bits, rounds: m.rounds, ms: m.ms, serverCpuMs: m.serverCpuMs, clientCpuMs: m.clientCpuMs };
       row(l, op, m, SCI[op][l]);
     }
     out[`l${l}`] = perRing;
@@ -158,7 +173,7 @@ async function main(): Promise<void> {
   for (const [label, run, count] of extras(n, ring37)) row(37, label, await measure(a, b, parties, run, count, runs, 8), null);
   a.close();
   b.close();
-  const head = ["l", "protocol", "bits/op", "SCI bits", "rounds", "ms", "cpu ms", "SCI ms"];
+  const head = ["l", "protocol", "bits/op", "SCI bits", "rounds", "ms", "cpu ms", "server cpu", "client cpu", "SCI ms"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(`${n} operations per protocol (extras: per the unit named), median of ${runs} runs; bits both directions per operation`);

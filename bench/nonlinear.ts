@@ -3,6 +3,8 @@
 // (exp on 12×128×128, reciprocal on 12·128 row sums, rsqrt on 128 variances). Both parties run in one process over the
 // in-memory channel; bytes count both directions, rounds are flights of the transcript. maxAbsError is against the
 // float function on the benchmark's inputs (the protocol's output is checked equal to the fixed-point twin).
+// msPerElement is wall time (both parties on one thread); serverCpuMs and clientCpuMs are each party's CPU time for
+// the whole call, from its own synchronous slices between awaits (bench/party-cpu.ts).
 // Usage: node dist/bench/nonlinear.js [--json] [--fraction F (run F of each shape, default 1)] [--only name,name]
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
@@ -16,6 +18,7 @@ import { exp } from "../src/nonlinear/exp.js";
 import { reciprocal } from "../src/nonlinear/reciprocal.js";
 import { rsqrt } from "../src/nonlinear/rsqrt.js";
 import { option } from "./args.js";
+import { PartyCpu } from "./party-cpu.js";
 
 const ring = new Ring(37, 12);
 
@@ -100,7 +103,8 @@ async function main(): Promise<void> {
   const only = option("--only")?.split(",");
   const [a, b] = memoryPair({ timeoutMs: 600_000 });
   const parties = await Promise.all([Party.create("server", a), Party.create("client", b)]);
-  const results: Record<string, { bytesPerElement: number; rounds: number; msPerElement: number; maxAbsError: number }> = {};
+  const results: Record<string, { bytesPerElement: number; rounds: number; msPerElement: number; maxAbsError: number; serverCpuMs: number; clientCpuMs: number }> = {};
+  const clock = new PartyCpu(parties.length);
   const rows: string[][] = [];
   for (const c of CASES.filter((c) => !only || only.includes(c.name))) {
     for (const degree of ["high", "low"] as const) {
@@ -110,7 +114,9 @@ async function main(): Promise<void> {
       process.stderr.write(`${c.name}.${degree}: ${n} elements...\n`);
       const pad = parties[0].prg.u64(n, ring.bits);
       const shares = [pad, sub(x, pad, ring)];
-      const { result, traffic, ms } = await measurePair(a, b, () => Promise.all(parties.map((p, i) => c.run(new SecureFx(p), shares[i], degree, n))));
+      clock.begin();
+      const { result, traffic, ms } = await measurePair(a, b, () => Promise.all(parties.map((p, i) => clock.run(i, () => c.run(new SecureFx(p), shares[i], degree, n)))));
+      const [serverCpuMs, clientCpuMs] = clock.stop().map((v) => Math.round(v * 10) / 10);
       const twin = await c.run(new PlainFx(), x, degree, n);
       const want = c.float(Array.from(ring.decodeArray(x)), n);
       let maxAbsError = 0;
@@ -118,14 +124,14 @@ async function main(): Promise<void> {
         if (((result[0][i] + result[1][i]) & ring.mask) !== twin[i]) throw new Error(`${c.name}.${degree}: protocol differs from its fixed-point twin at ${i}`);
         maxAbsError = Math.max(maxAbsError, Math.abs(ring.decode(twin[i]) - want[i]));
       }
-      const r = { bytesPerElement: traffic.bytes / n, rounds: traffic.rounds, msPerElement: ms / n, maxAbsError };
+      const r = { bytesPerElement: traffic.bytes / n, rounds: traffic.rounds, msPerElement: ms / n, maxAbsError, serverCpuMs, clientCpuMs };
       results[`${c.name}.${degree}`] = r;
-      rows.push([`${c.name}.${degree}`, String(n), r.bytesPerElement.toFixed(0), String(r.rounds), (r.msPerElement * 1000).toFixed(2), ms.toFixed(0), (traffic.bytes / 2 ** 20).toFixed(1), r.maxAbsError.toExponential(2)]);
+      rows.push([`${c.name}.${degree}`, String(n), r.bytesPerElement.toFixed(0), String(r.rounds), (r.msPerElement * 1000).toFixed(2), ms.toFixed(0), serverCpuMs.toFixed(0), clientCpuMs.toFixed(0), (traffic.bytes / 2 ** 20).toFixed(1), r.maxAbsError.toExponential(2)]);
     }
   }
   a.close();
   b.close();
-  const head = ["function", "elements", "bytes/elem", "rounds", "µs/elem", "ms", "MiB", "max |err|"];
+  const head = ["function", "elements", "bytes/elem", "rounds", "µs/elem", "ms", "server cpu ms", "client cpu ms", "MiB", "max |err|"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
   console.log(`Z_2^${ring.bits}, scale ${ring.scale}; ${fraction === 1 ? "BERT-base shapes" : `${fraction} of the BERT-base shapes`}; both directions`);

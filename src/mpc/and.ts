@@ -8,6 +8,8 @@
 import type { Party } from "./party.js";
 import { getBit as bit, packedLength } from "../core/bits.js";
 import { ProtocolError } from "../net/errors.js";
+import { wasm } from "../core/wasm.js";
+import { mpcKernels } from "../core/mpc-kernels.js";
 
 /** XOR shares of a ∧ b = c, bit-packed; bit i of each vector belongs to triple i. */
 export interface BitTriples {
@@ -42,36 +44,12 @@ export function tripleSend(p: Party, m: number, msgs32: Uint32Array, at: number)
   return trimTriples(a, b, c, m);
 }
 
+/** The 16 messages of each of `ots` triple OTs (bits 2k, 2k + 1 of a, b, r for OT k), into lanes o/2 on of msgs32. */
 function tripleMessages(a: Uint8Array, b: Uint8Array, r: Uint8Array, ots: number, msgs32: Uint32Array, o: number): void {
-  for (let k = 0; k < ots; k++, o += 2 * TRIPLE_N) {
-    // Bits 2k and 2k+1 of a, b, r select one of 64 precomputed rows of 16 messages.
-    const sh = (2 * k) & 7;
-    const byte = k >>> 2;
-    const row = (((a[byte] >>> sh) & 3) | (((b[byte] >>> sh) & 3) << 2) | (((r[byte] >>> sh) & 3) << 4)) * TRIPLE_N;
-    for (let j = 0; j < TRIPLE_N; j++) {
-      msgs32[o + 2 * j] = TRIPLE_ROWS[row + j];
-      msgs32[o + 2 * j + 1] = 0;
-    }
-  }
+  const out = new Uint8Array(msgs32.buffer, msgs32.byteOffset + 4 * o, 8 * TRIPLE_N * ots);
+  const w = wasm();
+  w.lend([out, a, b, r], [out], (pm, pa, pb, pr) => mpcKernels(w).tripleMessages(pm, pa, pb, pr, ots));
 }
-
-/**
- * Message j of a triple OT for every combination of the server's bits: combo = a0 | a1<<1 | b0<<2 | b1<<3 |
- * r0<<4 | r1<<5, and j = a_C0 | b_C0<<1 | a_C1<<2 | b_C1<<3 (the client's bits of triples 0 and 1).
- */
-const TRIPLE_ROWS = ((): Uint8Array => {
-  const rows = new Uint8Array(64 * TRIPLE_N);
-  for (let combo = 0; combo < 64; combo++) {
-    const a0 = combo & 1, a1 = (combo >>> 1) & 1, b0 = (combo >>> 2) & 1, b1 = (combo >>> 3) & 1;
-    const r0 = (combo >>> 4) & 1, r1 = (combo >>> 5) & 1;
-    for (let j = 0; j < TRIPLE_N; j++) {
-      const m0 = r0 ^ (a0 & (j >>> 1) & 1) ^ (j & 1 & b0);
-      const m1 = r1 ^ (a1 & (j >>> 3) & 1) ^ ((j >>> 2) & 1 & b1);
-      rows[combo * TRIPLE_N + j] = m0 | (m1 << 1);
-    }
-  }
-  return rows;
-})();
 
 /** Client side, first half: draws its a, b and writes one choice byte per OT into `choices` from index `at`. */
 export function tripleChoose(p: Party, m: number, choices: Uint8Array, at: number): { a: Uint8Array; b: Uint8Array } {

@@ -1,6 +1,8 @@
 // Table lookup on a shared index from a small domain by one 1-of-2^m OT per element (server = OT sender).
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
+import { wasm } from "../core/wasm.js";
+import { mpcKernels } from "../core/mpc-kernels.js";
 
 const MAX_MESSAGES = 1 << 22;
 
@@ -41,17 +43,17 @@ export async function lut(p: Party, table: BigUint64Array, x: BigUint64Array, m:
 
 /** x_e mod 2^m, one byte each. */
 function lowDigits(x: BigUint64Array, low: number): Uint8Array {
+  const w = new Uint32Array(x.buffer, x.byteOffset, 2 * x.length);
   const out = new Uint8Array(x.length);
-  for (let e = 0; e < x.length; e++) out[e] = Number(BigInt.asUintN(32, x[e])) & low;
+  for (let e = 0; e < x.length; e++) out[e] = w[2 * e] & low;
   return out;
 }
 
-/** Message j of lookup e: table[(j + shift_e) mod 2^m] − r_e. */
+/** Message j of lookup e: table[(j + shift_e) mod 2^m] − r_e mod 2^l, by the kernel. */
 function maskedRotations(table: BigUint64Array, shifts: Uint8Array, r: BigUint64Array, mask: bigint): BigUint64Array {
   const size = table.length;
   const msgs = new BigUint64Array(shifts.length * size);
-  for (let e = 0; e < shifts.length; e++) {
-    for (let j = 0; j < size; j++) msgs[e * size + j] = (table[(j + shifts[e]) & (size - 1)] - r[e]) & mask;
-  }
+  const w = wasm();
+  w.lend([msgs, table, shifts, r], [msgs], (pm, pt, ps, pr) => mpcKernels(w).lutRotations(pm, pt, ps, pr, shifts.length, size, mask));
   return msgs;
 }

@@ -4,16 +4,15 @@
 // expanded by the fixed-key AES hash. Per cross term: m·k·l OTs (128 bits each) plus m·k·n·l·(l + 1)/2 bits.
 import type { Ring } from "../core/ring.js";
 import type { Party } from "./party.js";
-import { matmul } from "../core/kernels.js";
+import { add, matmul, mul } from "../core/kernels.js";
 import { fixedKeyAes, type Aes } from "../core/aes.js";
-import { packLanes, unpackLanes } from "../core/lanes.js";
+import { kernelBlocks, mpcKernels } from "../core/mpc-kernels.js";
+import { wasm } from "../core/wasm.js";
 import { Scratch, words as byteWords } from "../core/scratch.js";
-import { accumulate, blockWords, choiceBits, positions, packInto, recvBytes, toRing, TWO32, words } from "./gilboa.js";
+import { blockWords, choiceBits, packedBlock, positions, packInto, recvBytes, words } from "./gilboa.js";
 
 /** Expanded pad values held at once per message array (8 MiB). */
 const MAX_VALUES = 1 << 20;
-/** Terms per output lane the float accumulators sum exactly. */
-const MAX_TERMS = 1 << 21;
 
 function checkMatrix(a: BigUint64Array, rows: number, cols: number, field: string): void {
   if (!(a instanceof BigUint64Array)) throw new TypeError(`matmulShares: ${field} must be a BigUint64Array`);
@@ -64,9 +63,15 @@ function tweaked(m: Uint32Array, blocks: number, scratch: Scratch): Uint32Array 
   return out;
 }
 
+/** The bytes of u32 words, for copying into kernel memory. */
+function bytesOf(w: Uint32Array): Uint8Array {
+  return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+}
+
 /**
  * Sender of the cross term A_peer·B: returns its share, −Σ 2^i·pad0 per output entry. With `perLane`, every product
- * A[r, j]·B[j, :] is its own output row (m = 1: the rows of B scaled by the entries of A, unsummed).
+ * A[r, j]·B[j, :] is its own output row (m = 1: the rows of B scaled by the entries of A, unsummed). The pads of
+ * each position are copied into kernel memory, where the sums stay.
  */
 async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string, perLane = false): Promise<BigUint64Array> {
   const lanes = m * k;
@@ -75,43 +80,29 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
   const [s0, s1] = p.matmulPads;
   const aes = expansionAes(p);
   const block = 16 * lanes;
-  const bw = words(B);
-  const t = new BigUint64Array(lanes * n);
-  const tw = words(t);
-  const accLo = new Float64Array((perLane ? lanes : m) * n);
-  const accHi = new Float64Array((perLane ? lanes : m) * n);
-  let frame: Uint8Array = new Uint8Array(0);
-  for (let i = 0; i < pos.length; i++) {
-    // Pads are expanded one bit position at a time (memory stays at lanes·n values per message array), and no await
-    // interrupts the loop, so all frames leave in one flight.
-    const x0 = expand(aes, m0.subarray(i * block, (i + 1) * block), n, s0);
-    const x1 = expand(aes, m1.subarray(i * block, (i + 1) * block), n, s1);
-    senderPass(x0, x1, bw, tw, accLo, accHi, m, k, n, pos[i].shift, perLane);
-    frame = packInto(frame, pos[i], packLanes(t, lanes * n, pos[i].width), p, tag);
-  }
-  return toRing(accLo, accHi, -1, ring);
-}
-
-/** Position i of the sender: the pads of every OT into tw, and 2^shift·pad0 into the accumulators. */
-function senderPass(x0: Uint32Array, x1: Uint32Array, bw: Uint32Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, m: number, k: number, n: number, shift: number, perLane: boolean): void {
   const vs = stride(n);
-  for (let r = 0; r < m; r++) {
-    for (let j = 0; j < k; j++) {
-      const lane = r * k + j;
-      const at = 2 * lane * vs;
-      rowPads(x0, x1, at, bw, 2 * j * n, tw, 2 * lane * n, n);
-      accumulate(accLo, accHi, (perLane ? lane : r) * n, n, x0, at, 2, shift);
+  const outLanes = (perLane ? lanes : m) * n;
+  const kern = mpcKernels();
+  const w = wasm();
+  const blocks = kernelBlocks([8 * outLanes, 8 * lanes * n, 8 * lanes * vs, 8 * lanes * vs, 8 * k * n, packedBlock(lanes * n, pos[0].width)]);
+  const [acc, t, x0k, x1k, bk, packed] = blocks.ptrs;
+  try {
+    w.u64(acc, outLanes).fill(0n);
+    w.u64(bk, k * n).set(B);
+    let frame: Uint8Array = new Uint8Array(0);
+    for (let i = 0; i < pos.length; i++) {
+      // Pads are expanded one bit position at a time (memory stays at lanes·n values per message array), and no await
+      // interrupts the loop, so all frames leave in one flight.
+      w.u8(x0k, 8 * lanes * vs).set(bytesOf(expand(aes, m0.subarray(i * block, (i + 1) * block), n, s0)));
+      w.u8(x1k, 8 * lanes * vs).set(bytesOf(expand(aes, m1.subarray(i * block, (i + 1) * block), n, s1)));
+      kern.gilboaRowsSend(acc, t, x0k, x1k, bk, m, k, n, vs, pos[i].shift, perLane ? 1 : 0);
+      kern.packBitLanes(packed, t, lanes * n, pos[i].width);
+      frame = packInto(frame, pos[i], w.u8(packed, pos[i].bytes), p, tag);
     }
-  }
-}
-
-/** out[o + 2v] = x0 + b − x1 (u32 pairs, mod 2^64) for v < n: the pads of one OT against one row of B. */
-function rowPads(x0: Uint32Array, x1: Uint32Array, at: number, b: Uint32Array, bAt: number, out: Uint32Array, o: number, n: number): void {
-  for (let v = 0; v < 2 * n; v += 2) {
-    const sum = x0[at + v] + b[bAt + v] - x1[at + v];
-    const lo = sum >>> 0;
-    out[o + v] = lo;
-    out[o + v + 1] = x0[at + v + 1] + b[bAt + v + 1] - x1[at + v + 1] + (sum - lo) / TWO32;
+    kern.ringNeg(acc, acc, outLanes, ring.bits);
+    return w.u64(acc, outLanes).slice();
+  } finally {
+    blocks.free();
   }
 }
 
@@ -122,43 +113,33 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   const choices = choiceBits(words(A), lanes, pos.length);
   const mb = await p.ot.rotRecv(choices, lanes * pos.length);
   const aes = expansionAes(p);
-  const t = new BigUint64Array(lanes * n);
-  const tw = words(t);
-  const accLo = new Float64Array((perLane ? lanes : m) * n);
-  const accHi = new Float64Array((perLane ? lanes : m) * n);
-  let frame: Uint8Array = new Uint8Array(0);
-  for (let i = 0; i < pos.length; i++) {
-    if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
-    unpackLanes(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes), lanes * n, pos[i].width, t);
-    const xb = expand(aes, mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, p.matmulPads[2]);
-    receiverPass(xb, choices, tw, accLo, accHi, i, lanes, perLane ? 1 : k, n, pos[i].shift);
-  }
-  return toRing(accLo, accHi, 1, ring);
-}
-
-/** Position i of the receiver: the chosen pads (corrected by t) into the accumulators, scaled by 2^shift. */
-function receiverPass(xb: Uint32Array, choices: Uint8Array, tw: Uint32Array, accLo: Float64Array, accHi: Float64Array, i: number, lanes: number, k: number, n: number, shift: number): void {
   const vs = stride(n);
-  for (let lane = 0; lane < lanes; lane++) {
-    const q = i * lanes + lane;
-    chosenRow(xb, 2 * lane * vs, (choices[q >>> 3] >>> (q & 7)) & 1, tw, 2 * lane * n, n);
-    accumulate(accLo, accHi, Math.floor(lane / k) * n, n, tw, 2 * lane * n, 2, shift);
+  const outLanes = (perLane ? lanes : m) * n;
+  const kern = mpcKernels();
+  const w = wasm();
+  // Kernel blocks stay valid across the awaits below; views are taken afresh after each.
+  const blocks = kernelBlocks([8 * outLanes, choices.length, 8 * lanes * vs, packedBlock(lanes * n, pos[0].width)]);
+  const [acc, ch, xbk, packed] = blocks.ptrs;
+  try {
+    w.u64(acc, outLanes).fill(0n);
+    w.u8(ch, choices.length).set(choices);
+    let frame: Uint8Array = new Uint8Array(0);
+    for (let i = 0; i < pos.length; i++) {
+      if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
+      w.u8(packed, pos[i].bytes).set(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes));
+      w.u8(xbk, 8 * lanes * vs).set(bytesOf(expand(aes, mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, p.matmulPads[2])));
+      kern.gilboaRowsRecv(acc, xbk, ch, i * lanes, packed, lanes, perLane ? 1 : k, n, vs, pos[i].shift, pos[i].width);
+    }
+    kern.ringReduce(acc, acc, outLanes, ring.bits);
+    return w.u64(acc, outLanes).slice();
+  } finally {
+    blocks.free();
   }
 }
 
-/** t[o + 2v] = pad + c·t (u32 pairs, mod 2^64): the chosen pad, corrected to pad0 + B's row when c = 1. */
-function chosenRow(xb: Uint32Array, at: number, c: number, t: Uint32Array, o: number, n: number): void {
-  for (let v = 0; v < 2 * n; v += 2) {
-    const sum = xb[at + v] + c * t[o + v];
-    const lo = sum >>> 0;
-    t[o + v] = lo;
-    t[o + v + 1] = xb[at + v + 1] + c * t[o + v + 1] + (sum - lo) / TWO32;
-  }
-}
-
-/** out + a + b mod 2^l, in place in out. */
-function addShares(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, mask: bigint): void {
-  for (let q = 0; q < out.length; q++) out[q] = (out[q] + a[q] + b[q]) & mask;
+/** out + a + b mod 2^l, in place in out (a is overwritten). */
+function addShares(out: BigUint64Array, a: BigUint64Array, b: BigUint64Array, bits: number): void {
+  add(out, add(a, b, bits, a), bits, out);
 }
 
 /** Shares of A·B mod 2^l for shared row-major A (m×k) and B (k×n); returns C row-major (m×n). Two rounds per chunk of rows. */
@@ -168,7 +149,6 @@ export async function matmulShares(p: Party, A: BigUint64Array, B: BigUint64Arra
   }
   checkMatrix(A, m, k, "A");
   checkMatrix(B, k, n, "B");
-  if (k * ring.bits > MAX_TERMS) throw new RangeError(`matmulShares: k = ${k} is too large for ${ring.bits}-bit products (k·l ≤ 2^21)`);
   return p.scope("matmul", async () => {
     const out = matmul(A, B, m, k, n, ring.bits);
     if (m * k * n === 0) return out;
@@ -180,19 +160,17 @@ export async function matmulShares(p: Party, A: BigUint64Array, B: BigUint64Arra
         crossSend(p, B, r1 - r0, k, n, ring, "matmul.cross"),
         crossRecv(p, part, r1 - r0, k, n, ring, "matmul.cross"),
       ]);
-      addShares(out.subarray(r0 * n, r1 * n), sent, got, ring.mask);
+      addShares(out.subarray(r0 * n, r1 * n), sent, got, ring.bits);
     }
     return out;
   });
 }
 
-/** x[r, c]·v[r] mod 2^l per lane, in place in out (the local term of each party). */
-function scaleLocal(out: BigUint64Array, x: BigUint64Array, v: BigUint64Array, n: number, mask: bigint): BigUint64Array {
-  for (let r = 0, q = 0; r < v.length; r++) {
-    const f = v[r];
-    for (let c = 0; c < n; c++, q++) out[q] = (out[q] + x[q] * f) & mask;
-  }
-  return out;
+/** out + x[r, c]·v[r] mod 2^l per lane, in place in out (the local term of each party). */
+function scaleLocal(out: BigUint64Array, x: BigUint64Array, v: BigUint64Array, n: number, bits: number): BigUint64Array {
+  const spread = new BigUint64Array(x.length);
+  for (let r = 0; r < v.length; r++) spread.fill(v[r], r * n, (r + 1) * n);
+  return add(out, mul(x, spread, bits, spread), bits, out);
 }
 
 /**
@@ -218,8 +196,8 @@ export async function scaleRows(p: Party, x: BigUint64Array, v: BigUint64Array, 
         crossSend(p, xs, 1, r1 - r0, cols, ring, "scaleRows.cross", true),
         crossRecv(p, v.subarray(r0, r1), 1, r1 - r0, cols, ring, "scaleRows.cross", true),
       ]);
-      addShares(out.subarray(r0 * cols, r1 * cols), sent, got, ring.mask);
+      addShares(out.subarray(r0 * cols, r1 * cols), sent, got, ring.bits);
     }
-    return scaleLocal(out, x, v, cols, ring.mask);
+    return scaleLocal(out, x, v, cols, ring.bits);
   });
 }

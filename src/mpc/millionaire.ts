@@ -13,6 +13,8 @@ import type { Party } from "./party.js";
 import { packBits, packedLength } from "../core/bits.js";
 import { andWithTriples, TRIPLE_BITS, TRIPLE_N, TriplePool, tripleChoose, tripleFinish, tripleOts, tripleSend } from "./and.js";
 import type { BitTriples } from "./and.js";
+import { wasm } from "../core/wasm.js";
+import { mpcKernels } from "../core/mpc-kernels.js";
 
 const DIGIT = 4;
 /** OTs per batch (the sender's messages take 128 bytes each): larger batches run in chunks. */
@@ -183,16 +185,6 @@ function joinBits(parts: Uint8Array[], chunk: number, n: number): Uint8Array {
   return out;
 }
 
-/** Message j of a digit OT for server digit v and masks rg, re: row (v | rg<<4 | re<<5), entry j. */
-const LEAF_ROWS = ((): Uint8Array => {
-  const rows = new Uint8Array(64 * TRIPLE_N);
-  for (let combo = 0; combo < 64; combo++) {
-    const v = combo & 15, rg = (combo >>> 4) & 1, re = combo >>> 5;
-    for (let j = 0; j < TRIPLE_N; j++) rows[combo * TRIPLE_N + j] = (rg ^ (v > j ? 1 : 0)) | ((re ^ (v === j ? 1 : 0)) << 1);
-  }
-  return rows;
-})();
-
 /** Digit `d` of elements from..from+n of `w` (32-bit words of the inputs), zero up to npad. */
 function digitsOf(w: Uint32Array, from: number, n: number, npad: number, d: Digit): Uint8Array {
   const out = new Uint8Array(npad);
@@ -200,16 +192,11 @@ function digitsOf(w: Uint32Array, from: number, n: number, npad: number, d: Digi
   return out;
 }
 
-/** The server's 16 messages for each element of one digit (v), masked by its shares gt and eq. */
+/** The server's 16 messages for each element of one digit (v), masked by its shares gt and eq, into lanes o/2 on of m32. */
 function leafMessages(m32: Uint32Array, o: number, v: Uint8Array, gt: Uint8Array, eq: Uint8Array): void {
-  for (let e = 0; e < v.length; e++, o += 2 * TRIPLE_N) {
-    const sh = e & 7;
-    const row = (v[e] | (((gt[e >>> 3] >>> sh) & 1) << 4) | (((eq[e >>> 3] >>> sh) & 1) << 5)) * TRIPLE_N;
-    for (let j = 0; j < TRIPLE_N; j++) {
-      m32[o + 2 * j] = LEAF_ROWS[row + j];
-      m32[o + 2 * j + 1] = 0;
-    }
-  }
+  const out = new Uint8Array(m32.buffer, m32.byteOffset + 4 * o, 8 * TRIPLE_N * v.length);
+  const w = wasm();
+  w.lend([out, v, gt, eq], [out], (pm, pv, pg, pe) => mpcKernels(w).leafMessages(pm, pv, pg, pe, v.length));
 }
 
 /** The client's shares of one digit: bit 0 (gt) and bit 1 (eq) of each received message. */

@@ -1,0 +1,184 @@
+// Per-element loops of the OT-based protocols (src/mpc): Gilboa products' bit positions and the 1-of-16 message
+// tables of the millionaire's leaves and of bit triples. Values are u64 lanes; OT messages are 16-byte blocks of
+// which the low 8 bytes are used; packed bit vectors are little-endian (bit i is bit i & 7 of byte i >> 3).
+
+/**
+ * Sender pass of one Gilboa position over n random OTs: t[e] = m0 + y − m1 and acc[e] += m0 << shift (mod 2^64),
+ * m0 and m1 being the low 8 bytes of the e-th 16-byte blocks at m0 and m1.
+ */
+export function gilboaSend(acc: usize, t: usize, m0: usize, m1: usize, y: usize, n: i32, shift: i32): void {
+  const s = <u64>shift;
+  for (let e: usize = 0; e < <usize>n; e++) {
+    const a = load<u64>(m0 + (e << 4));
+    const o = e << 3;
+    store<u64>(t + o, a + load<u64>(y + o) - load<u64>(m1 + (e << 4)));
+    store<u64>(acc + o, load<u64>(acc + o) + (a << s));
+  }
+}
+
+/** Value `index` of a packed stream of `width`-bit values (mask = 2^width − 1), readable 8 bytes past its end. */
+@inline function packedAt(packed: usize, index: usize, width: u64, mask: u64): u64 {
+  const bit = <u64>index * width;
+  const r = bit & 7;
+  const at = packed + <usize>(bit >> 3);
+  let v = load<u64>(at) >> r;
+  // A value starting r bits into its byte spans r + width bits: past 64 only when r + width > 64.
+  if (r + width > 64) v |= <u64>load<u8>(at + 8) << (64 - r);
+  return v & mask;
+}
+
+@inline function widthMask(width: i32): u64 {
+  return width == 64 ? <u64>-1 : (<u64>1 << <u64>width) - 1;
+}
+
+/** Choice bit k of a packed vector, as 0 or all ones. */
+@inline function choiceMask(choices: usize, k: usize): u64 {
+  return 0 - <u64>((load<u8>(choices + (k >> 3)) >> <u8>(k & 7)) & 1);
+}
+
+/**
+ * Receiver pass of one Gilboa position: acc[e] += (m_c + c·t_e) << shift (mod 2^64), where c is choice bit k0 + e
+ * at `choices`, m_c the low 8 bytes of block e at mc, and t_e the e-th `width`-bit value of the packed stream at
+ * `packed` (which must be readable for 8 bytes past its end).
+ */
+export function gilboaRecv(acc: usize, mc: usize, choices: usize, k0: i32, packed: usize, n: i32, shift: i32, width: i32): void {
+  const s = <u64>shift;
+  const w = <u64>width;
+  const mask = widthMask(width);
+  for (let e: usize = 0; e < <usize>n; e++) {
+    const t = packedAt(packed, e, w, mask) & choiceMask(choices, <usize>k0 + e);
+    const o = e << 3;
+    store<u64>(acc + o, load<u64>(acc + o) + ((load<u64>(mc + (e << 4)) + t) << s));
+  }
+}
+
+/**
+ * Sender pass of one position of a row-correlated Gilboa product (src/mpc/matmul.ts): for lane = r·k + j (r < m,
+ * j < k) and v < n, t[lane·n + v] = x0 + b[j·n + v] − x1 and acc[row·n + v] += x0 << shift (mod 2^64), x0 and x1
+ * being value v of the lane's pads (u64 values at lane·vs), row = lane with perLane ≠ 0, else r.
+ */
+export function gilboaRowsSend(acc: usize, t: usize, x0: usize, x1: usize, b: usize, m: i32, k: i32, n: i32, vs: i32, shift: i32, perLane: i32): void {
+  const s = <u64>shift;
+  const nn = <usize>n;
+  for (let r: usize = 0; r < <usize>m; r++) {
+    for (let j: usize = 0; j < <usize>k; j++) {
+      const lane = r * <usize>k + j;
+      const pads = lane * <usize>vs << 3;
+      const to = acc + ((perLane != 0 ? lane : r) * nn << 3);
+      const tl = t + (lane * nn << 3);
+      const bl = b + (j * nn << 3);
+      for (let v: usize = 0; v < nn; v++) {
+        const o = v << 3;
+        const a = load<u64>(x0 + pads + o);
+        store<u64>(tl + o, a + load<u64>(bl + o) - load<u64>(x1 + pads + o));
+        store<u64>(to + o, load<u64>(to + o) + (a << s));
+      }
+    }
+  }
+}
+
+/**
+ * Receiver pass of one position of a row-correlated Gilboa product: for lane < lanes with choice bit c = bit q0 +
+ * lane of `choices`, and v < n, acc[(lane / k)·n + v] += (xb + c·t) << shift, xb being value v of the lane's chosen
+ * pads (u64 values at lane·vs) and t value lane·n + v of the packed stream (readable 8 bytes past its end).
+ */
+export function gilboaRowsRecv(acc: usize, xb: usize, choices: usize, q0: i32, packed: usize, lanes: i32, k: i32, n: i32, vs: i32, shift: i32, width: i32): void {
+  const s = <u64>shift;
+  const w = <u64>width;
+  const mask = widthMask(width);
+  const nn = <usize>n;
+  for (let lane: usize = 0; lane < <usize>lanes; lane++) {
+    const c = choiceMask(choices, <usize>q0 + lane);
+    const pads = xb + (lane * <usize>vs << 3);
+    const to = acc + ((lane / <usize>k) * nn << 3);
+    for (let v: usize = 0; v < nn; v++) {
+      const o = v << 3;
+      const t = packedAt(packed, lane * nn + v, w, mask) & c;
+      store<u64>(to + o, load<u64>(to + o) + ((load<u64>(pads + o) + t) << s));
+    }
+  }
+}
+
+/** Bit i·n + e of the packed vector at out = bit i of lane e of x, for i < count and e < n (out: ⌈n·count/8⌉ bytes). */
+export function gilboaChoices(out: usize, x: usize, n: i32, count: i32): void {
+  let acc: u64 = 0;
+  let fill: u64 = 0;
+  let w = out;
+  for (let i = 0; i < count; i++) {
+    const sh = <u64>i;
+    for (let e: usize = 0; e < <usize>n; e++) {
+      acc |= ((load<u64>(x + (e << 3)) >> sh) & 1) << fill;
+      if (++fill == 64) {
+        store<u64>(w, acc);
+        w += 8;
+        acc = 0;
+        fill = 0;
+      }
+    }
+  }
+  for (; fill > 0; fill = fill > 8 ? fill - 8 : 0, acc >>= 8) store<u8>(w++, <u8>acc);
+}
+
+/**
+ * The server's 16 messages (u64 lanes) for each of n millionaire leaves at msgs: entry j of leaf e is
+ * ([v_e > j] ⊕ gt_e) | ([v_e = j] ⊕ eq_e) << 1, for the digit v_e (one byte each) and the mask bits gt, eq (packed).
+ * Two entries per v128.
+ */
+export function leafMessages(msgs: usize, v: usize, gt: usize, eq: usize, n: i32): void {
+  const one = i64x2.splat(1);
+  const two = i64x2.splat(2);
+  let o = msgs;
+  for (let e: usize = 0; e < <usize>n; e++) {
+    const d = i64x2.splat(<i64>load<u8>(v + e));
+    const rg = i64x2.splat(<i64>((load<u8>(gt + (e >> 3)) >> <u8>(e & 7)) & 1));
+    const re = i64x2.splat(<i64>(((load<u8>(eq + (e >> 3)) >> <u8>(e & 7)) & 1) << 1));
+    let j = i64x2(0, 1);
+    for (let k = 0; k < 8; k++, o += 16, j = i64x2.add(j, two)) {
+      const g = v128.xor(v128.and(i64x2.gt_s(d, j), one), rg);
+      const q = v128.xor(v128.and(i64x2.eq(d, j), two), re);
+      v128.store(o, v128.or(g, q));
+    }
+  }
+}
+
+/**
+ * The server's 16 messages (u64 lanes) of each of `ots` bit-triple OTs at msgs: OT k covers triples 2k and 2k + 1
+ * (bits of the packed a, b, r), and entry j = a_C0 | b_C0 << 1 | a_C1 << 2 | b_C1 << 3 carries, per triple,
+ * r ⊕ a_S·b_C ⊕ a_C·b_S (bit 0 for triple 2k, bit 1 for 2k + 1). Two entries per v128.
+ */
+export function tripleMessages(msgs: usize, a: usize, b: usize, r: usize, ots: i32): void {
+  const two = i64x2.splat(2);
+  let o = msgs;
+  for (let k: usize = 0; k < <usize>ots; k++) {
+    const byte = k >> 2;
+    const sh = <u8>((k << 1) & 7);
+    const ak = <i64>(load<u8>(a + byte) >> sh);
+    const bk = <i64>(load<u8>(b + byte) >> sh);
+    const rk = <i64>(load<u8>(r + byte) >> sh);
+    // Spread the server's bits of triples 0 and 1 to bit 0 and bit 1 of every lane, against j's bits at the same places.
+    const a0 = i64x2.splat(ak & 1), a1 = i64x2.splat(ak & 2);
+    const b0 = i64x2.splat(bk & 1), b1 = i64x2.splat(bk & 2);
+    const rv = i64x2.splat(rk & 3);
+    let j = i64x2(0, 1);
+    for (let q = 0; q < 8; q++, o += 16, j = i64x2.add(j, two)) {
+      // Triple 0: a_S·b_C0 (j bit 1) ⊕ a_C0 (j bit 0)·b_S; triple 1: a_S·b_C1 (j bit 3) ⊕ a_C1 (j bit 2)·b_S.
+      const m0 = v128.xor(v128.and(a0, i64x2.shr_u(j, 1)), v128.and(b0, j));
+      const m1 = v128.xor(v128.and(a1, i64x2.shr_u(j, 2)), v128.and(b1, i64x2.shr_u(j, 1)));
+      v128.store(o, v128.xor(rv, v128.xor(m0, m1)));
+    }
+  }
+}
+
+/**
+ * The server's messages of n table lookups at msgs: message j of lookup e is (table[(j + shifts_e) mod size] − r_e)
+ * & mask, for a table of `size` (a power of two ≤ 256) u64 entries, shifts one byte each and r u64 lanes.
+ */
+export function lutRotations(msgs: usize, table: usize, shifts: usize, r: usize, n: i32, size: i32, mask: u64): void {
+  const low = <usize>(size - 1);
+  let o = msgs;
+  for (let e: usize = 0; e < <usize>n; e++) {
+    const s = <usize>load<u8>(shifts + e);
+    const re = load<u64>(r + (e << 3));
+    for (let j: usize = 0; j < <usize>size; j++, o += 8) store<u64>(o, (load<u64>(table + (((j + s) & low) << 3)) - re) & mask);
+  }
+}

@@ -1,0 +1,36 @@
+// Typed view of the protocol kernels (assembly/mpc.ts) and kernel-memory blocks for the protocols' working sets.
+// Pointers are byte offsets into kernel memory; a block stays valid across awaits, views of it do not (an allocation
+// elsewhere may grow the memory and detach them), so callers take views right before use.
+import { wasm, type Wasm } from "./wasm.js";
+
+export interface MpcKernelExports {
+  gilboaSend(acc: number, t: number, m0: number, m1: number, y: number, n: number, shift: number): void;
+  gilboaRecv(acc: number, mc: number, choices: number, k0: number, packed: number, n: number, shift: number, width: number): void;
+  gilboaChoices(out: number, x: number, n: number, count: number): void;
+  gilboaRowsSend(acc: number, t: number, x0: number, x1: number, b: number, m: number, k: number, n: number, vs: number, shift: number, perLane: number): void;
+  gilboaRowsRecv(acc: number, xb: number, choices: number, q0: number, packed: number, lanes: number, k: number, n: number, vs: number, shift: number, width: number): void;
+  leafMessages(msgs: number, v: number, gt: number, eq: number, n: number): void;
+  tripleMessages(msgs: number, a: number, b: number, r: number, ots: number): void;
+  lutRotations(msgs: number, table: number, shifts: number, r: number, n: number, size: number, mask: bigint): void;
+  packBitLanes(dst: number, src: number, n: number, l: number): void;
+  ringNeg(c: number, a: number, n: number, bits: number): void;
+  ringReduce(c: number, a: number, n: number, bits: number): void;
+}
+
+export function mpcKernels(w: Wasm = wasm()): MpcKernelExports {
+  return w.k as unknown as MpcKernelExports;
+}
+
+/** Blocks of kernel memory of the given byte sizes (contents undefined), released together by `free`. */
+export function kernelBlocks(sizes: number[]): { ptrs: number[]; free: () => void } {
+  const w = wasm();
+  const ptrs: number[] = [];
+  const free = () => ptrs.forEach((q) => w.free(q));
+  try {
+    for (const s of sizes) ptrs.push(w.alloc(s));
+  } catch (err) {
+    free();
+    throw err;
+  }
+  return { ptrs, free };
+}
