@@ -2,6 +2,7 @@
 // for any number of runs, each run measured (time, bytes and rounds of the pair, the client's per-stage scopes).
 import type { HeBackend, HeKind } from "../src/he/backend.js";
 import { Party } from "../src/mpc/party.js";
+import type { OtChoice } from "../src/ot/index.js";
 import type { ScopeTraffic } from "../src/net/channel.js";
 import { measurePair, memoryPair } from "../src/net/memory.js";
 import type { BertConfig } from "../src/model/config.js";
@@ -44,12 +45,14 @@ export interface SessionOptions {
   threads: number;
   /** Plan the products of pruned passes too. */
   pruned?: boolean;
+  /** The OT under the protocols (default DEFAULT_OT). */
+  ot?: OtChoice;
 }
 
 /** Both parties, base OTs and HE keys for inferences on n tokens (set-up, not measured by `measure`). */
 export async function openSession(cfg: BertConfig, n: number, opts: SessionOptions): Promise<Session> {
   const [a, b] = memoryPair({ timeoutMs: 3_600_000 });
-  const [server, client] = await Promise.all([Party.create("server", a), Party.create("client", b)]);
+  const [server, client] = await Promise.all([Party.create("server", a, { ot: opts.ot }), Party.create("client", b, { ot: opts.ot })]);
   const setup = { kind: opts.kind, pruned: opts.pruned };
   const he = await Promise.all([setupPrivate(server, cfg, n, RING, setup), setupPrivate(client, cfg, n, RING, setup)]);
   await he[0].startWorkers(opts.threads, nodeHeThreads);

@@ -17,7 +17,8 @@
 // machine: BERT-medium's for --model medium, BERT-large's for large, else BERT-base's.
 //
 // Usage: node dist/bench/table1.js [--model PRESET|DIR] [--seq N] [--layers L] [--rows none,we,swap,ours]
-//   [--schedule K0,K1,...] [--low-share X] [--text "..."] [--threads T] [--he simd|seal] [--json]
+//   [--schedule K0,K1,...] [--low-share X] [--text "..."] [--threads T] [--he simd|seal] [--ot iknp|ferret-b11|ferret-b13]
+//   [--json]
 //   --model   a preset (default base) or a model directory with thresholds.json
 //   --layers  run the first L layers; each later layer is projected from a measured layer of the same shape
 //             (the counts entering, entering on the low path, kept, high and low, and the method) in that row, else
@@ -43,7 +44,7 @@ import type { LayerTokens, PruneThresholds } from "../src/model/forward.js";
 import { quantize, RING } from "../src/model/quantize.js";
 import { formatTable } from "../src/model/stages.js";
 import type { BertWeights } from "../src/model/weights.js";
-import { arg, option } from "./args.js";
+import { arg, option, otOption } from "./args.js";
 import { barChart } from "./chart.js";
 import { log, openSession } from "./harness.js";
 import { firstLayers, MODES, passOptions, Rows, scheduledTokens, type Mode, type Row } from "./rows.js";
@@ -97,6 +98,7 @@ const isPreset = spec in PRESETS;
 const seq = arg("--seq", 128, 2);
 const threads = arg("--threads", 2, 0);
 const kind = checkHeKind(option("--he") ?? DEFAULT_HE_KIND, "--he");
+const ot = otOption();
 const modes = (option("--rows") ?? MODES.join(",")).split(",").map((m) => {
   if (!(MODES as readonly string[]).includes(m)) throw new RangeError(`--rows: each row must be one of ${MODES.join(", ")}, got "${m}"`);
   return m as Mode;
@@ -116,7 +118,7 @@ const schedule = isPreset ? checkSchedule(list("--schedule") ?? stretchSchedule(
 const targets = schedule && layerTargets(schedule, lowShare);
 const cfg = validateConfig({ ...full, layers: L });
 
-log(`${spec}: ${L} of ${full.layers} layers measured, width ${full.hidden}, ${full.heads} heads, ${seq} tokens, HE ${kind}, rows ${modes.join(", ")}`);
+log(`${spec}: ${L} of ${full.layers} layers measured, width ${full.hidden}, ${full.heads} heads, ${seq} tokens, HE ${kind}, OT ${ot}, rows ${modes.join(", ")}`);
 if (schedule) log(`schedule (tokens entering each layer): ${schedule.join("-")}; low-degree share ${lowShare}${option("--low-share") === undefined ? " (the bundled trained model's, measured)" : ""}`);
 
 // ---- the model, the input and the thresholds of the measured pass ----
@@ -149,7 +151,7 @@ async function plannedTokens(mode: Mode): Promise<LayerTokens[]> {
 }
 
 // ---- run ----
-const session = await openSession(cfg, seq, { kind, threads, pruned: true });
+const session = await openSession(cfg, seq, { kind, threads, pruned: true, ot });
 const runner = new Rows(session, full, { weights, fixed, ids, mask, thresholds }, log);
 log("warming up …");
 await runner.warmUp(modes);
