@@ -228,5 +228,5 @@ log(`wrote ${new URL("table1.md", out).pathname} and table1.svg`);
 if (json) {
   // Per-layer stages are in the printed tables only.
   const jsonRows = rows.map((r) => ({ ...r, layers: r.layers.map(({ stages: _, ...x }) => x) }));
-  console.log(JSON.stringify({ model: spec, seq, he: kind, layers: full.layers, schedule, lowShare: schedule ? lowShare : undefined, rows: jsonRows, paper: { model: paperKey, rows: paperRows } }));
+  console.log(JSON.stringify({ model: spec, seq, he: kind, ot, layers: full.layers, schedule, lowShare: schedule ? lowShare : undefined, rows: jsonRows, paper: { model: paperKey, rows: paperRows } }));
 }
