@@ -87,6 +87,17 @@ describe("simd HE products", () => {
     }
   }, 120_000);
 
+  it("a server asked for threads without a thread starter says which to pass and keeps its products in this thread; a client ignores it", async () => {
+    await expect(he[0].startWorkers(2)).rejects.toThrow(/^startWorkers\(2\): pass the thread starter \(nodeHeThreads from src\/he\/threads\.ts in Node\)$/);
+    await expect(he[0].startWorkers(2)).rejects.toBeInstanceOf(RangeError);
+    await he[1].startWorkers(2);
+    const plan: HePlan = { n: 3, k: 8, m: 5, aBits: 37, wBits: 16 };
+    const a = randomRing(plan.n * plan.k, ring);
+    const w = signedRandom(plan.k * plan.m, plan.wBits);
+    const { ys, yc, shared } = await run([{ plan, a, w }]);
+    expect(open([ys[0], yc[0]], ring)).toEqual(reference(shared[0][1], w, plan.n, plan.k, plan.m));
+  });
+
   // The BERT-base shapes at the row counts a pruned pass meets, against the WASM ring product.
   it.each([128, 55, 24, 5, 1])("BERT-base shapes at n = %i: qkv (16-bit weights), Q·Kᵀ and softmax·V cross terms (37-bit) exact", async (n) => {
     const shapes: [number, number, number][] = [

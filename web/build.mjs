@@ -1,5 +1,7 @@
-// Bundles the browser pages into web/dist (or `outDir`): each entry of ENTRIES becomes one ES module, and every
-// web/*.html is copied beside them. Usage: node web/build.mjs [--out DIR] [--minify]
+// Bundles the browser pages into web/dist (or `outDir`): each entry of ENTRIES becomes an ES module, code shared by
+// entries becomes chunk-*.js beside them, and node-seal, imported dynamically, its own throws_wasm_web_es-*.js, which
+// a page fetches only when it uses the seal HE backend. Every web/*.html is copied there too.
+// Usage: node web/build.mjs [--out DIR] [--minify]
 import { copyFile, mkdir, readdir } from "node:fs/promises";
 import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -9,7 +11,7 @@ import * as esbuild from "esbuild";
 const WEB = fileURLToPath(new URL(".", import.meta.url));
 
 /** Entry points, relative to web/; a page loads `<name>.js` for `<name>.ts`. */
-export const ENTRIES = ["protocols.ts", "protocols-worker.ts", "infer.ts"];
+export const ENTRIES = ["protocols.ts", "protocols-worker.ts", "infer.ts", "infer-worker.ts"];
 
 /** Modules that only Node has. Pages must never call them; their importers still bundle (see `stubs`). */
 const NODE_ONLY = ["piscina", ...builtinModules.filter((m) => !m.startsWith("_"))];
@@ -45,6 +47,7 @@ export async function build({ outDir = fileURLToPath(new URL("dist/", import.met
     outdir: outDir,
     bundle: true,
     format: "esm",
+    splitting: true,
     platform: "browser",
     target: "chrome120",
     minify,

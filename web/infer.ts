@@ -1,40 +1,21 @@
 // The client of a private inference in a web page: the text stays in the page, the model's weights stay with the
-// server (`cipherprune serve --ws-port P --ws-origin ORIGIN`). The page connects over WebSocket and runs the client
-// party as `infer --connect` without --model does: the public model (config, vocabulary, embeddings) comes through
-// the protocol and is kept in IndexedDB by its hashes. Address options: ?ws=ws://HOST:PORT (default: this page's
-// host, port 7001), ?text=... (fills the box and runs at once), ?seq=N, ?noprune.
+// server (`cipherprune serve --ws-port P --ws-origin ORIGIN`). The client party runs in a module Worker
+// (infer-worker.ts), which connects over WebSocket, so the page stays live while it computes. Address options:
+// ?ws=ws://HOST:PORT (default: this page's host, port 7001), ?text=... (fills the box and runs at once), ?seq=N,
+// ?he=simd|seal (default: the server's backend), ?noprune.
 // For the headless tests the title becomes "done" or "error", and window.result holds what the page shows.
-import type { Channel } from "../src/net/channel.js";
-import { connectWs } from "../src/net/ws.js";
-import { runParty, type Outcome, type PublicModelStore } from "../src/cli/session.js";
-
-/** What the page shows, for tests (window.result). */
-export interface InferResult {
-  label: number;
-  labelName?: string;
-  logits: number[];
-  tokens?: string[];
-  /** Tokens kept after each layer. */
-  kept: number[];
-  seq: number;
-  source: Outcome["source"];
-  /** Client view, set-up and the public model included. */
-  bytes: number;
-  bytesSent: number;
-  bytesReceived: number;
-  rounds: number;
-  /** Inference after set-up, and the whole session (connect to result). */
-  ms: number;
-  totalMs: number;
-}
+import type { InferReply, InferRequest, InferResult } from "./infer-worker.js";
 
 const DEFAULT_WS_PORT = 7001;
-const DB = "cipherprune";
-const MODELS = "public-models";
 
 const $ = (id: string) => document.getElementById(id)!;
 const query = new URLSearchParams(location.search);
 const setResult = (r: InferResult | undefined) => void ((window as unknown as { result?: InferResult }).result = r);
+const worker = new Worker(new URL("./infer-worker.js", import.meta.url), { type: "module" });
+/** The run in progress: settles on the Worker's result or error. */
+let pending: { resolve: (r: InferResult) => void; reject: (e: Error) => void } | undefined;
+/** Set once the Worker has failed: the message every run then shows. */
+let broken: string | undefined;
 
 function defaultWsUrl(): string {
   return `${location.protocol === "https:" ? "wss" : "ws"}://${location.hostname || "127.0.0.1"}:${DEFAULT_WS_PORT}`;
@@ -42,35 +23,6 @@ function defaultWsUrl(): string {
 
 function status(line: string): void {
   $("status").textContent = line;
-}
-
-/** Fetched public models in IndexedDB, by storeKey; a page without IndexedDB (private mode) fetches every time. */
-function indexedDbStore(): PublicModelStore | undefined {
-  if (typeof indexedDB === "undefined") return undefined;
-  const open = () =>
-    new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open(DB, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(MODELS);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error ?? new Error("IndexedDB open failed"));
-    });
-  const run = async <T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
-    const db = await open();
-    try {
-      return await new Promise<T>((resolve, reject) => {
-        const req = fn(db.transaction(MODELS, mode).objectStore(MODELS));
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error ?? new Error("IndexedDB request failed"));
-      });
-    } finally {
-      db.close();
-    }
-  };
-  return {
-    // A store that fails (quota, blocked) only costs a fetch: the session never fails because of it.
-    load: (key) => run("readonly", (s) => s.get(key) as IDBRequest<Map<string, Uint8Array> | undefined>).catch(() => undefined),
-    save: (key, files) => run("readwrite", (s) => s.put(files, key)).then(() => undefined, () => undefined),
-  };
 }
 
 function table(head: string[], rows: string[][]): HTMLTableElement {
@@ -96,53 +48,39 @@ function show(r: InferResult): void {
     `whole session ${(r.totalMs / 1000).toFixed(1)} s; ${r.seq} tokens padded; public model ${r.source}`;
 }
 
-async function infer(text: string): Promise<void> {
-  const url = query.get("ws") ?? defaultWsUrl();
-  const seqText = query.get("seq");
-  const seq = seqText === null ? undefined : Number(seqText);
-  if (seq !== undefined && (!Number.isInteger(seq) || seq < 2)) throw new RangeError(`?seq must be an integer ≥ 2, got "${seqText}"`);
-  const start = performance.now();
-  status(`connecting to ${url}…`);
-  let ch: Channel | undefined;
-  try {
-    const ws = await connectWs(url, { timeoutMs: 600_000, onProgress: (e) => status(e.message) });
-    ch = ws;
-    const out = await runParty("client", ws, {
-      text,
-      seq,
-      prune: !query.has("noprune"),
-      store: indexedDbStore(),
-      onPhase: (p) => status(`${p}…`),
-      onLayer: (done, total) => {
-        status(`inference: layer ${done}/${total}`);
-        ($("progress") as HTMLProgressElement).value = done / total;
-      },
-    });
-    const t = ws.traffic;
-    const logits = Array.from(out.logits ?? []);
-    const label = logits.reduce((b, v, i) => (v > logits[b] ? i : b), 0);
-    const labelName = out.model.config.labelNames?.[label];
-    const r: InferResult = {
-      label,
-      ...(labelName !== undefined && { labelName }),
-      logits,
-      tokens: out.tokens,
-      kept: out.kept.map((k) => k.kept),
-      seq: out.seq,
-      source: out.source,
-      bytes: t.bytesSent + t.bytesReceived,
-      bytesSent: t.bytesSent,
-      bytesReceived: t.bytesReceived,
-      rounds: t.flightsSent + t.flightsReceived,
-      ms: out.ms,
-      totalMs: performance.now() - start,
-    };
-    show(r);
-    setResult(r);
-    status("done");
-  } finally {
-    ch?.close();
+worker.onmessage = (e: MessageEvent<InferReply>) => {
+  const msg = e.data;
+  if (msg.type === "status") status(msg.line);
+  else if (msg.type === "layer") {
+    status(`inference: layer ${msg.done}/${msg.total}`);
+    ($("progress") as HTMLProgressElement).value = msg.done / msg.total;
+  } else {
+    const settle = pending;
+    pending = undefined;
+    if (msg.type === "done") settle?.resolve(msg.result);
+    else settle?.reject(new Error(msg.message));
   }
+};
+// A Worker that fails to load (or throws outside a request) fails the run in progress and every later one.
+worker.onerror = (e) => {
+  broken = `worker: ${e.message || "failed to load"} (reload the page)`;
+  pending?.reject(new Error(broken));
+  pending = undefined;
+};
+
+function infer(text: string): Promise<InferResult> {
+  const request: InferRequest = {
+    url: query.get("ws") ?? defaultWsUrl(),
+    text,
+    ...(query.has("seq") && { seq: query.get("seq")! }),
+    ...(query.has("he") && { he: query.get("he")! }),
+    prune: !query.has("noprune"),
+  };
+  if (broken !== undefined) return Promise.reject(new Error(broken));
+  return new Promise<InferResult>((resolve, reject) => {
+    pending = { resolve, reject };
+    worker.postMessage(request);
+  });
 }
 
 function run(text: string): void {
@@ -152,7 +90,10 @@ function run(text: string): void {
   document.title = "running";
   setResult(undefined);
   infer(text).then(
-    () => {
+    (r) => {
+      show(r);
+      setResult(r);
+      status("done");
       document.title = "done";
     },
     (e: unknown) => {

@@ -1,5 +1,6 @@
-// Loads Microsoft SEAL (node-seal 6.0.3, the last release that runs on Node 20) once per thread.
-import sealModule from "node-seal";
+// Loads Microsoft SEAL (node-seal 6.0.3, the last release that runs on Node 20) once per thread, on first use: only
+// the seal backend needs it, and a page on the default backend then never fetches its 1.7 MB (web/build.mjs splits
+// the dynamic import into a chunk of its own).
 import type { SEALLibrary } from "node-seal/implementation/seal.js";
 
 export type Seal = SEALLibrary;
@@ -19,10 +20,13 @@ let loading: Promise<Seal> | undefined;
 
 /** The SEAL library of this thread (its WASM heap is per thread and never shrinks: delete every object). */
 export function seal(): Promise<Seal> {
-  // The package is CommonJS: Node hands over module.exports (the factory) as the default export, while its typings
-  // describe an ES module whose default is the factory; accept both shapes.
-  const m = sealModule as unknown as { default?: () => Promise<Seal> };
-  const factory = typeof m === "function" ? (m as () => Promise<Seal>) : m.default;
+  return (loading ??= load());
+}
+
+async function load(): Promise<Seal> {
+  // The default export is the factory: module.exports of the CommonJS package in Node, the ES web build's default in
+  // a page.
+  const { default: factory } = (await import("node-seal")) as unknown as { default?: unknown };
   if (typeof factory !== "function") throw new TypeError("node-seal: no factory function in the module");
-  return (loading ??= factory());
+  return (factory as () => Promise<Seal>)();
 }
