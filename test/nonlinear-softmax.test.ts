@@ -66,6 +66,27 @@ describe.each(["high", "low"] as const)("softmax, %s degree", (degree) => {
   });
 });
 
+it("mixed degrees: each flagged row as the low form gives it, the others as the high form; the protocol equals the twin", async () => {
+  const { rows, mask } = rowsOf();
+  const n = rows.length;
+  const x = fixed(rows.flat(), ring);
+  const pen = paddingMask(mask, n, ring);
+  const lowRows = Uint8Array.from([0, 1, 1, 0, 1, 0]);
+  const plain = await softmax(new PlainFx(), x, n, cols, ring, { mask: pen, lowRows });
+  for (const degree of ["high", "low"] as const) {
+    const pure = await softmax(new PlainFx(), x, n, cols, ring, { degree, mask: pen });
+    for (let r = 0; r < n; r++) {
+      if ((lowRows[r] === 1) === (degree === "low")) expect(plain.subarray(r * cols, (r + 1) * cols), `row ${r}`).toEqual(pure.subarray(r * cols, (r + 1) * cols));
+    }
+  }
+  const [xs, xc] = share(x, ring);
+  const [ms, mc] = share(pen, ring);
+  const got = await pair.both((p) => softmax(new SecureFx(p), p.isServer ? xs : xc, n, cols, ring, { mask: p.isServer ? ms : mc, lowRows }));
+  expect(Array.from(open(got, ring))).toEqual(Array.from(plain));
+});
+
 it("rejects shapes that do not match", async () => {
   await expect(softmax(new PlainFx(), new BigUint64Array(5), 2, 3, ring)).rejects.toThrow(/rows·cols = 6/);
+  await expect(softmax(new PlainFx(), new BigUint64Array(6), 2, 3, ring, { lowRows: new Uint8Array(3) })).rejects.toThrow(/lowRows must be 2 flags/);
+  await expect(softmax(new PlainFx(), new BigUint64Array(6), 2, 3, ring, { lowRows: Uint8Array.from([0, 2]) })).rejects.toThrow(/lowRows/);
 });

@@ -7,7 +7,7 @@
 // on the kept rows only; the kept/high/low counts are public by design.
 import type { Ring } from "../core/ring.js";
 import { add, tileRows, type Fx, type Lanes } from "../nonlinear/engine.js";
-import { gelu, type Degree } from "../nonlinear/gelu.js";
+import { gelu } from "../nonlinear/gelu.js";
 import { layerNorm } from "../nonlinear/layernorm.js";
 import { paddingMask, softmax } from "../nonlinear/softmax.js";
 import { tanh } from "../nonlinear/tanh.js";
@@ -226,23 +226,11 @@ interface LayerOut {
  * Softmax of the H heads' n × n scores. Each head's query rows come grouped as the previous layer's pruning left
  * them (`incoming`: [high…, low…]); the low rows take the low-degree form. Only the public counts choose the split.
  */
-async function attentionSoftmax(E: BertEngine, scores: Lanes, H: number, penalty: Lanes, incoming: LayerTokens): Promise<Lanes> {
+function attentionSoftmax(E: BertEngine, scores: Lanes, H: number, penalty: Lanes, incoming: LayerTokens): Promise<Lanes> {
   const n = penalty.length;
-  const part = async (from: number, count: number, degree: Degree): Promise<Lanes> => {
-    const rows = new BigUint64Array(H * count * n);
-    for (let h = 0; h < H; h++) rows.set(scores.subarray((h * n + from) * n, (h * n + from + count) * n), h * count * n);
-    return softmax(E.fx, rows, H * count, n, E.ring, { degree, mask: tileRows(penalty, H * count) });
-  };
-  if (incoming.low === 0) return softmax(E.fx, scores, H * n, n, E.ring, { mask: tileRows(penalty, H * n) });
-  const { high, low } = incoming;
-  const hi = await part(0, high, "high");
-  const lo = await part(high, low, "low");
-  const out = new BigUint64Array(scores.length);
-  for (let h = 0; h < H; h++) {
-    out.set(hi.subarray(h * high * n, (h + 1) * high * n), h * n * n);
-    out.set(lo.subarray(h * low * n, (h + 1) * low * n), (h * n + high) * n);
-  }
-  return out;
+  const lowRows = new Uint8Array(H * n);
+  for (let h = 0; h < H; h++) lowRows.fill(1, h * n + incoming.high, (h + 1) * n);
+  return softmax(E.fx, scores, H * n, n, E.ring, { mask: tileRows(penalty, H * n), lowRows });
 }
 
 /**

@@ -10,6 +10,11 @@ import type { Degree } from "./gelu.js";
 export interface SoftmaxOptions {
   degree?: Degree;
   /**
+   * Public per-row flags (rows lanes, 1 = low degree): the flagged rows take the low-degree exp and reciprocal, the
+   * others `degree`. One row max serves both groups, so mixing adds the rounds of one exp and one reciprocal only.
+   */
+  lowRows?: Uint8Array;
+  /**
    * Penalty lanes (rows·cols) subtracted from the scores: 0 for keys to attend to and `PAD_PENALTY` for padding
    * (`paddingMask`). In the protocol they are shares (the client, who knows its padding, shares them).
    */
@@ -40,18 +45,37 @@ export function softmaxApprox(row: number[], degree: Degree, mask?: number[]): n
 /** Row-wise softmax of fixed-point scores (|score| < 2^(l−s−3) after masking); exact twin of the protocol. */
 export async function softmax(E: Fx, x: Lanes, rows: number, cols: number, ring: Ring, opts: SoftmaxOptions = {}): Promise<Lanes> {
   const degree = opts.degree ?? "high";
-  const s = ring.scale;
+  const low = opts.lowRows;
   if (x.length !== rows * cols) throw new RangeError(`softmax: x has ${x.length} lanes, expected rows·cols = ${rows * cols}`);
   if (opts.mask && opts.mask.length !== x.length) throw new RangeError(`softmax: mask has ${opts.mask.length} lanes, expected ${x.length}`);
-  return E.scope(`softmax.${degree}`, async () => {
+  if (low && (!(low instanceof Uint8Array) || low.length !== rows || low.some((f) => f > 1))) throw new RangeError(`softmax: lowRows must be ${rows} flags of 0 or 1`);
+  const mixed = low !== undefined && low.includes(1);
+  return E.scope(`softmax.${mixed ? "mixed" : degree}`, async () => {
     const scores = opts.mask ? sub(x, opts.mask, ring) : x;
     const max = await E.rowMax(scores, rows, cols, ring);
-    const e = await exp(E, sub(scores, broadcastRows(max, rows, cols), ring), ring, { degree });
-    // Each row sum is ≥ e^0 ≈ 1 (≥ 0.97 in the low form) and ≤ cols·1.001.
-    const hi = s + Math.ceil(Math.log2(cols)) + 1;
-    const inv = await reciprocal(E, rowSum(e, rows, cols, ring), ring, { lo: s - 1, hi, degree });
-    return E.trunc(await E.mulRows(e, inv, rows, cols, ring), s, ring, "nonneg");
+    const shifted = sub(scores, broadcastRows(max, rows, cols), ring);
+    if (!mixed) return normalize(E, shifted, rows, cols, ring, degree);
+    const out = new BigUint64Array(x.length);
+    for (const [d, flag] of [[degree, 0], ["low", 1]] as const) {
+      const picked = [...low.keys()].filter((r) => low[r] === flag);
+      if (picked.length === 0) continue;
+      const part = new BigUint64Array(picked.length * cols);
+      picked.forEach((r, i) => part.set(shifted.subarray(r * cols, (r + 1) * cols), i * cols));
+      const y = await E.scope(`softmax.${d}`, () => normalize(E, part, picked.length, cols, ring, d));
+      picked.forEach((r, i) => out.set(y.subarray(i * cols, (i + 1) * cols), r * cols));
+    }
+    return out;
   });
+}
+
+/** exp of rows already shifted by their max (≤ 0), each scaled by the reciprocal of its sum. */
+async function normalize(E: Fx, shifted: Lanes, rows: number, cols: number, ring: Ring, degree: Degree): Promise<Lanes> {
+  const s = ring.scale;
+  const e = await exp(E, shifted, ring, { degree });
+  // Each row sum is ≥ e^0 ≈ 1 (≥ 0.97 in the low form) and ≤ cols·1.001.
+  const hi = s + Math.ceil(Math.log2(cols)) + 1;
+  const inv = await reciprocal(E, rowSum(e, rows, cols, ring), ring, { lo: s - 1, hi, degree });
+  return E.trunc(await E.mulRows(e, inv, rows, cols, ring), s, ring, "nonneg");
 }
 
 /** Mask lanes for a key-padding mask (1 = attend) repeated over `rows` query rows, as public values. */
