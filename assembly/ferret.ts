@@ -54,3 +54,59 @@ export function ferretCombine(nodes: usize, sig: usize, enc: usize, count: i32, 
   v128.store(sums, left);
   v128.store(sums + 16, right);
 }
+
+/**
+ * The LPN index stream's counter blocks (src/ot/ferret/lpn.ts): block j of tree `tree` is the little-endian words
+ * [j, tree, round, domain], for j < blocksPerTree and trees firstTree … firstTree + trees − 1, written in order.
+ */
+export function ferretCounters(dst: usize, firstTree: u32, trees: i32, round: u32, blocksPerTree: i32, domain: u32): void {
+  let d = dst;
+  const one = i32x4.replace_lane(i32x4.splat(0), 0, 1);
+  for (let b = 0; b < trees; b++) {
+    let v = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 1, firstTree + <u32>b), 2, round), 3, domain);
+    for (let j = 0; j < blocksPerTree; j++, d += 16) {
+      v128.store(d, v);
+      v = i32x4.add(v, one);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function bitAt(bits: usize, p: usize, mask: u32): u32 {
+  const j = load<u32>(p) & mask;
+  return <u32>load<u8>(bits + (j >>> 3)) >>> (j & 7);
+}
+
+/**
+ * The LPN code on single bits, for the receiver's choice bits ahead of its COTs: bit i of `out` (LSB-first) is the
+ * XOR of the bits of the packed table `bits` at idx[10i … 10i + 9] & mask. The table (k bits) sits in L1.
+ */
+export function ferretLpnBits(out: usize, bits: usize, idx: usize, outputs: i32, mask: u32): void {
+  let p = idx;
+  let acc: u32 = 0;
+  for (let i = 0; i < outputs; i++, p += 40) {
+    const c =
+      bitAt(bits, p, mask) ^ bitAt(bits, p + 4, mask) ^ bitAt(bits, p + 8, mask) ^ bitAt(bits, p + 12, mask) ^
+      bitAt(bits, p + 16, mask) ^ bitAt(bits, p + 20, mask) ^ bitAt(bits, p + 24, mask) ^ bitAt(bits, p + 28, mask) ^
+      bitAt(bits, p + 32, mask) ^ bitAt(bits, p + 36, mask);
+    acc |= (c & 1) << (<u32>i & 7);
+    if ((i & 7) == 7) {
+      store<u8>(out + (<usize>i >>> 3), <u8>acc);
+      acc = 0;
+    }
+  }
+  if (outputs & 7) store<u8>(out + (<usize>outputs >>> 3), <u8>acc);
+}
+
+/** Bit i of `out` (LSB-first) = the LSB of block i, for n blocks: the receiver's choice bits of its COTs. */
+export function ferretLsbs(out: usize, blocks: usize, n: i32): void {
+  let acc: u32 = 0;
+  for (let i = 0; i < n; i++) {
+    acc |= (<u32>load<u8>(blocks + (<usize>i << 4)) & 1) << (<u32>i & 7);
+    if ((i & 7) == 7) {
+      store<u8>(out + (<usize>i >>> 3), <u8>acc);
+      acc = 0;
+    }
+  }
+  if (n & 7) store<u8>(out + (<usize>n >>> 3), <u8>acc);
+}

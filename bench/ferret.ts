@@ -1,8 +1,9 @@
 // Ferret (silent OT) throughput: both parties in one process over the in-memory channel, after the IKNP bootstrap.
 // Reports, per preset: bootstrap time and bytes, the time of whole rounds (both parties share one thread, so their
 // times add up), steady-state bytes per COT from the channel counters, and the sender's tree build and LPN encode
-// alone (one party's compute).
-// Usage: node dist/bench/ferret.js [--preset b11|b13|tiny] [--rounds R] [--aes auto|node|wasm]
+// alone (one party's compute). Beside each round's wall clock, the process CPU time (user + system), which a machine
+// shared with other work inflates less; --json ends with one JSON object of the steady rounds (all but round 0).
+// Usage: node dist/bench/ferret.js [--json] [--preset b11|b13|tiny] [--rounds R] [--aes auto|node|wasm]
 // (--aes picks the backend of the tree hash and the LPN index stream; the IKNP bootstrap's PRGs stay on "auto".)
 import { Prg } from "../src/core/prg.js";
 import { aesOn, resolveBackend } from "../src/core/aes.js";
@@ -64,15 +65,26 @@ console.log(
 );
 const perRound = Math.ceil(shape.userTrees / sender.batch);
 const bootBytes = a.traffic.bytesSent + b.traffic.bytesSent;
+let steadyMs = 0, steadyCpuMs = 0, steadyBytes = 0, steadyRounds = 0;
 for (let round = 0; round < rounds; round++) {
   const bytes0 = a.traffic.bytesSent + b.traffic.bytesSent;
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let c = 0; c < perRound; c++) await Promise.all([sender.next(), receiver.next()]);
   const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1e3;
   const bytes = a.traffic.bytesSent + b.traffic.bytesSent - bytes0;
+  if (round > 0 || rounds === 1) {
+    steadyMs += ms;
+    steadyCpuMs += cpuMs;
+    steadyBytes += bytes;
+    steadyRounds++;
+  }
   // Round 0's bytes lack a refill (the bootstrap supplied its base COTs); later rounds include the previous refill.
   console.log(
     `round ${round}: ${shape.userCots} COTs in ${ms.toFixed(0)} ms (both parties, one thread) = ${((shape.userCots / ms) * 1e3 / 1e6).toFixed(2)} M COT/s; ` +
+      `CPU ${cpuMs.toFixed(0)} ms = ${((shape.userCots / cpuMs) * 1e3 / 1e6).toFixed(2)} M COT/CPU-s; ` +
       `${bytes} B = ${((8 * bytes) / shape.userCots).toFixed(4)} bits/COT${round === 0 ? " (no refill yet)" : ""}`,
   );
 }
@@ -81,4 +93,18 @@ console.log(
   `amortised over ${rounds} round(s), bootstrap included: ${((8 * all) / (rounds * shape.userCots)).toFixed(3)} bits/COT ` +
     `(bootstrap ${bootBytes} B); steady-state payload t·d·16 = ${shape.roundBytes} B per ${shape.userCots} COTs = ${((8 * shape.roundBytes) / shape.userCots).toFixed(4)} bits/COT`,
 );
+if (process.argv.includes("--json")) {
+  const cots = steadyRounds * shape.userCots;
+  console.log(
+    JSON.stringify({
+      preset: params.name,
+      aes: backend,
+      cotPerSec: Math.round(cots / (steadyMs / 1e3)),
+      cotPerCpuSec: Math.round(cots / (steadyCpuMs / 1e3)),
+      bytesPerCot: +(steadyBytes / cots).toFixed(4),
+      bootstrapBytes: bootBytes,
+      bootstrapMs: +setupMs.toFixed(1),
+    }),
+  );
+}
 a.close();

@@ -16,6 +16,9 @@ import {
   LPN_D,
   LPN_DOMAIN,
   LpnEncoder,
+  copyBits,
+  lpnBits,
+  lpnGather,
   ferretTreeAes,
   ferretTreeKey,
   sigma,
@@ -24,6 +27,7 @@ import {
   type FerretParams,
 } from "../src/ot/ferret/index.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { wasm } from "../src/core/wasm.js";
 
 const u32 = (b: Uint8Array) => new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
 const seedOf = (s: number) => new Uint8Array(16).fill(s);
@@ -481,5 +485,110 @@ describe("Ferret COT (emp b11)", () => {
     expect(s.roundBytes).toBe(395200);
     const b11 = ferretShape(FERRET_B11);
     expect([b11.m, b11.refillTrees, b11.userCots, b11.roundBytes]).toEqual([143942, 71, 2250752, 205920]);
+  });
+});
+
+describe("Ferret output regression (fixed seeds)", () => {
+  // SHA-256 over everything both parties hand out (q, t, choice bits, predicted choice bits, corrections on the
+  // wire) from a dealer's base COTs and fixed PRG seeds: any change to the outputs, however fast, shows here.
+  // A negative entry fills that many COTs ahead, so that the prediction both leads and trails the production.
+  const cases: [FerretParams, number, number[], string][] = [
+    [FERRET_TINY, 3, [0, 1, 700, -2000, 191, 5000, 64, -4000, 3000], "88f4dd0eb99bdbdc0801356eb91b7de58e2fc5026c4e4b38400d77b74a51ca19"],
+    [FERRET_B11, 16, [1, 40000, -100000, 32767, 70000], "bb54ef8f0f62020b6b43be16d6db931d5cd2f4f4947006dcb786dc6c0ccf8489"],
+  ];
+  for (const [params, treesPerCall, takes, pinned] of cases) {
+    it(`${params.name}, ${treesPerCall} trees per batch, takes ${takes.join(", ")}`, async () => {
+      const [bs, br] = await dealer(81);
+      const h = sha256.create();
+      const tamper = (f: Uint8Array) => (h.update(f), f);
+      const [a, b] = memoryPair({ tamper });
+      const o = { aes: ferretTreeAes(seedOf(0x81), node), treesPerCall };
+      const [s, r] = await Promise.all([
+        FerretCotSender.create(a, await Prg.fromSeed(seedOf(82)), params, o, bs),
+        FerretCotReceiver.create(b, await Prg.fromSeed(seedOf(83)), params, o, br),
+      ]);
+      const predictor = r.choices();
+      for (const n of takes) {
+        if (n < 0) {
+          await Promise.all([s.fill(-n), r.fill(-n)]);
+          continue;
+        }
+        const predicted = predictor.next(n);
+        const [q, x] = await Promise.all([s.take(n), r.take(n)]);
+        expect(hex(predicted)).toBe(hex(x.choices));
+        h.update(q).update(x.t).update(x.choices);
+      }
+      expect(hex(h.digest())).toBe(pinned);
+    }, 60_000);
+  }
+});
+
+describe("Ferret bit kernels against their TypeScript twins", () => {
+  it("ferretCounters writes [j, tree, round, LPN_DOMAIN] blocks, tree by tree", async () => {
+    const w = wasm();
+    const [trees, perTree] = [3, 5];
+    const ptr = w.alloc(16 * trees * perTree);
+    w.k.ferretCounters(ptr, 0xfffffffe, trees, 7, perTree, LPN_DOMAIN);
+    const got = new Uint32Array(w.u8(ptr, 16 * trees * perTree).slice().buffer);
+    w.free(ptr);
+    const want: number[] = [];
+    for (let b = 0; b < trees; b++) for (let j = 0; j < perTree; j++) want.push(j, (0xfffffffe + b) >>> 0, 7, LPN_DOMAIN);
+    expect(Array.from(got)).toEqual(want);
+  });
+
+  it("ferretLpnBits equals lpnBits, and is the LSB of the block gather on a table of single bits", async () => {
+    const prg = await Prg.fromSeed(seedOf(91));
+    const logk = 12, mask = (1 << logk) - 1;
+    for (const outputs of [1, 7, 8, 9, 1000, 4096]) {
+      const table = prg.bytes(1 << (logk - 3));
+      const idx = new Uint32Array(prg.bytes(40 * outputs).buffer);
+      const twin = new Uint8Array((outputs + 7) >>> 3);
+      lpnBits(twin, table, idx, outputs, mask);
+      const w = wasm();
+      const [t, i, o] = [w.alloc(table.length), w.alloc(idx.byteLength), w.alloc(twin.length)];
+      w.u8(t, table.length).set(table);
+      w.u8(i, idx.byteLength).set(new Uint8Array(idx.buffer));
+      w.k.ferretLpnBits(o, t, i, outputs, mask);
+      const got = w.u8(o, twin.length).slice();
+      [t, i, o].forEach((p) => w.free(p));
+      expect(hex(got)).toBe(hex(twin));
+      // The block gather on blocks holding one table bit each gives the same bits in the blocks' LSBs.
+      const secret = new Uint32Array(4 << logk);
+      for (let j = 0; j <= mask; j++) secret[4 * j] = (table[j >>> 3] >>> (j & 7)) & 1;
+      const out = new Uint32Array(4 * outputs);
+      lpnGather(out, secret, idx, outputs, mask);
+      for (let j = 0; j < outputs; j++) expect((twin[j >>> 3] >>> (j & 7)) & 1).toBe(out[4 * j]);
+    }
+  });
+
+  it("ferretLsbs packs the blocks' LSBs like a plain loop", async () => {
+    const prg = await Prg.fromSeed(seedOf(92));
+    for (const n of [1, 8, 13, 2048]) {
+      const blocks = prg.bytes(16 * n);
+      const twin = new Uint8Array((n + 7) >>> 3);
+      for (let i = 0; i < n; i++) twin[i >>> 3] |= (blocks[16 * i] & 1) << (i & 7);
+      const w = wasm();
+      const [b, o] = [w.alloc(blocks.length), w.alloc(twin.length)];
+      w.u8(b, blocks.length).set(blocks);
+      w.k.ferretLsbs(o, b, n);
+      expect(hex(w.u8(o, twin.length).slice())).toBe(hex(twin));
+      [b, o].forEach((p) => w.free(p));
+    }
+  });
+
+  it("copyBits equals a bit-by-bit copy at every pair of offsets", async () => {
+    const src = (await Prg.fromSeed(seedOf(93))).bytes(8);
+    const bit = (a: Uint8Array, i: number) => (a[i >>> 3] >>> (i & 7)) & 1;
+    for (let from = 0; from < 16; from++) {
+      for (let at = 0; at < 16; at++) {
+        for (const n of [0, 1, 7, 8, 9, 30]) {
+          const dst = new Uint8Array(8);
+          copyBits(dst, at, src, from, n);
+          const want = new Uint8Array(8);
+          for (let i = 0; i < n; i++) want[(at + i) >>> 3] |= bit(src, from + i) << ((at + i) & 7);
+          expect(hex(dst)).toBe(hex(want));
+        }
+      }
+    }
   });
 });

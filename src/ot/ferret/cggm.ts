@@ -14,7 +14,8 @@
 //   receiver's leaf LSB is its noise bit: w = v ⊕ e_α·Δ, LSB(v) = 0.
 // Nodes of a tree live in its 2^d-block region; level ℓ occupies blocks [0, 2^ℓ) and is expanded in place.
 // The level step runs in the WASM SIMD kernel (assembly/ferret.ts: σ and the combine) on a working copy of the batch
-// in kernel memory, copied out once at the end; `useKernel = false` runs the TypeScript twin in place.
+// in kernel memory, copied out once at the end unless the output is that copy (CggmScratch.kernelNodes);
+// `useKernel = false` runs the TypeScript twin in place.
 import type { Aes } from "../../core/aes.js";
 import { wasm } from "../../core/wasm.js";
 import { KernelScratch } from "../../core/scratch.js";
@@ -134,7 +135,9 @@ function workspace(aes: Aes, depth: number, trees: number, out: Uint32Array, scr
   const tw = 4 << depth;
   if (!scratch.useKernel) return { nodes: out, level: (l) => expandLevel(aes, out, tw, trees, l, scratch), done: () => {} };
   const nodes = scratch.kernelNodes(trees, depth);
-  return { nodes, level: (l) => scratch.kernelLevel(aes, nodes, tw, trees, l), done: () => out.set(nodes.subarray(0, trees * tw)) };
+  // `out` may be the working copy itself (a view from kernelNodes): then the leaves are already in place.
+  const inPlace = out.buffer === nodes.buffer && out.byteOffset === nodes.byteOffset;
+  return { nodes, level: (l) => scratch.kernelLevel(aes, nodes, tw, trees, l), done: () => inPlace || out.set(nodes.subarray(0, trees * tw)) };
 }
 
 /**
@@ -197,19 +200,14 @@ export function cggmRecv(aes: Aes, depth: number, trees: number, kb: Uint32Array
       path[b] = 2 * path[b] + 1 - bit;
     }
   }
-  const leaves = 1 << depth;
   for (let b = 0; b < trees; b++) {
-    const n = b * tw;
-    const at = n + 4 * path[b];
-    let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
-    for (let j = 0, o = n; j < leaves; j++, o += 4) {
-      x0 ^= nodes[o]; x1 ^= nodes[o + 1]; x2 ^= nodes[o + 2]; x3 ^= nodes[o + 3];
-    }
-    // x = all leaves, the junk one included: xor the junk out.
-    nodes[at] = x0 ^ nodes[at];
-    nodes[at + 1] = x1 ^ nodes[at + 1];
-    nodes[at + 2] = x2 ^ nodes[at + 2];
-    nodes[at + 3] = x3 ^ nodes[at + 3];
+    const at = b * tw + 4 * path[b];
+    // All leaves, the junk one included: the last level's sums with the sibling's fix, i.e. the other side's sum
+    // ⊕ K^b of the last level. Xor the junk out.
+    const bit = bits[depth * b + depth - 1];
+    const s = 4 * (depth * b + depth - 1);
+    const ss = 8 * b + 4 * (1 - bit);
+    for (let q = 0; q < 4; q++) nodes[at + q] ^= scratch.sums[ss + q] ^ kb[s + q];
   }
   clearLsbs(nodes, trees << depth);
   for (let b = 0; b < trees; b++) nodes[b * tw + 4 * path[b]] |= 1;

@@ -17,7 +17,9 @@ import type { Prg } from "../../core/prg.js";
 import { ProtocolError } from "../../net/errors.js";
 import { CggmScratch, cggmRecv, cggmSend } from "./cggm.js";
 import { LpnEncoder } from "./lpn.js";
-import { ferretShape, LPN_D, type FerretParams, type FerretShape } from "./params.js";
+import { wasm } from "../../core/wasm.js";
+import { KernelScratch } from "../../core/scratch.js";
+import { ferretShape, type FerretParams, type FerretShape } from "./params.js";
 import { iknpCotReceiver, iknpCotSender, type BaseCotReceiver, type BaseCotSender } from "./bootstrap.js";
 
 /** Leaves per batch of trees when not given: 2^15 blocks (512 KiB). */
@@ -51,6 +53,28 @@ function u32(b: Uint8Array): Uint32Array {
   return new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
 }
 
+/** A produced batch: its blocks and, on the receiver, their choice bits (LSBs, packed LSB-first). */
+interface Chunk {
+  blocks: Uint8Array;
+  bits?: Uint8Array;
+}
+
+/**
+ * ORs bits [srcBit, srcBit + n) of `src` into `dst` from bit `dstBit` on (bits LSB-first; dst's bits from dstBit on
+ * must be 0), a byte at a time.
+ */
+export function copyBits(dst: Uint8Array, dstBit: number, src: Uint8Array, srcBit: number, n: number): void {
+  const ss = srcBit & 7;
+  const ds = dstBit & 7;
+  for (let i = 0, s = srcBit >>> 3, d = dstBit >>> 3; i < n; i += 8, s++, d++) {
+    // Reads past the end of src give undefined, which shifts as 0.
+    let v = ss === 0 ? src[s] : ((src[s] >>> ss) | (src[s + 1] << (8 - ss))) & 0xff;
+    if (n - i < 8) v &= (1 << (n - i)) - 1;
+    dst[d] |= v << ds;
+    if (ds !== 0 && n - i > 8 - ds) dst[d + 1] |= v >>> (8 - ds);
+  }
+}
+
 /** State common to both sides. */
 abstract class FerretBase {
   readonly shape: FerretShape;
@@ -63,15 +87,15 @@ abstract class FerretBase {
   /** Ping-pong base buffers, refillTrees·2^d blocks each; `base` holds this round's M base COTs. */
   protected base: Uint32Array;
   protected spare: Uint32Array;
-  /** The user output buffer of one batch. */
-  protected readonly out: Uint8Array;
+  /** The user output buffer of one batch when the trees are built by the TypeScript twin. */
+  private out = new Uint32Array(0);
   /** Rounds started (the current round's number) and the next user tree of the round. */
   round = 0;
   protected cursor = 0;
-  /** COTs produced but not yet taken by `take` (16 bytes each): whole batches, the first from `offset` on. */
-  private readonly chunks: Uint8Array[] = [];
+  /** COTs produced but not yet taken by `take`: whole batches, the first from block `offset` on. */
+  private readonly chunks: Chunk[] = [];
   private offset = 0;
-  private bufferedBytes = 0;
+  private bufferedCots = 0;
 
   constructor(
     protected readonly ch: Channel,
@@ -89,7 +113,6 @@ abstract class FerretBase {
     const refillBlocks = this.shape.refillTrees * this.shape.leaves;
     this.base = new Uint32Array(4 * refillBlocks);
     this.spare = new Uint32Array(4 * refillBlocks);
-    this.out = new Uint8Array(16 * this.batch * this.shape.leaves);
   }
 
   /** COTs handed out per round (all but the refill trees'). */
@@ -101,8 +124,31 @@ abstract class FerretBase {
     this.lpn = new LpnEncoder(aesOn(seed, this.aes.backend), this.params.logk, this.params.depth);
   }
 
-  /** Produces trees [first, first + trees) of the current round into `nodes`. */
-  protected abstract produce(first: number, trees: number, nodes: Uint32Array): Promise<void>;
+  /** The corrections of a batch of `trees` trees: sent (sender) or received (receiver). */
+  protected abstract corrections(first: number, trees: number): Promise<Uint8Array>;
+
+  /**
+   * Builds trees [first, first + trees) of the current round from their corrections into `into`, or when it is
+   * undefined, into working memory (kernel memory with the kernels: no copies on the way), and returns the leaves'
+   * words. Synchronous from the corrections to the use of the leaves: an await in between would let other code
+   * allocate kernel memory and detach the view.
+   */
+  protected abstract build(first: number, trees: number, frame: Uint8Array, into?: Uint32Array): Uint32Array;
+
+  /**
+   * Where a user batch is built: the tree kernel's working copy, reserved together with the LPN encoder's buffers
+   * (so that no allocation detaches it before the batch is done), or the TypeScript twin's buffer. Take it after
+   * any await.
+   */
+  protected workNodes(trees: number): Uint32Array {
+    const words = 4 * trees * this.shape.leaves;
+    if (!this.scratch.useKernel) {
+      if (this.out.length < words) this.out = new Uint32Array(words);
+      return this.out.subarray(0, words);
+    }
+    this.lpn.reserve(trees);
+    return this.scratch.kernelNodes(trees, this.params.depth);
+  }
 
   /** A plan starting from the stream's present state. */
   plan(): FerretPlan {
@@ -111,47 +157,102 @@ abstract class FerretBase {
 
   /** COTs produced and not yet taken (by `take`). */
   get buffered(): number {
-    return this.bufferedBytes >>> 4;
+    return this.bufferedCots;
   }
 
   /** Produces batches until at least `target` COTs are buffered (each batch's corrections go out as it is made). */
   async fill(target: number): Promise<void> {
     while (this.buffered < target) {
-      const batch = (await this.nextBlocks()).slice();
-      this.chunks.push(batch);
-      this.bufferedBytes += batch.length;
+      const chunk = (await this.nextChunk())!;
+      this.chunks.push(chunk);
+      this.bufferedCots += chunk.blocks.length >>> 4;
     }
   }
 
-  /** Exactly n blocks (a new array), producing as needed; the rest stays buffered for the next call. */
-  protected async takeBlocks(n: number, method: string): Promise<Uint8Array> {
+  /**
+   * Exactly n blocks, producing as needed, and their bits if the chunks carry them; the rest stays buffered for the
+   * next call. A view of one chunk when the n blocks lie in it (chunks are never written after production), else
+   * a new array, into which whole batches are built straight from kernel memory.
+   */
+  protected async takeChunk(n: number, method: string): Promise<Chunk> {
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${method}: n must be a non-negative integer, got ${n}`);
-    await this.fill(n);
-    const out = new Uint8Array(16 * n);
-    for (let o = 0; o < out.length; ) {
-      const chunk = this.chunks[0];
-      const part = chunk.subarray(this.offset, this.offset + Math.min(out.length - o, chunk.length - this.offset));
-      out.set(part, o);
-      o += part.length;
-      this.offset += part.length;
-      if (this.offset === chunk.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      }
+    if (n === 0) return { blocks: new Uint8Array(0), bits: new Uint8Array(0) };
+    const head = this.chunks[0];
+    if (head !== undefined && this.offset + n <= head.blocks.length >>> 4) {
+      const out = this.slice(head, this.offset, n);
+      this.bufferedCots -= n;
+      this.advance(n);
+      return out;
     }
-    this.bufferedBytes -= out.length;
-    return out;
+    const blocks = new Uint8Array(16 * n);
+    let bits: Uint8Array | undefined;
+    const put = (c: Chunk, from: number, count: number, o: number) => {
+      blocks.set(c.blocks.subarray(16 * from, 16 * (from + count)), 16 * o);
+      if (c.bits) copyBits((bits ??= new Uint8Array((n + 7) >>> 3)), o, c.bits, from, count);
+    };
+    for (let o = 0; o < n; ) {
+      if (this.chunks.length === 0) {
+        // A batch that fits goes straight into the result; one that does not is buffered, and taken from below.
+        const chunk = await this.nextChunk((c) => {
+          const count = c.blocks.length >>> 4;
+          if (count > n - o) return false;
+          put(c, 0, count, o);
+          o += count;
+          return true;
+        });
+        if (chunk !== undefined) {
+          this.chunks.push(chunk);
+          this.bufferedCots += chunk.blocks.length >>> 4;
+        }
+        continue;
+      }
+      const chunk = this.chunks[0];
+      const count = Math.min(n - o, (chunk.blocks.length >>> 4) - this.offset);
+      put(chunk, this.offset, count, o);
+      o += count;
+      this.bufferedCots -= count;
+      this.advance(count);
+    }
+    return { blocks, bits };
   }
 
-  protected async nextBlocks(): Promise<Uint8Array> {
+  /** Blocks [from, from + n) of a chunk and their bits (views, or a new array for bits not in whole bytes). */
+  private slice(chunk: Chunk, from: number, n: number): Chunk {
+    const blocks = chunk.blocks.subarray(16 * from, 16 * (from + n));
+    if (!chunk.bits) return { blocks };
+    if ((from & 7) === 0 && (n & 7) === 0) return { blocks, bits: chunk.bits.subarray(from >>> 3, (from + n) >>> 3) };
+    const bits = new Uint8Array((n + 7) >>> 3);
+    copyBits(bits, 0, chunk.bits, from, n);
+    return { blocks, bits };
+  }
+
+  private advance(n: number): void {
+    this.offset += n;
+    if (this.chunks.length > 0 && this.offset === this.chunks[0].blocks.length >>> 4) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  /**
+   * The next user batch: handed to `use` as views (valid during the call only), and as a new chunk unless `use`
+   * returns true (it has used them).
+   */
+  protected async nextChunk(use?: (views: Chunk) => boolean): Promise<Chunk | undefined> {
     const s = this.shape;
     if (this.cursor === s.userTrees) await this.refill();
     const trees = Math.min(this.batch, s.userTrees - this.cursor);
-    const view = this.out.subarray(0, 16 * trees * s.leaves);
-    await this.produce(this.cursor, trees, u32(view));
+    const frame = await this.corrections(this.cursor, trees);
+    const nodes = this.build(this.cursor, trees, frame);
     this.cursor += trees;
-    return view;
+    const chunk = this.chunkOf(nodes);
+    if (use?.(chunk)) return undefined;
+    chunk.blocks = chunk.blocks.slice();
+    return chunk;
   }
+
+  /** The chunk of a batch's leaves (views). */
+  protected abstract chunkOf(nodes: Uint32Array): Chunk;
 
   /** The round's last trees, into the spare buffer, which becomes the next round's base. */
   private async refill(): Promise<void> {
@@ -160,7 +261,7 @@ abstract class FerretBase {
     for (let first = s.userTrees; first < this.params.t; first += this.batch) {
       const trees = Math.min(this.batch, this.params.t - first);
       const at = (first - s.userTrees) * treeWords;
-      await this.produce(first, trees, this.spare.subarray(at, at + trees * treeWords));
+      this.build(first, trees, await this.corrections(first, trees), this.spare.subarray(at, at + trees * treeWords));
     }
     [this.base, this.spare] = [this.spare, this.base];
     this.lpn.setSecret(this.base.subarray(0, 4 * s.k));
@@ -203,92 +304,126 @@ export class FerretPlan {
   }
 }
 
+/** What the predictor reads of its receiver. */
+interface PredictorSource {
+  /** The receiver's round. */
+  readonly round: number;
+  /** The LSBs of the receiver's current base COTs (M bits, packed LSB-first). */
+  baseBits(): Uint8Array;
+}
+
 /**
  * The receiver's choice bits, ahead of its COTs. Leaf i of a tree gets e_i ⊕ ⊕_m x[idx(i, m)]: e_i = 1 at the
  * punctured leaf alone, whose path is ¬b_ℓ of the tree's level COTs, and x the LSBs of the LPN secret's COTs; the
  * next round's base bits are those of the refill trees. So a party can send b ⊕ c before the corrections arrive.
+ * The predictor walks the receiver's batches in production order: a batch the receiver has already produced gives
+ * its bits as they are (`produced`); one it has not is computed (ferretLpnBits kernel), and its index words are
+ * kept for the receiver's encode of it, so they are computed once either way.
  */
 export class ChoicePredictor {
   private round = 0;
   private cursor = 0;
-  /** Predicted bits (one byte each) not yet handed out. */
-  private pending: Uint8Array = new Uint8Array(0);
+  /** The user batch being handed out (packed bits, a whole number of bytes) and the next bit of it. */
+  private part: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  /** User batches walked, and produced by the receiver. */
+  private walked = 0;
+  private producedBatches = 0;
+  /** Bits of the user batches the receiver has produced ahead of this walk, in order: batches [walked, produced). */
+  private readonly ahead: Uint8Array[] = [];
+  /** Kernel memory: the packed base bits of round `baseRound`, the next round's being computed, a batch's bits. */
+  private kBase = new KernelScratch();
+  private kNext = new KernelScratch();
+  private readonly kBits = new KernelScratch();
+  private baseRound = -1;
 
   constructor(
     private readonly params: FerretParams,
     private readonly shape: FerretShape,
     private readonly batch: number,
     private readonly lpn: LpnEncoder,
-    /** The current round's base COTs' choice bits, one byte each. */
-    private base: Uint8Array,
-  ) {}
+    private readonly src: PredictorSource,
+  ) {
+    const baseBytes = (shape.refillTrees * shape.leaves) >>> 3;
+    this.kBase.reserve(baseBytes);
+    this.kNext.reserve(baseBytes);
+    this.kBits.reserve((batch * shape.leaves) >>> 3);
+  }
+
+  /** The receiver's bits of its next user batch, produced before this walk reached it. */
+  produced(bits: Uint8Array): void {
+    // A batch whose production was under way when the walk computed it is already handed out.
+    if (this.producedBatches++ >= this.walked) this.ahead.push(bits);
+  }
 
   /** The next n choice bits, packed LSB-first. */
   next(n: number): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let have = this.pending.length;
-    parts.push(this.pending);
-    while (have < n) {
-      const b = this.nextBatch();
-      parts.push(b);
-      have += b.length;
-    }
-    const all = parts.length === 1 ? parts[0] : concatBits(parts, have);
     const out = new Uint8Array((n + 7) >>> 3);
-    for (let i = 0; i < n; i++) out[i >>> 3] |= all[i] << (i & 7);
-    this.pending = all.subarray(n);
+    for (let o = 0; o < n; ) {
+      if (this.at === 8 * this.part.length) {
+        this.part = this.nextBatch();
+        this.at = 0;
+      }
+      const c = Math.min(8 * this.part.length - this.at, n - o);
+      copyBits(out, o, this.part, this.at, c);
+      o += c;
+      this.at += c;
+    }
     return out;
   }
 
   private nextBatch(): Uint8Array {
     const s = this.shape;
     if (this.cursor === s.userTrees) {
-      const refill = concatBits(this.trees(s.userTrees, this.params.t - s.userTrees), s.refillTrees * s.leaves);
-      this.base = refill.subarray(0, s.m);
+      // The next round's base bits: computed from the refill trees unless the receiver has produced those already
+      // (its base then gives them, when needed).
+      if (this.src.round <= this.round) {
+        for (let first = s.userTrees; first < this.params.t; first += this.batch) {
+          const trees = Math.min(this.batch, this.params.t - first);
+          this.compute(first, trees, this.kNext, ((first - s.userTrees) * s.leaves) >>> 3);
+        }
+        [this.kBase, this.kNext] = [this.kNext, this.kBase];
+        this.baseRound = this.round + 1;
+      }
       this.round++;
       this.cursor = 0;
     }
     const trees = Math.min(this.batch, s.userTrees - this.cursor);
-    const [bits] = this.trees(this.cursor, trees);
+    const first = this.cursor;
     this.cursor += trees;
-    return bits;
+    this.walked++;
+    const ready = this.ahead.shift();
+    if (ready !== undefined) return ready;
+    this.compute(first, trees, this.kBits, 0);
+    return this.kBits.view(((trees * s.leaves) >>> 3)).slice();
   }
 
-  /** The bits of trees [first, first + count) of the round, in batches of `batch` trees (as produced). */
-  private trees(first: number, count: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  /** The packed bits of trees [first, first + trees) of the walk's round, into `into` from byte `at`. */
+  private compute(first: number, trees: number, into: KernelScratch, at: number): void {
     const { k, leaves } = this.shape;
     const d = this.params.depth;
-    const mask = this.lpn.mask;
-    for (let from = first; from < first + count; from += this.batch) {
-      const trees = Math.min(this.batch, first + count - from);
-      const idx = this.lpn.indexWords(this.round, from, trees);
-      const bits = new Uint8Array(trees * leaves);
-      for (let j = 0; j < trees; j++) {
-        const lv = k + (from + j) * d;
-        let alpha = 1 - this.base[lv];
-        for (let l = 1; l < d; l++) alpha = 2 * alpha + 1 - this.base[lv + l];
-        for (let i = 0, o = j * leaves, p = LPN_D * o; i < leaves; i++, o++) {
-          let c = i === alpha ? 1 : 0;
-          for (let m = 0; m < LPN_D; m++, p++) c ^= this.base[idx[p] & mask];
-          bits[o] = c;
-        }
-      }
-      out.push(bits);
+    if (this.baseRound !== this.round) {
+      if (this.src.round !== this.round) throw new Error(`ChoicePredictor: no base bits for round ${this.round} (the receiver is in round ${this.src.round})`);
+      const bits = this.src.baseBits();
+      this.kBase.view(bits.length).set(bits);
+      this.baseRound = this.round;
     }
-    return out;
+    const idx = this.lpn.keep(this.round, first, trees);
+    const base = this.kBase.view(0).byteOffset;
+    const out = into.view(0).byteOffset + at;
+    wasm().k.ferretLpnBits(out, base, idx, trees * leaves, this.lpn.mask);
+    // The noise: one bit per tree at its punctured leaf.
+    const bits = wasm().u8(base, (this.shape.m + 7) >>> 3);
+    const dst = wasm().u8(out, (trees * leaves) >>> 3);
+    const bit = (i: number) => (bits[i >>> 3] >>> (i & 7)) & 1;
+    for (let j = 0; j < trees; j++) {
+      const lv = k + (first + j) * d;
+      let alpha = 1 - bit(lv);
+      for (let l = 1; l < d; l++) alpha = 2 * alpha + 1 - bit(lv + l);
+      const i = j * leaves + alpha;
+      dst[i >>> 3] ^= 1 << (i & 7);
+    }
   }
-}
-
-function concatBits(parts: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p.subarray(0, Math.min(p.length, n - o)), o);
-    o += p.length;
-    if (o >= n) break;
-  }
-  return out;
 }
 
 /** The COT sender: Δ, and blocks q with LSB 0. */
@@ -336,17 +471,26 @@ export class FerretCotSender extends FerretBase {
     return f;
   }
 
-  /** The next batch of COTs: q blocks (16 bytes each), a view valid until the next call. Do not mix with `take`. */
-  next(): Promise<Uint8Array> {
-    return this.nextBlocks();
+  /** The next batch of COTs: q blocks (16 bytes each), a new array. Do not mix with `take`. */
+  async next(): Promise<Uint8Array> {
+    return (await this.nextChunk())!.blocks;
   }
 
-  /** Exactly n COTs (a new array of 16n bytes); the rest of the last batch is kept for the next call. */
-  take(n: number): Promise<Uint8Array> {
-    return this.takeBlocks(n, "FerretCotSender.take");
+  /** Exactly n COTs (16n bytes, a view of no other COTs' bytes); the rest of the last batch is kept for the next call. */
+  async take(n: number): Promise<Uint8Array> {
+    return (await this.takeChunk(n, "FerretCotSender.take")).blocks;
   }
 
-  protected async produce(first: number, trees: number, nodes: Uint32Array): Promise<void> {
+  protected chunkOf(nodes: Uint32Array): Chunk {
+    return { blocks: new Uint8Array(nodes.buffer, nodes.byteOffset, 4 * nodes.length) };
+  }
+
+  /** The sender builds its trees first: their corrections come out of the build, and go out with it. */
+  protected async corrections(): Promise<Uint8Array> {
+    return this.wire.subarray(0, 0);
+  }
+
+  protected build(first: number, trees: number, _frame: Uint8Array, into?: Uint32Array): Uint32Array {
     const { k } = this.shape;
     const d = this.params.depth;
     if (this.roots.length < 16 * trees) {
@@ -355,6 +499,7 @@ export class FerretCotSender extends FerretBase {
       this.wire = new Uint8Array(16 * d * trees);
     }
     const roots = this.prg.fill(this.roots.subarray(0, 16 * trees));
+    const nodes = into ?? this.workNodes(trees);
     cggmSend(this.aes, d, trees, this.deltaWords, u32(roots), nodes, this.k0, this.scratch);
     // c = q ⊕ K0 for each level's base COT: the tree COTs of trees [first, first + trees) are contiguous.
     const words = 4 * d * trees;
@@ -363,6 +508,7 @@ export class FerretCotSender extends FerretBase {
     for (let i = 0; i < words; i++) c[i] = q[i] ^ this.k0[i];
     this.link.send(this.wire.subarray(0, 4 * words));
     this.lpn.encode(this.round, first, trees, this.base.subarray(0, 4 * k), nodes);
+    return nodes;
   }
 }
 
@@ -370,7 +516,9 @@ export class FerretCotSender extends FerretBase {
 export class FerretCotReceiver extends FerretBase {
   private bits = new Uint8Array(0);
   private kb = new Uint32Array(0);
-  private choiceBits = new Uint8Array(0);
+  private predictor: ChoicePredictor | undefined;
+  /** Kernel memory for a batch's packed choice bits. */
+  private readonly kBits = new KernelScratch();
 
   private constructor(ch: Channel, params: FerretParams, opts: FerretOptions) {
     super(ch, params, opts);
@@ -378,13 +526,21 @@ export class FerretCotReceiver extends FerretBase {
 
   /**
    * The choice bits of the COTs from the next `take` on, computed ahead of the corrections (call it before any
-   * `take`): they depend only on this side's base COTs and the public LPN code.
+   * `take`, and predict every COT before taking it): they depend only on this side's base COTs and the public LPN
+   * code.
    */
   choices(): ChoicePredictor {
-    if (this.round !== 0 || this.cursor !== 0 || this.buffered !== 0) throw new Error("FerretCotReceiver.choices: call it before the first take");
-    const bits = new Uint8Array(this.shape.m);
-    for (let i = 0; i < bits.length; i++) bits[i] = this.base[4 * i] & 1;
-    return new ChoicePredictor(this.params, this.shape, this.batch, this.lpn, bits);
+    if (this.round !== 0 || this.cursor !== 0 || this.buffered !== 0 || this.predictor) throw new Error("FerretCotReceiver.choices: call it once, before the first take");
+    this.predictor = new ChoicePredictor(this.params, this.shape, this.batch, this.lpn, this);
+    return this.predictor;
+  }
+
+  /** The LSBs of this round's base COTs (M bits, packed LSB-first), for the predictor. */
+  baseBits(): Uint8Array {
+    const m = this.shape.m;
+    const bits = new Uint8Array((m + 7) >>> 3);
+    for (let i = 0; i < m; i++) bits[i >>> 3] |= (this.base[4 * i] & 1) << (i & 7);
+    return bits;
   }
 
   static async create(ch: Channel, prg: Prg, params: FerretParams, opts: FerretOptions, base?: BaseCotReceiver): Promise<FerretCotReceiver> {
@@ -400,33 +556,54 @@ export class FerretCotReceiver extends FerretBase {
   }
 
   /**
-   * The next batch of COTs: t blocks (16 bytes each) and the choice bits (LSB(t), packed LSB-first); views valid
-   * until the next call. Do not mix with `take`.
+   * The next batch of COTs: t blocks (16 bytes each) and the choice bits (LSB(t), packed LSB-first), new arrays.
+   * Do not mix with `take`.
    */
   async next(): Promise<{ t: Uint8Array; choices: Uint8Array }> {
-    const t = await this.nextBlocks();
-    const n = t.length >>> 4;
-    if (this.choiceBits.length < (n + 7) >>> 3) this.choiceBits = new Uint8Array((n + 7) >>> 3);
-    const choices = this.choiceBits.subarray(0, (n + 7) >>> 3);
-    choices.fill(0);
-    for (let i = 0; i < n; i++) choices[i >>> 3] |= (t[16 * i] & 1) << (i & 7);
-    return { t, choices };
+    const { blocks, bits } = (await this.nextChunk())!;
+    return { t: blocks, choices: bits! };
   }
 
-  /** Exactly n COTs: t (a new array of 16n bytes) and the choice bits LSB(t), packed LSB-first. */
+  /** Exactly n COTs: t (16n bytes, a view of no other COTs' bytes) and the choice bits LSB(t), packed LSB-first. */
   async take(n: number): Promise<{ t: Uint8Array; choices: Uint8Array }> {
-    const t = await this.takeBlocks(n, "FerretCotReceiver.take");
-    const choices = new Uint8Array((n + 7) >>> 3);
-    for (let i = 0; i < n; i++) choices[i >>> 3] |= (t[16 * i] & 1) << (i & 7);
-    return { t, choices };
+    const { blocks, bits } = await this.takeChunk(n, "FerretCotReceiver.take");
+    return { t: blocks, choices: bits! };
   }
 
-  protected async produce(first: number, trees: number, nodes: Uint32Array): Promise<void> {
+  /** The batch's leaves with their LSBs packed (by the kernel in kernel memory), which the predictor also gets. */
+  protected chunkOf(nodes: Uint32Array): Chunk {
+    const n = nodes.length >>> 2;
+    const bytes = (n + 7) >>> 3;
+    let bits: Uint8Array;
+    if (wasm().owns(nodes)) {
+      // Reserved with the nodes (workNodes), so the nodes' view stays attached.
+      const k = this.kBits.view(bytes);
+      wasm().k.ferretLsbs(k.byteOffset, nodes.byteOffset, n);
+      bits = k.slice();
+    } else {
+      bits = new Uint8Array(bytes);
+      for (let i = 0; i < n; i++) bits[i >>> 3] |= (nodes[4 * i] & 1) << (i & 7);
+    }
+    this.predictor?.produced(bits);
+    return { blocks: new Uint8Array(nodes.buffer, nodes.byteOffset, 4 * nodes.length), bits };
+  }
+
+  protected override workNodes(trees: number): Uint32Array {
+    this.kBits.reserve((trees * this.shape.leaves + 7) >>> 3);
+    return super.workNodes(trees);
+  }
+
+  protected async corrections(_first: number, trees: number): Promise<Uint8Array> {
+    const bytes = 16 * this.params.depth * trees;
+    const frame = await this.link.recv(bytes);
+    if (frame.length !== bytes) throw new ProtocolError(`${this.tag}.c: expected ${bytes} bytes, got ${frame.length}`);
+    return frame;
+  }
+
+  protected build(first: number, trees: number, frame: Uint8Array, into?: Uint32Array): Uint32Array {
     const { k } = this.shape;
     const d = this.params.depth;
     const words = 4 * d * trees;
-    const frame = await this.link.recv(4 * words);
-    if (frame.length !== 4 * words) throw new ProtocolError(`${this.tag}.c: expected ${4 * words} bytes, got ${frame.length}`);
     if (this.bits.length < d * trees) {
       this.bits = new Uint8Array(d * trees);
       this.kb = new Uint32Array(words);
@@ -436,7 +613,9 @@ export class FerretCotReceiver extends FerretBase {
     const t = this.base.subarray(4 * (k + first * d));
     for (let i = 0; i < words; i++) this.kb[i] = t[i] ^ c[i];
     for (let j = 0; j < d * trees; j++) this.bits[j] = t[4 * j] & 1;
+    const nodes = into ?? this.workNodes(trees);
     cggmRecv(this.aes, d, trees, this.kb, this.bits, nodes, this.scratch);
     this.lpn.encode(this.round, first, trees, this.base.subarray(0, 4 * k), nodes);
+    return nodes;
   }
 }

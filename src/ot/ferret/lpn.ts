@@ -4,9 +4,12 @@
 // function of (round, tree), so any range of trees can be encoded in any order (and on any thread):
 //   block j of tree `tree` of round `round` = AES_seed([j, tree, round, LPN_DOMAIN] as little-endian u32 words),
 //   index m of leaf i = word 10·i + m of the tree's blocks (little-endian u32), masked with k − 1.
-// A tree of 2^d leaves uses 10·2^d words = 2.5·2^d AES blocks.
-// The gather runs in the WASM SIMD kernel (assembly/ferret.ts) on copies in kernel memory: the secret is copied in
-// once per round (`setSecret`), each batch's outputs in and out (16 bytes per output); `lpnGather` is its plain twin.
+// A tree of 2^d leaves uses 10·2^d words = 2.5·2^d AES blocks: more AES than the tree itself, so the receiver,
+// which needs the words twice (to predict its choice bits, then to encode), keeps the predicted batches' words in
+// kernel memory until their encode (`keep`).
+// The counters, the gather and the choice-bit gather run in the WASM kernels (assembly/ferret.ts) in kernel memory:
+// the secret is copied in once per round (`setSecret`); outputs already in kernel memory are encoded in place.
+// `lpnGather` and `lpnBits` are the plain twins.
 import type { Aes } from "../../core/aes.js";
 import { wasm } from "../../core/wasm.js";
 import { KernelScratch } from "../../core/scratch.js";
@@ -15,17 +18,30 @@ import { LPN_D } from "./params.js";
 /** Word 3 of every counter block: "LPN\0" in ASCII, little-endian. */
 export const LPN_DOMAIN = 0x004e504c;
 
+/** Index words kept for encodes ahead: at most this many bytes (≈ 800k outputs at 40 bytes each). */
+const KEEP_BYTES = 32 << 20;
+
+interface Kept {
+  round: number;
+  first: number;
+  trees: number;
+  buf: KernelScratch;
+}
+
 /** The index stream of trees [firstTree, firstTree + trees) of a round, and the encoder over it. */
 export class LpnEncoder {
-  private ctr = new Uint8Array(0);
-  private idx = new Uint8Array(0);
   readonly mask: number;
   private readonly wordsPerTree: number;
-  /** Kernel memory: the secret, the batch's outputs and its index words. */
+  /** Kernel memory: the secret, counters, index words of the batch at hand, and outputs passed from outside it. */
   private readonly kSecret = new KernelScratch();
-  private readonly kOut = new KernelScratch();
+  private readonly kCtr = new KernelScratch();
   private readonly kIdx = new KernelScratch();
+  private readonly kOut = new KernelScratch();
   private secretBytes = 0;
+  /** Index words computed ahead by `keep`, oldest first, and spare buffers for them. */
+  private readonly kept: Kept[] = [];
+  private readonly pool: KernelScratch[] = [];
+  private keptBytes = 0;
   /** False: use the TypeScript gather (tests compare the two). */
   useKernel = true;
 
@@ -39,32 +55,59 @@ export class LpnEncoder {
     this.wordsPerTree = LPN_D << depth;
   }
 
-  /** The raw index words (before masking) of the trees, 10·2^d per tree (exported for tests). */
+  /** The raw index words (before masking) of the trees, 10·2^d per tree (a new array; exported for tests). */
   indexWords(round: number, firstTree: number, trees: number): Uint32Array {
-    const ctr = this.counters(round, firstTree, trees);
-    this.aes.encryptBlocks(ctr, this.idx.subarray(0, ctr.length));
-    return new Uint32Array(this.idx.buffer, 0, ctr.length >>> 2);
+    const bytes = this.idxBytes(trees);
+    this.kIdx.reserve(bytes);
+    this.wordsInto(round, firstTree, trees, this.kIdx);
+    return new Uint32Array(this.kIdx.view(bytes).slice().buffer);
   }
 
-  /** The counter blocks of the trees (a view of a reused buffer). */
-  private counters(round: number, firstTree: number, trees: number): Uint8Array {
-    const words = this.wordsPerTree * trees;
-    const bytes = 4 * words;
-    if (this.ctr.length < bytes) {
-      this.ctr = new Uint8Array(bytes);
-      this.idx = new Uint8Array(bytes);
+  private idxBytes(trees: number): number {
+    return 4 * this.wordsPerTree * trees;
+  }
+
+  /** Fills `buf` (reserved to the trees' size) with their index words, through the counter kernel and one AES pass. */
+  private wordsInto(round: number, firstTree: number, trees: number, buf: KernelScratch): void {
+    const bytes = this.idxBytes(trees);
+    this.kCtr.reserve(bytes);
+    const ctr = this.kCtr.view(bytes);
+    wasm().k.ferretCounters(ctr.byteOffset, firstTree, trees, round, this.wordsPerTree >>> 2, LPN_DOMAIN);
+    this.aes.encryptBlocks(ctr, buf.view(bytes));
+  }
+
+  /** Reserves the kernel memory an encode of `trees` trees uses, so that views taken after it stay attached. */
+  reserve(trees: number): void {
+    this.kCtr.reserve(this.idxBytes(trees));
+    this.kIdx.reserve(this.idxBytes(trees));
+  }
+
+  /**
+   * The index words of trees [firstTree, firstTree + trees) of `round`, also kept for their `encode` (which must
+   * come in the same order as the `keep`s) while under KEEP_BYTES: a pointer into kernel memory, valid until the
+   * next call on this encoder.
+   */
+  keep(round: number, firstTree: number, trees: number): number {
+    const bytes = this.idxBytes(trees);
+    if (this.keptBytes + bytes > KEEP_BYTES) {
+      this.kIdx.reserve(bytes);
+      this.wordsInto(round, firstTree, trees, this.kIdx);
+      return this.kIdx.view(0).byteOffset;
     }
-    const c = new Uint32Array(this.ctr.buffer, 0, words);
-    const blocksPerTree = this.wordsPerTree >>> 2;
-    for (let b = 0, o = 0; b < trees; b++) {
-      for (let j = 0; j < blocksPerTree; j++, o += 4) {
-        c[o] = j;
-        c[o + 1] = firstTree + b;
-        c[o + 2] = round;
-        c[o + 3] = LPN_DOMAIN;
-      }
-    }
-    return this.ctr.subarray(0, bytes);
+    const buf = this.pool.pop() ?? new KernelScratch();
+    buf.reserve(bytes);
+    this.kCtr.reserve(bytes);
+    this.wordsInto(round, firstTree, trees, buf);
+    this.kept.push({ round, first: firstTree, trees, buf });
+    this.keptBytes += bytes;
+    return buf.view(0).byteOffset;
+  }
+
+  /** Drops the oldest kept batch, its buffer back to the pool (its contents stay until the next `keep`). */
+  private release(): void {
+    const head = this.kept.shift()!;
+    this.keptBytes -= this.idxBytes(head.trees);
+    this.pool.push(head.buf);
   }
 
   /** Copies the round's LPN secret (k blocks) into kernel memory for `encode`. */
@@ -78,7 +121,8 @@ export class LpnEncoder {
   /**
    * out[i] ^= ⊕_{m < 10} secret[idx(i, m)] for the 2^d·trees leaves of trees [firstTree, firstTree + trees) of
    * `round`, out holding those leaves in order (4 words per block), secret the k-block LPN secret (which must be
-   * the one last given to `setSecret` when the kernel is used).
+   * the one last given to `setSecret` when the kernel is used). With the kernel, `out` in kernel memory is encoded
+   * in place; call `reserve(trees)` before taking its view.
    */
   encode(round: number, firstTree: number, trees: number, secret: Uint32Array, out: Uint32Array): void {
     const outputs = trees << this.depth;
@@ -88,16 +132,29 @@ export class LpnEncoder {
     }
     if (this.secretBytes !== 4 * secret.length) throw new Error("LpnEncoder.encode: call setSecret with this round's secret first");
     const w = wasm();
-    const idxBytes = 4 * this.wordsPerTree * trees;
-    // Reserve everything before taking views: growing the memory detaches views.
-    this.kOut.reserve(16 * outputs);
-    this.kIdx.reserve(idxBytes);
-    const ctr = this.counters(round, firstTree, trees);
-    const idx = this.kIdx.view(idxBytes);
-    this.aes.encryptBlocks(ctr, idx);
+    const inPlace = w.owns(out);
+    if (!inPlace) this.kOut.reserve(16 * outputs);
+    // A kept batch is used once, in order; one not kept (past KEEP_BYTES) is computed here. Batches kept after their
+    // encode began (the predictor reached them while the receiver awaited their corrections) are dropped unused.
+    while (this.kept.length > 0 && (this.kept[0].round < round || (this.kept[0].round === round && this.kept[0].first < firstTree))) this.release();
+    const head = this.kept[0];
+    let idx: number;
+    if (head !== undefined && head.round === round && head.first === firstTree && head.trees === trees) {
+      this.release();
+      idx = head.buf.view(0).byteOffset;
+    } else {
+      this.reserve(trees);
+      this.wordsInto(round, firstTree, trees, this.kIdx);
+      idx = this.kIdx.view(0).byteOffset;
+    }
+    const secretPtr = this.kSecret.view(0).byteOffset;
+    if (inPlace) {
+      w.k.ferretLpnGather(out.byteOffset, secretPtr, idx, outputs, this.mask);
+      return;
+    }
     const kOut = this.kOut.view(16 * outputs);
     new Uint32Array(kOut.buffer, kOut.byteOffset, 4 * outputs).set(out.subarray(0, 4 * outputs));
-    w.k.ferretLpnGather(kOut.byteOffset, this.kSecret.view(0).byteOffset, idx.byteOffset, outputs, this.mask);
+    w.k.ferretLpnGather(kOut.byteOffset, secretPtr, idx, outputs, this.mask);
     out.set(new Uint32Array(kOut.buffer, kOut.byteOffset, 4 * outputs));
   }
 }
@@ -117,5 +174,18 @@ export function lpnGather(out: Uint32Array, secret: Uint32Array, idx: Uint32Arra
     out[o + 1] = x1;
     out[o + 2] = x2;
     out[o + 3] = x3;
+  }
+}
+
+/** The gather on bits (twin of the ferretLpnBits kernel): bit i of out = ⊕_m bit idx[10i + m] & mask of `bits`. */
+export function lpnBits(out: Uint8Array, bits: Uint8Array, idx: Uint32Array, outputs: number, mask: number): void {
+  out.fill(0, 0, (outputs + 7) >>> 3);
+  for (let i = 0, p = 0; i < outputs; i++) {
+    let c = 0;
+    for (let m = 0; m < LPN_D; m++, p++) {
+      const j = idx[p] & mask;
+      c ^= bits[j >>> 3] >>> (j & 7);
+    }
+    out[i >>> 3] |= (c & 1) << (i & 7);
   }
 }

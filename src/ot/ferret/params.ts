@@ -64,7 +64,8 @@ function checkParams(p: FerretParams): void {
   const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
   if (!int(p.t, 1, 1 << 20)) throw new RangeError(`Ferret ${p.name}: t must be an integer in [1, 2^20], got ${p.t}`);
   if (!int(p.logk, 1, 24)) throw new RangeError(`Ferret ${p.name}: logk must be an integer in [1, 24], got ${p.logk}`);
-  if (!int(p.depth, 2, 20)) throw new RangeError(`Ferret ${p.name}: depth must be an integer in [2, 20], got ${p.depth}`);
+  // At least 3: a tree's choice bits are then whole bytes, which the receiver's bit streams rely on.
+  if (!int(p.depth, 3, 20)) throw new RangeError(`Ferret ${p.name}: depth must be an integer in [3, 20], got ${p.depth}`);
   const m = 2 ** p.logk + p.t * p.depth;
   if (Math.ceil(m / 2 ** p.depth) >= p.t) throw new RangeError(`Ferret ${p.name}: the refill trees (${Math.ceil(m / 2 ** p.depth)}) leave no user trees of ${p.t}`);
 }
