@@ -207,16 +207,45 @@ export function xorBytes(dst: usize, a: usize, b: usize, n: i32): void {
 }
 
 /**
- * The 1-of-N sender's ciphertexts of one batch: e[i·N + x] = m[i·N + x] ⊕ h[x·count + i] for i < count, x < N, on
- * u64 lanes, where h holds 16-byte hashes x-major and only their low 8 bytes are used. e may equal m.
+ * The 1-of-N sender's ciphertexts of one batch, as the wire packs them: value i·N + x (l bits, 1 ≤ l ≤ 64, at bit
+ * (i·N + x)·l) of the stream at e is that of the stream at m ⊕ the low l bits of h[x·count + i], for i < count,
+ * x < N, where h holds 16-byte hashes x-major. Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last
+ * value are cleared. e may equal m. Values go in as two halves of at most 32 bits, as in packBitLanes.
  */
-export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32): void {
+export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32): void {
   const hStride = <usize>count << 4;
-  let o: usize = 0;
+  const lo = <u64>min(l, 32);
+  const hi = <u64>(l - <i32>lo);
+  const loMask: u64 = (<u64>1 << lo) - 1;
+  const hiMask: u64 = (<u64>1 << hi) - 1;
+  let acc: u64 = 0;
+  let fill: u64 = 0;
+  let w: usize = 0;
   for (let i: usize = 0; i < <usize>count; i++) {
     let q = h + (i << 4);
-    for (let x = 0; x < N; x++, o += 8, q += hStride) store<u64>(e + o, load<u64>(m + o) ^ load<u64>(q));
+    for (let x = 0; x < N; x++, q += hStride) {
+      const v = load<u64>(q);
+      acc |= (v & loMask) << fill;
+      fill += lo;
+      if (fill >= 32) {
+        store<u32>(e + w, load<u32>(m + w) ^ <u32>acc);
+        w += 4;
+        acc >>= 32;
+        fill -= 32;
+      }
+      if (hi > 0) {
+        acc |= ((v >> 32) & hiMask) << fill;
+        fill += hi;
+        if (fill >= 32) {
+          store<u32>(e + w, load<u32>(m + w) ^ <u32>acc);
+          w += 4;
+          acc >>= 32;
+          fill -= 32;
+        }
+      }
+    }
   }
+  if (fill > 0) store<u32>(e + w, (load<u32>(m + w) ^ <u32>acc) & <u32>((<u64>1 << fill) - 1));
 }
 
 /**

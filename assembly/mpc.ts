@@ -1,6 +1,7 @@
 // Per-element loops of the OT-based protocols (src/mpc): Gilboa products' bit positions and the 1-of-16 message
-// tables of the millionaire's leaves and of bit triples. Values are u64 lanes; OT messages are 16-byte blocks of
-// which the low 8 bytes are used; packed bit vectors are little-endian (bit i is bit i & 7 of byte i >> 3).
+// tables of the millionaire's leaves and of bit triples (packed as the wire carries them). Values are u64 lanes;
+// OT messages are 16-byte blocks of which the low 8 bytes are used; packed bit vectors are little-endian (bit i is
+// bit i & 7 of byte i >> 3).
 
 /**
  * Sender pass of one Gilboa position over n random OTs: t[e] = m0 + y − m1 and acc[e] += m0 << shift (mod 2^64),
@@ -120,52 +121,38 @@ export function gilboaChoices(out: usize, x: usize, n: i32, count: i32): void {
 }
 
 /**
- * The server's 16 messages (u64 lanes) for each of n millionaire leaves at msgs: entry j of leaf e is
- * ([v_e > j] ⊕ gt_e) | ([v_e = j] ⊕ eq_e) << 1, for the digit v_e (one byte each) and the mask bits gt, eq (packed).
- * Two entries per v128.
+ * The server's 16 two-bit messages for each of n millionaire leaves, packed as the wire carries them: one u32 per
+ * leaf at msgs, bits 2j, 2j + 1 holding entry j = ([v_e > j] ⊕ gt_e) | ([v_e = j] ⊕ eq_e) << 1, for the digit v_e
+ * (one byte each, below 16) and the mask bits gt, eq (packed).
  */
 export function leafMessages(msgs: usize, v: usize, gt: usize, eq: usize, n: i32): void {
-  const one = i64x2.splat(1);
-  const two = i64x2.splat(2);
-  let o = msgs;
   for (let e: usize = 0; e < <usize>n; e++) {
-    const d = i64x2.splat(<i64>load<u8>(v + e));
-    const rg = i64x2.splat(<i64>((load<u8>(gt + (e >> 3)) >> <u8>(e & 7)) & 1));
-    const re = i64x2.splat(<i64>(((load<u8>(eq + (e >> 3)) >> <u8>(e & 7)) & 1) << 1));
-    let j = i64x2(0, 1);
-    for (let k = 0; k < 8; k++, o += 16, j = i64x2.add(j, two)) {
-      const g = v128.xor(v128.and(i64x2.gt_s(d, j), one), rg);
-      const q = v128.xor(v128.and(i64x2.eq(d, j), two), re);
-      v128.store(o, v128.or(g, q));
-    }
+    const d = <u32>load<u8>(v + e) << 1;
+    // Bit 2j for every j < v_e, and bit 2v_e + 1; the mask bits flip all the even or all the odd bits.
+    const g = (0x55555555 & ((<u32>1 << d) - 1)) ^ (0 - <u32>((load<u8>(gt + (e >> 3)) >> <u8>(e & 7)) & 1) & 0x55555555);
+    const q = (<u32>2 << d) ^ (0 - <u32>((load<u8>(eq + (e >> 3)) >> <u8>(e & 7)) & 1) & 0xaaaaaaaa);
+    store<u32>(msgs + (e << 2), g | q);
   }
 }
 
 /**
- * The server's 16 messages (u64 lanes) of each of `ots` bit-triple OTs at msgs: OT k covers triples 2k and 2k + 1
- * (bits of the packed a, b, r), and entry j = a_C0 | b_C0 << 1 | a_C1 << 2 | b_C1 << 3 carries, per triple,
- * r ⊕ a_S·b_C ⊕ a_C·b_S (bit 0 for triple 2k, bit 1 for 2k + 1). Two entries per v128.
+ * The server's 16 two-bit messages of each of `ots` bit-triple OTs, packed as the wire carries them: one u32 per OT
+ * at msgs. OT k covers triples 2k and 2k + 1 (bits of the packed a, b, r), and entry j = a_C0 | b_C0 << 1 |
+ * a_C1 << 2 | b_C1 << 3 (bits 2j, 2j + 1) carries, per triple, r ⊕ a_S·b_C ⊕ a_C·b_S (bit 2j for triple 2k, 2j + 1
+ * for 2k + 1).
  */
 export function tripleMessages(msgs: usize, a: usize, b: usize, r: usize, ots: i32): void {
-  const two = i64x2.splat(2);
-  let o = msgs;
+  // The entries j (as bit 2j or 2j + 1) whose a_C0, b_C0, a_C1 or b_C1 is set.
+  const aC0: u32 = 0x44444444, bC0: u32 = 0x50505050, aC1: u32 = 0xaa00aa00, bC1: u32 = 0xaaaa0000;
   for (let k: usize = 0; k < <usize>ots; k++) {
     const byte = k >> 2;
     const sh = <u8>((k << 1) & 7);
-    const ak = <i64>(load<u8>(a + byte) >> sh);
-    const bk = <i64>(load<u8>(b + byte) >> sh);
-    const rk = <i64>(load<u8>(r + byte) >> sh);
-    // Spread the server's bits of triples 0 and 1 to bit 0 and bit 1 of every lane, against j's bits at the same places.
-    const a0 = i64x2.splat(ak & 1), a1 = i64x2.splat(ak & 2);
-    const b0 = i64x2.splat(bk & 1), b1 = i64x2.splat(bk & 2);
-    const rv = i64x2.splat(rk & 3);
-    let j = i64x2(0, 1);
-    for (let q = 0; q < 8; q++, o += 16, j = i64x2.add(j, two)) {
-      // Triple 0: a_S·b_C0 (j bit 1) ⊕ a_C0 (j bit 0)·b_S; triple 1: a_S·b_C1 (j bit 3) ⊕ a_C1 (j bit 2)·b_S.
-      const m0 = v128.xor(v128.and(a0, i64x2.shr_u(j, 1)), v128.and(b0, j));
-      const m1 = v128.xor(v128.and(a1, i64x2.shr_u(j, 2)), v128.and(b1, i64x2.shr_u(j, 1)));
-      v128.store(o, v128.xor(rv, v128.xor(m0, m1)));
-    }
+    const ak = <u32>(load<u8>(a + byte) >> sh);
+    const bk = <u32>(load<u8>(b + byte) >> sh);
+    const rk = <u32>(load<u8>(r + byte) >> sh);
+    const m0 = ((0 - (rk & 1)) & 0x55555555) ^ ((0 - (ak & 1)) & bC0) ^ ((0 - (bk & 1)) & aC0);
+    const m1 = ((0 - ((rk >> 1) & 1)) & 0xaaaaaaaa) ^ ((0 - ((ak >> 1) & 1)) & bC1) ^ ((0 - ((bk >> 1) & 1)) & aC1);
+    store<u32>(msgs + (k << 2), m0 ^ m1);
   }
 }
 

@@ -103,18 +103,18 @@ describe("gilboaChoices", () => {
 
 describe("leafMessages", () => {
   for (const n of LENGTHS) {
-    it(`n = ${n}: entry j = ([v > j] ⊕ gt) | ([v = j] ⊕ eq) << 1`, () => {
+    it(`n = ${n}: entry j = ([v > j] ⊕ gt) | ([v = j] ⊕ eq) << 1, packed`, () => {
       const w = wasm();
       const v = randomBytes(n, 43 * n).map((b, e) => (e < 3 ? [0, 15, 8][e] : b & 15));
       const gt = randomBytes(packedLength(n), 47 * n);
       const eq = randomBytes(packedLength(n), 53 * n);
-      const ptrs = place([new BigUint64Array(16 * n), v, gt, eq]);
+      const ptrs = place([new Uint32Array(n), v, gt, eq]);
       mpcKernels().leafMessages(ptrs[0], ptrs[1], ptrs[2], ptrs[3], n);
       const want = new BigUint64Array(16 * n);
       for (let e = 0; e < n; e++) {
         for (let j = 0; j < 16; j++) want[16 * e + j] = BigInt((getBit(gt, e) ^ (v[e] > j ? 1 : 0)) | ((getBit(eq, e) ^ (v[e] === j ? 1 : 0)) << 1));
       }
-      expect(Array.from(w.u64(ptrs[0], 16 * n))).toEqual(Array.from(want));
+      expect(Array.from(w.u8(ptrs[0], 4 * n))).toEqual(Array.from(packLanes(want, 16 * n, 2)));
       release(ptrs);
     });
   }
@@ -122,11 +122,11 @@ describe("leafMessages", () => {
 
 describe("tripleMessages", () => {
   for (const ots of LENGTHS) {
-    it(`${ots} OTs: entry j carries r ⊕ a_S·b_C ⊕ a_C·b_S for both triples`, () => {
+    it(`${ots} OTs: entry j carries r ⊕ a_S·b_C ⊕ a_C·b_S for both triples, packed`, () => {
       const w = wasm();
       const len = packedLength(2 * ots);
       const [a, b, r] = [59, 61, 67].map((s) => randomBytes(len, s * ots));
-      const ptrs = place([new BigUint64Array(16 * ots), a, b, r]);
+      const ptrs = place([new Uint32Array(ots), a, b, r]);
       mpcKernels().tripleMessages(ptrs[0], ptrs[1], ptrs[2], ptrs[3], ots);
       const want = new BigUint64Array(16 * ots);
       for (let k = 0; k < ots; k++) {
@@ -138,7 +138,7 @@ describe("tripleMessages", () => {
           want[16 * k + j] = BigInt(m0 | (m1 << 1));
         }
       }
-      expect(Array.from(w.u64(ptrs[0], 16 * ots))).toEqual(Array.from(want));
+      expect(Array.from(w.u8(ptrs[0], 4 * ots))).toEqual(Array.from(packLanes(want, 16 * ots, 2)));
       release(ptrs);
     });
   }

@@ -6,6 +6,8 @@ import { OtPack } from "../src/ot/index.js";
 import { Prg } from "../src/core/prg.js";
 import { measurePair, memoryPair } from "../src/net/memory.js";
 import { sessionSalt } from "../src/ot/salt.js";
+import { packLanes } from "../src/core/lanes.js";
+import { wasm } from "../src/core/wasm.js";
 import { frame, makePacks, otFrame, seededBytes, values, type Packs } from "./ot-util.js";
 import { recording, type Frame } from "./recording.js";
 
@@ -141,6 +143,42 @@ describe("chosen-message 1-of-N OT (KKOT, 256-bit code)", () => {
       });
     }
   }
+});
+
+describe("packed 1-of-N messages and random OTs in kernel memory", () => {
+  it("otNSendPacked takes the wire's packing: same result and bytes as otNSend", async () => {
+    for (const [N, l, n] of [[16, 2, 1024 + 101], [4, 37, 3], [256, 5, 130]]) {
+      const msgs = await values(n * N, l, 900 + N + l);
+      const choices = (await seededBytes(n, 901 + N)).map((c) => c % N);
+      const packed = packLanes(msgs, n * N, l).slice();
+      const { result, traffic } = await p.measure(() => Promise.all([p.server.otNSendPacked(packed, n, N, l), p.client.otNRecv(choices, N, l)]));
+      for (let i = 0; i < n; i++) expect(result[1][i]).toBe(msgs[i * N + choices[i]]);
+      expect(traffic.bytes).toBe(otFrame(32 * n) + otFrame(cdiv8(n * N * l)));
+      expect(traffic.rounds).toBe(2);
+    }
+    await expect(p.server.otNSendPacked(new Uint8Array(3), 1, 16, 2)).rejects.toThrow(/otNSendPacked: msgs must hold 1 × 16 messages of 2 bits \(4 bytes\), got 3 bytes/);
+    await expect(p.server.otNSendPacked(new BigUint64Array(1) as unknown as Uint8Array, 1, 2, 8)).rejects.toThrow(TypeError);
+  });
+
+  it("rotSendBlocks / rotRecvBlocks leave the messages of rotSend / rotRecv in kernel memory", async () => {
+    for (const n of NS) {
+      const choices = await seededBytes(cdiv8(n), 950 + n);
+      const { result, traffic } = await p.measure(() => Promise.all([p.server.rotSendBlocks(n), p.client.rotRecvBlocks(choices, n)]));
+      const [s, r] = result;
+      const w = wasm();
+      const [m0, m1, got] = [s.m0, s.m1, r.m].map((ptr) => w.u8(ptr, 16 * n).slice());
+      s.free();
+      r.free();
+      for (let i = 0; i < n; i++) {
+        const want = getBit(choices, i) ? m1 : m0;
+        expect(Buffer.compare(got.subarray(16 * i, 16 * i + 16), want.subarray(16 * i, 16 * i + 16))).toBe(0);
+        expect(Buffer.compare(m0.subarray(16 * i, 16 * i + 16), m1.subarray(16 * i, 16 * i + 16))).not.toBe(0);
+      }
+      expect(traffic.bytes).toBe(otFrame(16 * n));
+      expect(traffic.rounds).toBe(1);
+    }
+    await expect(p.server.rotRecvBlocks(new Uint8Array(0), 1)).rejects.toThrow(/rotRecvBlocks: choices must hold 1 bits/);
+  });
 });
 
 describe("random OT", () => {

@@ -31,7 +31,7 @@ export function tripleOts(m: number): number {
 
 /**
  * Server side of triple generation: writes the 16 two-bit messages of each of the `tripleOts(m)` OTs into
- * `msgs32` (a BigUint64Array seen as Uint32Array, two words per message) from OT `at`.
+ * `msgs32`, packed as `otNSendPacked` takes them (one word per OT), from OT `at`.
  */
 export function tripleSend(p: Party, m: number, msgs32: Uint32Array, at: number): BitTriples {
   const len = packedLength(m + 1);
@@ -40,13 +40,13 @@ export function tripleSend(p: Party, m: number, msgs32: Uint32Array, at: number)
   const r = p.prg.bytes(len);
   const c = new Uint8Array(len);
   for (let i = 0; i < len; i++) c[i] = (a[i] & b[i]) ^ r[i];
-  tripleMessages(a, b, r, tripleOts(m), msgs32, 2 * at * TRIPLE_N);
+  tripleMessages(a, b, r, tripleOts(m), msgs32, at);
   return trimTriples(a, b, c, m);
 }
 
-/** The 16 messages of each of `ots` triple OTs (bits 2k, 2k + 1 of a, b, r for OT k), into lanes o/2 on of msgs32. */
+/** The 16 messages of each of `ots` triple OTs (bits 2k, 2k + 1 of a, b, r for OT k), into words o on of msgs32. */
 function tripleMessages(a: Uint8Array, b: Uint8Array, r: Uint8Array, ots: number, msgs32: Uint32Array, o: number): void {
-  const out = new Uint8Array(msgs32.buffer, msgs32.byteOffset + 4 * o, 8 * TRIPLE_N * ots);
+  const out = new Uint8Array(msgs32.buffer, msgs32.byteOffset + 4 * o, 4 * ots);
   const w = wasm();
   w.lend([out, a, b, r], [out], (pm, pa, pb, pr) => mpcKernels(w).tripleMessages(pm, pa, pb, pr, ots));
 }
@@ -89,11 +89,12 @@ export async function bitTriples(p: Party, m: number): Promise<BitTriples> {
   if (!Number.isInteger(m) || m < 0) throw new RangeError(`bitTriples: m must be a non-negative integer, got ${m}`);
   const ots = tripleOts(m);
   if (p.isServer) {
-    // Every lane is written (both 32-bit words), so the reused lanes need no clearing.
-    const { lanes: msgs, release } = p.tripleLanes.take(ots * TRIPLE_N);
+    // One word per OT (16 two-bit messages), every one written, so the reused lanes need no clearing.
+    const { lanes, release } = p.tripleLanes.take(Math.ceil(ots / 2));
     try {
-      const t = tripleSend(p, m, new Uint32Array(msgs.buffer, msgs.byteOffset, msgs.length * 2), 0);
-      if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
+      const msgs = new Uint32Array(lanes.buffer, lanes.byteOffset, ots);
+      const t = tripleSend(p, m, msgs, 0);
+      if (ots > 0) await p.ot.otNSendPacked(new Uint8Array(msgs.buffer, msgs.byteOffset, 4 * ots), ots, TRIPLE_N, TRIPLE_BITS);
       return t;
     } finally {
       release();

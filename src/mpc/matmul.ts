@@ -71,12 +71,12 @@ function bytesOf(w: Uint32Array): Uint8Array {
 /**
  * Sender of the cross term A_peer·B: returns its share, −Σ 2^i·pad0 per output entry. With `perLane`, every product
  * A[r, j]·B[j, :] is its own output row (m = 1: the rows of B scaled by the entries of A, unsummed). The pads of
- * each position are copied into kernel memory, where the sums stay.
+ * each position are expanded from the OT messages where the OT left them into kernel memory, where the sums stay.
  */
 async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: number, ring: Ring, tag: string, perLane = false): Promise<BigUint64Array> {
   const lanes = m * k;
   const pos = positions(lanes * n, ring, 0);
-  const { m0, m1 } = await p.ot.rotSend(lanes * pos.length);
+  const rot = await p.ot.rotSendBlocks(lanes * pos.length);
   const [s0, s1] = p.matmulPads;
   const aes = expansionAes(p);
   const block = 16 * lanes;
@@ -93,8 +93,8 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
     for (let i = 0; i < pos.length; i++) {
       // Pads are expanded one bit position at a time (memory stays at lanes·n values per message array), and no await
       // interrupts the loop, so all frames leave in one flight.
-      w.u8(x0k, 8 * lanes * vs).set(bytesOf(expand(aes, m0.subarray(i * block, (i + 1) * block), n, s0)));
-      w.u8(x1k, 8 * lanes * vs).set(bytesOf(expand(aes, m1.subarray(i * block, (i + 1) * block), n, s1)));
+      w.u8(x0k, 8 * lanes * vs).set(bytesOf(expand(aes, w.u8(rot.m0 + i * block, block), n, s0)));
+      w.u8(x1k, 8 * lanes * vs).set(bytesOf(expand(aes, w.u8(rot.m1 + i * block, block), n, s1)));
       kern.gilboaRowsSend(acc, t, x0k, x1k, bk, m, k, n, vs, pos[i].shift, perLane ? 1 : 0);
       kern.packBitLanes(packed, t, lanes * n, pos[i].width);
       frame = packInto(frame, pos[i], w.u8(packed, pos[i].bytes), p, tag);
@@ -103,6 +103,7 @@ async function crossSend(p: Party, B: BigUint64Array, m: number, k: number, n: n
     return w.u64(acc, outLanes).slice();
   } finally {
     blocks.free();
+    rot.free();
   }
 }
 
@@ -111,7 +112,7 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
   const lanes = m * k;
   const pos = positions(lanes * n, ring, 0);
   const choices = choiceBits(words(A), lanes, pos.length);
-  const mb = await p.ot.rotRecv(choices, lanes * pos.length);
+  const rot = await p.ot.rotRecvBlocks(choices, lanes * pos.length);
   const aes = expansionAes(p);
   const vs = stride(n);
   const outLanes = (perLane ? lanes : m) * n;
@@ -127,13 +128,14 @@ async function crossRecv(p: Party, A: BigUint64Array, m: number, k: number, n: n
     for (let i = 0; i < pos.length; i++) {
       if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
       w.u8(packed, pos[i].bytes).set(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes));
-      w.u8(xbk, 8 * lanes * vs).set(bytesOf(expand(aes, mb.subarray(16 * i * lanes, 16 * (i + 1) * lanes), n, p.matmulPads[2])));
+      w.u8(xbk, 8 * lanes * vs).set(bytesOf(expand(aes, w.u8(rot.m + 16 * i * lanes, 16 * lanes), n, p.matmulPads[2])));
       kern.gilboaRowsRecv(acc, xbk, ch, i * lanes, packed, lanes, perLane ? 1 : k, n, vs, pos[i].shift, pos[i].width);
     }
     kern.ringReduce(acc, acc, outLanes, ring.bits);
     return w.u64(acc, outLanes).slice();
   } finally {
     blocks.free();
+    rot.free();
   }
 }
 

@@ -17,7 +17,7 @@ import { wasm } from "../core/wasm.js";
 import { mpcKernels } from "../core/mpc-kernels.js";
 
 const DIGIT = 4;
-/** OTs per batch (the sender's messages take 128 bytes each): larger batches run in chunks. */
+/** OTs per batch (bounding the OT working sets of both parties): larger batches run in chunks. */
 const MAX_OTS = 1 << 20;
 
 export interface MillionaireOptions {
@@ -192,9 +192,9 @@ function digitsOf(w: Uint32Array, from: number, n: number, npad: number, d: Digi
   return out;
 }
 
-/** The server's 16 messages for each element of one digit (v), masked by its shares gt and eq, into lanes o/2 on of m32. */
+/** The server's 16 messages for each element of one digit (v), masked by its shares gt and eq, into words o on of m32. */
 function leafMessages(m32: Uint32Array, o: number, v: Uint8Array, gt: Uint8Array, eq: Uint8Array): void {
-  const out = new Uint8Array(m32.buffer, m32.byteOffset + 4 * o, 8 * TRIPLE_N * v.length);
+  const out = new Uint8Array(m32.buffer, m32.byteOffset + 4 * o, 4 * v.length);
   const w = wasm();
   w.lend([out, v, gt, eq], [out], (pm, pv, pg, pe) => mpcKernels(w).leafMessages(pm, pv, pg, pe, v.length));
 }
@@ -239,9 +239,10 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
   }
   let triples: BitTriples;
   if (server) {
-    const { lanes: msgs, release } = p.tripleLanes.take(ots * TRIPLE_N);
+    // One word per OT: its 16 two-bit messages, packed as the wire carries them.
+    const { lanes, release } = p.tripleLanes.take(Math.ceil(ots / 2));
     try {
-      const m32 = words(msgs);
+      const m32 = new Uint32Array(lanes.buffer, lanes.byteOffset, ots);
       let o = 0;
       for (let k = 0; k < plans.length; k++) {
         const w = words(specs[k].input);
@@ -250,12 +251,12 @@ async function compareChunk(p: Party, n: number, specs: ComparisonSpec[], plans:
           const gt = p.prg.bytes(bytes);
           const eq = p.prg.bytes(bytes);
           leafMessages(m32, o, v, gt, eq);
-          o += 2 * TRIPLE_N * npad;
+          o += npad;
           nodes[k][i] = { gt, eq };
         }
       }
       triples = tripleSend(p, andBits, m32, leafOts);
-      if (ots > 0) await p.ot.otNSend(msgs, TRIPLE_N, TRIPLE_BITS);
+      if (ots > 0) await p.ot.otNSendPacked(new Uint8Array(m32.buffer, m32.byteOffset, 4 * ots), ots, TRIPLE_N, TRIPLE_BITS);
     } finally {
       release();
     }

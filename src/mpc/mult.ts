@@ -7,6 +7,7 @@ import { checkShares } from "./extend.js";
 import { add, mul } from "../core/kernels.js";
 import { kernelBlocks, mpcKernels } from "../core/mpc-kernels.js";
 import { wasm } from "../core/wasm.js";
+import type { RotRecvBlocks } from "../ot/index.js";
 import { packedBlock, positions, packInto, recvBytes } from "./gilboa.js";
 
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
@@ -20,25 +21,23 @@ function chunkLanes(ring: Ring): number {
 /**
  * Sender side of a cross term: returns this party's share of 2^shift · x_peer · y, where the peer holds x_peer and
  * chooses with its bits. Per random OT (m0, m1) at position i it sends t = m0 + y − m1 mod 2^w and keeps −m0·2^(i+shift).
- * The positions run in the kernel on one position's OT messages at a time (copied in), the sums staying there.
+ * The positions run in the kernel on the OT messages where the OT left them, the sums staying there.
  */
 async function crossSend(p: Party, y: BigUint64Array, ring: Ring, shift: number, tag: string): Promise<BigUint64Array> {
   const n = y.length;
   const pos = positions(n, ring, shift);
   if (n * pos.length === 0) return new BigUint64Array(n);
-  const { m0, m1 } = await p.ot.rotSend(n * pos.length);
+  const rot = await p.ot.rotSendBlocks(n * pos.length);
   const k = mpcKernels();
   const w = wasm();
-  const blocks = kernelBlocks([8 * n, 8 * n, 16 * n, 16 * n, 8 * n, packedBlock(n, pos[0].width)]);
-  const [acc, t, a, b, yk, packed] = blocks.ptrs;
+  const blocks = kernelBlocks([8 * n, 8 * n, 8 * n, packedBlock(n, pos[0].width)]);
+  const [acc, t, yk, packed] = blocks.ptrs;
   try {
     w.u64(acc, n).fill(0n);
     w.u64(yk, n).set(y);
     let frame: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < pos.length; i++) {
-      w.u8(a, 16 * n).set(m0.subarray(16 * i * n, 16 * (i + 1) * n));
-      w.u8(b, 16 * n).set(m1.subarray(16 * i * n, 16 * (i + 1) * n));
-      k.gilboaSend(acc, t, a, b, yk, n, pos[i].shift);
+      k.gilboaSend(acc, t, rot.m0 + 16 * i * n, rot.m1 + 16 * i * n, yk, n, pos[i].shift);
       k.packBitLanes(packed, t, n, pos[i].width);
       frame = packInto(frame, pos[i], w.u8(packed, pos[i].bytes), p, tag);
     }
@@ -46,6 +45,7 @@ async function crossSend(p: Party, y: BigUint64Array, ring: Ring, shift: number,
     return w.u64(acc, n).slice();
   } finally {
     blocks.free();
+    rot.free();
   }
 }
 
@@ -58,24 +58,25 @@ async function crossRecv(p: Party, x: BigUint64Array, ring: Ring, shift: number,
   const w = wasm();
   const choiceBytes = Math.ceil((n * pos.length) / 8);
   // Kernel blocks stay valid across the awaits below; views are taken afresh after each.
-  const blocks = kernelBlocks([8 * n, choiceBytes, 16 * n, packedBlock(n, pos[0].width)]);
-  const [acc, choices, mc, packed] = blocks.ptrs;
+  const blocks = kernelBlocks([8 * n, choiceBytes, packedBlock(n, pos[0].width)]);
+  const [acc, choices, packed] = blocks.ptrs;
+  let rot: RotRecvBlocks | undefined;
   try {
     w.u64(acc, n).set(x);
     k.gilboaChoices(choices, acc, n, pos.length);
-    const mb = await p.ot.rotRecv(w.u8(choices, choiceBytes).slice(), n * pos.length);
+    rot = await p.ot.rotRecvBlocks(w.u8(choices, choiceBytes).slice(), n * pos.length);
     w.u64(acc, n).fill(0n);
     let frame: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < pos.length; i++) {
       if (pos[i].offset === 0) frame = await recvBytes(p, tag, pos[i].frameBytes);
       w.u8(packed, pos[i].bytes).set(frame.subarray(pos[i].offset, pos[i].offset + pos[i].bytes));
-      w.u8(mc, 16 * n).set(mb.subarray(16 * i * n, 16 * (i + 1) * n));
-      k.gilboaRecv(acc, mc, choices, i * n, packed, n, pos[i].shift, pos[i].width);
+      k.gilboaRecv(acc, rot.m + 16 * i * n, choices, i * n, packed, n, pos[i].shift, pos[i].width);
     }
     k.ringReduce(acc, acc, n, ring.bits);
     return w.u64(acc, n).slice();
   } finally {
     blocks.free();
+    rot?.free();
   }
 }
 

@@ -34,6 +34,7 @@ import { lanesBytes, packLanes, pickLanes, unpackLanes } from "../core/lanes.js"
 import { ASK, HEADER_BYTES, iknpRequestBits, OT_TAG, OtOrder, REPLY, REQUEST, ROUND, writeHeader, type OtKind, type OtRequest, type RequestBits } from "./order.js";
 import { FERRET_B11, FERRET_B13, FERRET_TINY, ChoicePredictor, FerretCotReceiver, FerretCotSender, FerretPlan, extensionCotReceiver, extensionCotSender, ferretTreeAes, type FerretParams } from "./ferret/index.js";
 import { KernelScratch, Scratch, words, xorKernel } from "../core/scratch.js";
+import { kernelBlocks } from "../core/mpc-kernels.js";
 import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "./code.js";
 
 const IKNP_WIDTH = 128;
@@ -89,6 +90,18 @@ interface SendBatch {
   flush: () => void;
 }
 
+/** Random-OT messages in kernel memory: pointers to 16 bytes per OT, valid until `free`. */
+export interface RotSendBlocks {
+  m0: number;
+  m1: number;
+  free: () => void;
+}
+
+export interface RotRecvBlocks {
+  m: number;
+  free: () => void;
+}
+
 /** COTs a Ferret direction keeps produced ahead after each batch (at most a round's), so most batches need no ask. */
 const AHEAD = 1 << 17;
 
@@ -142,6 +155,11 @@ function bit(v: Uint8Array, i: number): number {
 /** OTs per 1-of-N batch: a multiple of 128 with batch × N ≈ KKOT_BLOCKS. */
 function kkotBatch(N: number): number {
   return Math.max(IKNP_WIDTH, KKOT_BLOCKS / N);
+}
+
+/** Bytes of n packed l-bit values in whole u32 words, as the pad kernel (otnPads) reads and writes them. */
+function padBytes(n: number, l: number): number {
+  return 4 * Math.ceil((n * l) / 32);
 }
 
 /** rows[i] ^= Δ where bit `at + i` of d is set: the sender's half of derandomising `count` Ferret COTs. */
@@ -531,13 +549,29 @@ export class OtPack {
     checkL(l, "otNSend");
     if (msgs.length % N !== 0) throw new RangeError(`otNSend: msgs length ${msgs.length} is not a multiple of N = ${N}`);
     const n = msgs.length / N;
+    // A fresh array: the packed messages are read after an await, when a concurrent call may reuse any scratch.
+    return this.otNSendPacked(packLanes(msgs, n * N, l), n, N, l);
+  }
+
+  /**
+   * `otNSend` with the messages packed as the wire carries them (`packLanes`): message j of instance i at bits
+   * [(i·N + j)·l, (i·N + j + 1)·l) of `msgs`, which must hold ⌈n·N·l/8⌉ bytes. Spares small messages (the
+   * millionaire's 2-bit ones) the 64-bit lanes.
+   */
+  async otNSendPacked(msgs: Uint8Array, n: number, N: number, l: number): Promise<void> {
+    if (!(msgs instanceof Uint8Array)) throw new TypeError("otNSendPacked: msgs must be a Uint8Array of packed l-bit messages");
+    checkCount(n, "otNSendPacked");
+    checkN(N, "otNSendPacked");
+    checkL(l, "otNSendPacked");
+    const need = lanesBytes(n * N, l);
+    if (msgs.length < need) throw new RangeError(`otNSendPacked: msgs must hold ${n} × ${N} messages of ${l} bits (${need} bytes), got ${msgs.length} bytes`);
     if (this.ot !== "iknp") return this.otNSendFerret(msgs, N, l, n);
     const sender = this.ready(this.nSender, "otNSend");
     const hash = this.ready(this.nSendHash, "otNSend");
     const req = request("otn", n, l, N);
     const { wire, id } = await this.wireFrom(req, "otNSend");
     const code = this.codeAndS(N, sender.s);
-    const e = this.u64Scratch(this.lanesOut, n * N);
+    const reply = this.replyFrame(n * N, l);
     const batch = kkotBatch(N);
     for (let from = 0, at = 0; from < n; from += batch) {
       const count = Math.min(batch, n - from);
@@ -546,7 +580,7 @@ export class OtPack {
       this.hashIn.reserve(2 * bytes);
       this.hashOut.reserve(bytes);
       this.spread.reserve(16 * count);
-      this.pads.reserve(8 * count * N);
+      this.pads.reserve(padBytes(count * N, l));
       hash.batch(count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
@@ -565,14 +599,9 @@ export class OtPack {
       }
       const hb = this.hashOut.view(bytes);
       hash.hashPairs(a, b, hb);
-      // e = msgs ⊕ pads in the kernel, on a copy of the batch's messages in kernel memory.
-      const lanes = count * N;
-      const pads = this.pads.view(8 * lanes);
-      pads.set(new Uint8Array(msgs.buffer, msgs.byteOffset + 8 * from * N, 8 * lanes));
-      wasm().k.otnPads(pads.byteOffset, pads.byteOffset, hb.byteOffset, count, N);
-      new Uint8Array(e.buffer, e.byteOffset + 8 * from * N, 8 * lanes).set(pads);
+      this.padBatch(msgs, hb, reply, from, count, N, l);
     }
-    if (n > 0) this.ch.send(OT_TAG, this.pack(e, n * N, id, req));
+    if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, id, REPLY, req));
   }
 
   async otNRecv(choices: Uint8Array, N: number, l: number): Promise<BigUint64Array> {
@@ -621,12 +650,12 @@ export class OtPack {
    * chain's level j + 1 holds 2^(j+1) runs (prefix p of x below bit j, then p + 2^j for x_j = 1), each the step-j
    * hash of level j's run p ⊕ q_j (⊕ Δ for x_j = 1); the last level holds the pads x-major, as the KKOT path's.
    */
-  private async otNSendFerret(msgs: BigUint64Array, N: number, l: number, n: number): Promise<void> {
+  private async otNSendFerret(msgs: Uint8Array, N: number, l: number, n: number): Promise<void> {
     const k = checkN(N, "otNSend");
     const hash = this.ready(this.chainSendHash, "otNSend");
     const req = request("otn", n, l, N);
     const batch = await this.wireFrom(req, "otNSend", k);
-    const e = this.u64Scratch(this.lanesOut, n * N);
+    const reply = this.replyFrame(n * N, l);
     const perBatch = kkotBatch(N);
     for (let from = 0; from < n; from += perBatch) {
       const count = Math.min(perBatch, n - from);
@@ -635,7 +664,7 @@ export class OtPack {
       this.spread.reserve(run);
       this.hashIn.reserve(N * run);
       this.level.reserve(N * run);
-      this.pads.reserve(8 * count * N);
+      this.pads.reserve(padBytes(count * N, l));
       hash.batchAt(batch.first + from, count);
       const q = this.rows.view(run);
       const delta = this.spread.view(run);
@@ -657,12 +686,9 @@ export class OtPack {
         hash.hashStage(level, level, j);
         [cur, next] = [next, cur];
       }
-      const pads = this.pads.view(8 * count * N);
-      pads.set(new Uint8Array(msgs.buffer, msgs.byteOffset + 8 * from * N, 8 * count * N));
-      wasm().k.otnPads(pads.byteOffset, pads.byteOffset, cur.byteOffset, count, N);
-      new Uint8Array(e.buffer, e.byteOffset + 8 * from * N, 8 * count * N).set(pads);
+      this.padBatch(msgs, cur, reply, from, count, N, l);
     }
-    if (n > 0) this.ch.send(OT_TAG, this.pack(e, n * N, batch.id, req));
+    if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, batch.id, REPLY, req));
     batch.flush();
   }
 
@@ -722,25 +748,68 @@ export class OtPack {
     return this.randomRecv(choices, request("rot", n));
   }
 
+  /**
+   * `rotSend` with the messages left in kernel memory where they were hashed: m0 and m1 point to 16·n bytes each.
+   * The caller reads them there (taking views afresh after any allocation) and calls `free` once done.
+   */
+  async rotSendBlocks(n: number): Promise<RotSendBlocks> {
+    checkCount(n, "rotSendBlocks");
+    return this.randomSendBlocks(request("rot", n), "rotSendBlocks");
+  }
+
+  /** `rotRecv` with the messages left in kernel memory (16·n bytes at m), as `rotSendBlocks`. */
+  async rotRecvBlocks(choices: Uint8Array, n: number): Promise<RotRecvBlocks> {
+    checkChoices(choices, n, "rotRecvBlocks");
+    return this.randomRecvBlocks(choices, request("rot", n));
+  }
+
   private async randomSend(req: OtRequest, fn: string): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
-    const n = req.n;
-    const batch = await this.wireFrom(req, fn);
-    const m0 = new Uint8Array(16 * n);
-    const m1 = new Uint8Array(16 * n);
-    this.extendSend(batch, n, (hash, q, from, count) => {
-      // Hashing in kernel memory and copying out once beats hashing into the caller's arrays.
-      m0.set(this.hashRows(hash, q, count, false), 16 * from);
-      m1.set(this.hashRows(hash, q, count, true), 16 * from);
-    });
-    batch.flush();
-    return { m0, m1 };
+    const b = await this.randomSendBlocks(req, fn);
+    const w = wasm();
+    const out = { m0: w.u8(b.m0, 16 * req.n).slice(), m1: w.u8(b.m1, 16 * req.n).slice() };
+    b.free();
+    return out;
   }
 
   private async randomRecv(choices: Uint8Array, req: OtRequest): Promise<Uint8Array> {
-    this.ready(this.recvHash, "rotRecv");
-    const out = new Uint8Array(16 * req.n);
-    await this.extendRecv(req, choices, (hash, t, from, count) => out.set(this.hashRows(hash, t, count, false), 16 * from));
+    const b = await this.randomRecvBlocks(choices, req);
+    const out = wasm().u8(b.m, 16 * req.n).slice();
+    b.free();
     return out;
+  }
+
+  private async randomSendBlocks(req: OtRequest, fn: string): Promise<RotSendBlocks> {
+    const n = req.n;
+    const batch = await this.wireFrom(req, fn);
+    const blocks = kernelBlocks([16 * n, 16 * n]);
+    const [m0, m1] = blocks.ptrs;
+    try {
+      // The batch's views are taken after its reserves, the outputs' right before the hash writes them.
+      this.extendSend(batch, n, (hash, q, from, count) => {
+        const rows = q.subarray(0, 16 * count);
+        hash.hash(rows, wasm().u8(m0 + 16 * from, 16 * count));
+        this.xorS(rows);
+        hash.hash(rows, wasm().u8(m1 + 16 * from, 16 * count));
+      });
+    } catch (err) {
+      blocks.free();
+      throw err;
+    }
+    batch.flush();
+    return { m0, m1, free: blocks.free };
+  }
+
+  private async randomRecvBlocks(choices: Uint8Array, req: OtRequest): Promise<RotRecvBlocks> {
+    this.ready(this.recvHash, "rotRecv");
+    const blocks = kernelBlocks([16 * req.n]);
+    const [m] = blocks.ptrs;
+    try {
+      await this.extendRecv(req, choices, (hash, t, from, count) => hash.hash(t.subarray(0, 16 * count), wasm().u8(m + 16 * from, 16 * count)));
+    } catch (err) {
+      blocks.free();
+      throw err;
+    }
+    return { m, free: blocks.free };
   }
 
   private ready<T>(x: T | undefined, fn: string): T {
@@ -883,6 +952,25 @@ export class OtPack {
   private u64Scratch(s: Scratch, n: number): BigUint64Array {
     const b = s.get(8 * n);
     return new BigUint64Array(b.buffer, b.byteOffset, n);
+  }
+
+  /** A reply frame for n packed l-bit values after the header, in a reused buffer (the channel copies it). */
+  private replyFrame(n: number, l: number): Uint8Array {
+    return this.packed.get(HEADER_BYTES + lanesBytes(n, l));
+  }
+
+  /**
+   * The reply's values of the 1-of-N batch of `count` instances from instance `from`: the packed messages ⊕ the low
+   * l bits of the pads h (hashes x-major), in the kernel on a copy in `pads` (reserved before h's view was taken).
+   */
+  private padBatch(msgs: Uint8Array, h: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number): void {
+    // A batch starts at a multiple of 128 instances, so on a byte (indeed a word) of the stream.
+    const at = (from * N * l) / 8;
+    const bytes = lanesBytes(count * N, l);
+    const pads = this.pads.view(padBytes(count * N, l));
+    pads.set(msgs.subarray(at, at + bytes));
+    wasm().k.otnPads(pads.byteOffset, pads.byteOffset, h.byteOffset, count, N, l);
+    reply.set(pads.subarray(0, bytes), HEADER_BYTES + at);
   }
 
   /** The reply of send batch `id`: n lanes packed after the header, in a reused buffer (the channel copies it). */
