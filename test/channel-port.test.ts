@@ -4,6 +4,7 @@ import { memoryPair } from "../src/net/memory.js";
 import { AbortedByPeerError, ChannelClosedError, ProtocolError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
 import type { Channel } from "../src/net/channel.js";
 import type { ChannelOptions } from "../src/net/base.js";
+import { rejection } from "./channel-util.js";
 
 function bytes(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
@@ -16,14 +17,6 @@ function pair(opts: ChannelOptions = {}): [Channel, Channel] {
   return [portChannel(port1, opts), portChannel(port2, opts)];
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function script(s: Channel, c: Channel) {
   await Promise.all([

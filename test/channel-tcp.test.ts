@@ -6,6 +6,7 @@ import { memoryPair } from "../src/net/memory.js";
 import { AbortedByPeerError, ChannelClosedError, FrameError, ProtocolError, TagMismatchError, TimeoutError } from "../src/net/errors.js";
 import { decodeFrame, encodeFrame, encodeQueuePosition, FrameKind, framePayload, FrameReader, frameTag, QUEUE_NOTICE, type Frame } from "../src/net/frame.js";
 import type { Channel } from "../src/net/channel.js";
+import { rejection, scriptedExchange } from "./channel-util.js";
 
 function bytes(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
@@ -13,14 +14,6 @@ function bytes(n: number, seed = 1): Uint8Array {
   return b;
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const open: Channel[] = [];
 afterEach(() => {
@@ -32,34 +25,13 @@ async function pair(timeoutMs?: number): Promise<[Channel, Channel]> {
   return p;
 }
 
-/** The same scripted exchange, with scopes, run over any pair. */
-async function script(s: Channel, c: Channel) {
-  await Promise.all([
-    (async () => {
-      s.send("a", bytes(10));
-      await s.scope("p", async () => {
-        s.send("b", bytes(70_000));
-        for (let i = 0; i < 50; i++) s.send("small", bytes(i));
-        await s.recv("c");
-      });
-    })(),
-    (async () => {
-      await c.recv("a");
-      await c.scope("p", async () => {
-        await c.recv("b");
-        for (let i = 0; i < 50; i++) await c.recv("small");
-        c.send("c", bytes(3));
-      });
-    })(),
-  ]);
-}
 
 describe("TCP channel", () => {
   it("counts exactly what the in-memory pair counts", async () => {
     const [ms, mc] = memoryPair();
     const [ts, tc] = await pair();
-    await script(ms, mc);
-    await script(ts, tc);
+    await scriptedExchange(ms, mc);
+    await scriptedExchange(ts, tc);
     expect(ts.traffic).toEqual(ms.traffic);
     expect(tc.traffic).toEqual(mc.traffic);
     const strip = (ch: Channel) => ch.scopes().map(({ ms: _ms, ...rest }) => rest);

@@ -10,17 +10,10 @@ import { connect, listen } from "../src/net/tcp.js";
 import { connectWs, WS_MESSAGE_BYTES, type WebSocketClass } from "../src/net/ws.js";
 import { listenWs, type WsListenOptions } from "../src/net/ws-server.js";
 import { expectSameBytes, randomBytes } from "./bytes.js";
+import { rejection, scriptedExchange } from "./channel-util.js";
 
 const bytes = (n: number, seed = 1) => randomBytes(n, seed);
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const open: Channel[] = [];
 afterEach(() => {
@@ -54,27 +47,6 @@ async function tcpPair(): Promise<[Channel, Channel]> {
   }
 }
 
-/** A scripted exchange with scopes, large and small frames, both directions. */
-async function script(s: Channel, c: Channel): Promise<void> {
-  await Promise.all([
-    (async () => {
-      s.send("a", bytes(10));
-      await s.scope("p", async () => {
-        s.send("b", bytes(70_000));
-        for (let i = 0; i < 50; i++) s.send("small", bytes(i));
-        await s.recv("c");
-      });
-    })(),
-    (async () => {
-      await c.recv("a");
-      await c.scope("p", async () => {
-        await c.recv("b");
-        for (let i = 0; i < 50; i++) await c.recv("small");
-        c.send("c", bytes(3));
-      });
-    })(),
-  ]);
-}
 
 const SIZES = [0, 1, 7, 100, 16 * 1024, 16 * 1024 + 1, 70_000, (1 << 20) + 3, 3 << 20];
 
@@ -93,8 +65,8 @@ describe("WebSocket channel", () => {
   it("counts exactly what TCP counts for the same traffic", async () => {
     const [ws, wc] = await wsPair();
     const [ts, tc] = await tcpPair();
-    await script(ws, wc);
-    await script(ts, tc);
+    await scriptedExchange(ws, wc);
+    await scriptedExchange(ts, tc);
     const counts = (ch: Channel) => ({ total: ch.traffic, scopes: ch.scopes().map(({ ms: _ms, ...t }) => t) });
     expect(counts(ws)).toEqual(counts(ts));
     expect(counts(wc)).toEqual(counts(tc));

@@ -18,6 +18,7 @@ import { handshake } from "../src/net/handshake.js";
 import { estimateMs, WAN } from "../src/net/cost.js";
 import type { Channel } from "../src/net/channel.js";
 import type { BaseChannel } from "../src/net/base.js";
+import { rejection } from "./channel-util.js";
 
 // Wire size of a frame: fixed header + tag + payload (see frame.ts).
 const wire = (tag: string, payload: number) => frameBytes(new TextEncoder().encode(tag).length, payload);
@@ -28,14 +29,6 @@ function bytes(n: number, seed = 1): Uint8Array {
   return b;
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("memoryPair: delivery", () => {
   it("delivers payloads intact and in order, and the sender may reuse its buffer", async () => {

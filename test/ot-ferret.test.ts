@@ -11,6 +11,7 @@ import { ASK, HEADER_BYTES, OT_TAG, REPLY, REQUEST, ROUND } from "../src/ot/orde
 import { OtPack, type OtChoice } from "../src/ot/index.js";
 import { FERRET_TINY } from "../src/ot/ferret/index.js";
 import { makePacks, otFrame, seededBytes, values, type Packs } from "./ot-util.js";
+import { forwarding } from "./recording.js";
 
 const big = (l: number) => 1n << BigInt(l);
 const cdiv8 = (x: number) => Math.ceil(x / 8);
@@ -155,7 +156,7 @@ describe("OtPack flavours on ferret-tiny", () => {
 /** A channel that xors `mask` into byte `at` of the payload of the first OT frame of `phase` it sends. */
 function tampering(ch: Channel, phase: number, at: number, mask = 1): Channel {
   let done = false;
-  return {
+  return forwarding(ch, {
     send(tag, payload) {
       if (!done && tag === OT_TAG && payload[4] === phase && payload.length > HEADER_BYTES + at) {
         done = true;
@@ -166,15 +167,7 @@ function tampering(ch: Channel, phase: number, at: number, mask = 1): Channel {
       }
       ch.send(tag, payload);
     },
-    recv: (tag, opts) => ch.recv(tag, opts),
-    get traffic() {
-      return ch.traffic;
-    },
-    scope: (name, fn) => ch.scope(name, fn),
-    scopes: () => ch.scopes(),
-    abort: (e) => ch.abort(e),
-    close: () => ch.close(),
-  };
+  });
 }
 
 async function tamperedPacks(phase: number, at: number): Promise<[OtPack, OtPack]> {

@@ -9,11 +9,26 @@ export interface Frame {
   payload?: Uint8Array;
 }
 
+/** `ch` with its send and receive replaced where `over` gives them; everything else forwards to `ch`. */
+export function forwarding(ch: Channel, over: Partial<Pick<Channel, "send" | "recv">>): Channel {
+  return {
+    send: over.send ?? ((tag, payload) => ch.send(tag, payload)),
+    recv: over.recv ?? ((tag, opts) => ch.recv(tag, opts)),
+    get traffic() {
+      return ch.traffic;
+    },
+    scope: (name, fn) => ch.scope(name, fn),
+    scopes: () => ch.scopes(),
+    abort: (e) => ch.abort(e),
+    close: () => ch.close(),
+  };
+}
+
 /** Forwards to `ch` and appends every data frame to `log`; `payloads: false` keeps sizes only (long transcripts). */
 export function recording(ch: Channel, log: Frame[], { payloads = true } = {}): Channel {
   const note = (dir: Frame["dir"], tag: string, payload: Uint8Array) =>
     log.push({ dir, tag, size: payload.length, ...(payloads ? { payload: payload.slice() } : {}) });
-  return {
+  return forwarding(ch, {
     send(tag, payload) {
       note("sent", tag, payload);
       ch.send(tag, payload);
@@ -23,12 +38,5 @@ export function recording(ch: Channel, log: Frame[], { payloads = true } = {}): 
       note("received", tag, payload);
       return payload;
     },
-    get traffic() {
-      return ch.traffic;
-    },
-    scope: (name, fn) => ch.scope(name, fn),
-    scopes: () => ch.scopes(),
-    abort: (e) => ch.abort(e),
-    close: () => ch.close(),
-  };
+  });
 }

@@ -5,10 +5,10 @@
 // ?he=simd|seal (default: the server's backend), ?noprune.
 // For the headless tests the title becomes "done" or "error", and window.result holds what the page shows.
 import type { InferReply, InferRequest, InferResult } from "./infer-worker.js";
+import { $, fillTable } from "./dom.js";
 
 const DEFAULT_WS_PORT = 7001;
 
-const $ = (id: string) => document.getElementById(id)!;
 const query = new URLSearchParams(location.search);
 const setResult = (r: InferResult | undefined) => void ((window as unknown as { result?: InferResult }).result = r);
 const worker = new Worker(new URL("./infer-worker.js", import.meta.url), { type: "module" });
@@ -25,23 +25,11 @@ function status(line: string): void {
   $("status").textContent = line;
 }
 
-function table(head: string[], rows: string[][]): HTMLTableElement {
-  const t = document.createElement("table");
-  const row = (cells: string[], tag: "th" | "td") => {
-    const tr = document.createElement("tr");
-    for (const c of cells) tr.appendChild(document.createElement(tag)).textContent = c;
-    return tr;
-  };
-  t.appendChild(document.createElement("thead")).appendChild(row(head, "th"));
-  const body = t.appendChild(document.createElement("tbody"));
-  for (const r of rows) body.appendChild(row(r, "td"));
-  return t;
-}
 
 function show(r: InferResult): void {
   $("label").textContent = `${r.labelName ?? `label ${r.label}`}`;
   $("logits").textContent = `logits [${r.logits.map((v) => v.toFixed(4)).join(", ")}]`;
-  $("kept").replaceChildren(table(["layer", "tokens kept"], r.kept.map((k, i) => [String(i), String(k)])));
+  $("kept").replaceChildren(fillTable(document.createElement("table"), ["layer", "tokens kept"], r.kept.map((k, i) => [String(i), String(k)])));
   $("traffic").textContent =
     `${(r.bytes / 2 ** 20).toFixed(1)} MiB (${r.bytes.toLocaleString("en")} bytes: ${r.bytesSent.toLocaleString("en")} sent, ` +
     `${r.bytesReceived.toLocaleString("en")} received), ${r.rounds} rounds; inference ${(r.ms / 1000).toFixed(1)} s, ` +

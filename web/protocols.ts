@@ -3,6 +3,7 @@
 // window.result and the title becomes "done" or "error"; with ?manual the page waits for window.runProtocols calls.
 import type { Row } from "../bench/protocols-run.js";
 import type { WorkerReply, WorkerRequest } from "./protocols-worker.js";
+import { $, fillTable } from "./dom.js";
 
 declare global {
   interface Window {
@@ -13,7 +14,6 @@ declare global {
   }
 }
 
-const $ = (id: string) => document.getElementById(id)!;
 const worker = new Worker(new URL("./protocols-worker.js", import.meta.url), { type: "module" });
 let pending: { resolve: (rows: Row[]) => void; reject: (e: Error) => void } | undefined;
 
@@ -25,16 +25,7 @@ function fail(message: string): void {
 }
 
 function render(head: string[], body: string[][], svg: string): void {
-  const t = $("results") as HTMLTableElement;
-  t.replaceChildren();
-  const row = (cells: string[], tag: "th" | "td") => {
-    const tr = document.createElement("tr");
-    for (const c of cells) tr.appendChild(document.createElement(tag)).textContent = c;
-    return tr;
-  };
-  t.appendChild(document.createElement("thead")).appendChild(row(head, "th"));
-  const tbody = t.appendChild(document.createElement("tbody"));
-  for (const b of body) tbody.appendChild(row(b, "td"));
+  fillTable($("results") as HTMLTableElement, head, body);
   // The SVG is our own chart (bench/chart.ts escapes every label).
   $("chart").innerHTML = svg;
 }
