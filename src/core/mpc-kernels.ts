@@ -1,9 +1,10 @@
 // Typed view of the protocol kernels (assembly/mpc.ts) and kernel-memory blocks for the protocols' working sets.
 // Pointers are byte offsets into kernel memory; a block stays valid across awaits, views of it do not (an allocation
 // elsewhere may grow the memory and detach them), so callers take views right before use.
+import type { RingKernelExports } from "./kernels.js";
 import { wasm, type Wasm } from "./wasm.js";
 
-export interface MpcKernelExports {
+export interface MpcKernelExports extends Pick<RingKernelExports, "ringNeg" | "ringReduce"> {
   gilboaSend(acc: number, t: number, m0: number, m1: number, y: number, n: number, shift: number): void;
   gilboaRecv(acc: number, mc: number, choices: number, k0: number, packed: number, n: number, shift: number, width: number): void;
   gilboaChoices(out: number, x: number, n: number, count: number): void;
@@ -13,8 +14,6 @@ export interface MpcKernelExports {
   tripleMessages(msgs: number, a: number, b: number, r: number, ots: number): void;
   lutRotations(msgs: number, table: number, shifts: number, r: number, n: number, size: number, mask: bigint): void;
   packBitLanes(dst: number, src: number, n: number, l: number): void;
-  ringNeg(c: number, a: number, n: number, bits: number): void;
-  ringReduce(c: number, a: number, n: number, bits: number): void;
 }
 
 export function mpcKernels(w: Wasm = wasm()): MpcKernelExports {

@@ -58,12 +58,15 @@ export interface HeWorkers<T, R> {
   close(): Promise<void>;
 }
 
+/** The seal backend's products on worker threads; `close` stops them. */
+export type SealWorkers = ProductRunner & { close(): Promise<void> };
+
 /**
  * Starts a backend's worker threads. Node's (piscina) is `nodeHeThreads` in threads.ts; callers pass it to
  * startWorkers, so that no backend imports a thread library and a browser page can run the client side.
  */
 export interface HeThreads {
-  seal(session: HeSession, threads: number): Promise<ProductRunner & { close(): Promise<void> }>;
+  seal(session: HeSession, threads: number): Promise<SealWorkers>;
   simd(params: SimdParams, server: ServerKeys, threads: number): Promise<HeWorkers<SimdTask, GroupAnswer | null>>;
 }
 

@@ -2,10 +2,10 @@
 // on worker threads (pool.ts, started through threads.ts).
 import type { Ring } from "../core/ring.js";
 import type { Party, Role } from "../mpc/party.js";
-import { noThreads, type HeBackend, type HePlan, type HeThreads, type ProductItem } from "./backend.js";
+import { noThreads, type HeBackend, type HePlan, type HeThreads, type ProductItem, type SealWorkers } from "./backend.js";
 import { layoutFor, layoutWork } from "./layout.js";
 import { DEFAULT_HE, type HeParams } from "./params.js";
-import { heProducts, type ProductRunner } from "./product.js";
+import { heProducts } from "./product.js";
 import { HeSession } from "./session.js";
 
 /** Server work of the plans in units of one diagonal product (layoutWork), with `slots` slots per ciphertext. */
@@ -15,7 +15,7 @@ export function sealCost(plans: HePlan[], slots: number = DEFAULT_HE.polyDegree)
 
 export class SealBackend implements HeBackend {
   readonly kind = "seal" as const;
-  private pool?: ProductRunner & { close(): Promise<void> };
+  private pool?: SealWorkers;
   private closed = false;
 
   private constructor(readonly session: HeSession) {}

@@ -21,7 +21,7 @@ import {
   type StreamListener,
 } from "./stream.js";
 
-export { DEFAULT_CONNECT_HANDSHAKE_TIMEOUT_MS, type ConnectProgress, type ListenOptions } from "./stream.js";
+export type { ConnectProgress } from "./stream.js";
 
 const SHUTDOWN_GRACE_MS = 2_000;
 

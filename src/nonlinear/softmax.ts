@@ -49,7 +49,8 @@ export async function softmax(E: Fx, x: Lanes, rows: number, cols: number, ring:
   if (x.length !== rows * cols) throw new RangeError(`softmax: x has ${x.length} lanes, expected rows·cols = ${rows * cols}`);
   if (opts.mask && opts.mask.length !== x.length) throw new RangeError(`softmax: mask has ${opts.mask.length} lanes, expected ${x.length}`);
   if (low && (!(low instanceof Uint8Array) || low.length !== rows || low.some((f) => f > 1))) throw new RangeError(`softmax: lowRows must be ${rows} flags of 0 or 1`);
-  const mixed = low !== undefined && low.includes(1);
+  // Rows flagged low under a low default need no split.
+  const mixed = low !== undefined && degree !== "low" && low.includes(1);
   return E.scope(`softmax.${mixed ? "mixed" : degree}`, async () => {
     const scores = opts.mask ? sub(x, opts.mask, ring) : x;
     const max = await E.rowMax(scores, rows, cols, ring);

@@ -59,6 +59,13 @@ interface Chunk {
   bits?: Uint8Array;
 }
 
+/** The LSBs of n 16-byte blocks (4 words each), packed LSB-first: the receiver's choice bits. */
+function packLsbs(words: Uint32Array, n: number): Uint8Array {
+  const bits = new Uint8Array((n + 7) >>> 3);
+  for (let i = 0; i < n; i++) bits[i >>> 3] |= (words[4 * i] & 1) << (i & 7);
+  return bits;
+}
+
 /**
  * ORs bits [srcBit, srcBit + n) of `src` into `dst` from bit `dstBit` on (bits LSB-first; dst's bits from dstBit on
  * must be 0), a byte at a time.
@@ -537,10 +544,7 @@ export class FerretCotReceiver extends FerretBase {
 
   /** The LSBs of this round's base COTs (M bits, packed LSB-first), for the predictor. */
   baseBits(): Uint8Array {
-    const m = this.shape.m;
-    const bits = new Uint8Array((m + 7) >>> 3);
-    for (let i = 0; i < m; i++) bits[i >>> 3] |= (this.base[4 * i] & 1) << (i & 7);
-    return bits;
+    return packLsbs(this.base, this.shape.m);
   }
 
   static async create(ch: Channel, prg: Prg, params: FerretParams, opts: FerretOptions, base?: BaseCotReceiver): Promise<FerretCotReceiver> {
@@ -581,8 +585,7 @@ export class FerretCotReceiver extends FerretBase {
       wasm().k.ferretLsbs(k.byteOffset, nodes.byteOffset, n);
       bits = k.slice();
     } else {
-      bits = new Uint8Array(bytes);
-      for (let i = 0; i < n; i++) bits[i >>> 3] |= (nodes[4 * i] & 1) << (i & 7);
+      bits = packLsbs(nodes, n);
     }
     this.predictor?.produced(bits);
     return { blocks: new Uint8Array(nodes.buffer, nodes.byteOffset, 4 * nodes.length), bits };

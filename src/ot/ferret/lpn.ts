@@ -96,7 +96,6 @@ export class LpnEncoder {
     }
     const buf = this.pool.pop() ?? new KernelScratch();
     buf.reserve(bytes);
-    this.kCtr.reserve(bytes);
     this.wordsInto(round, firstTree, trees, buf);
     this.kept.push({ round, first: firstTree, trees, buf });
     this.keptBytes += bytes;
