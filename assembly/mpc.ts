@@ -100,26 +100,6 @@ export function gilboaRowsRecv(acc: usize, xb: usize, choices: usize, q0: i32, p
   }
 }
 
-/** Bit i·n + e of the packed vector at out = bit i of lane e of x, for i < count and e < n (out: ⌈n·count/8⌉ bytes). */
-export function gilboaChoices(out: usize, x: usize, n: i32, count: i32): void {
-  let acc: u64 = 0;
-  let fill: u64 = 0;
-  let w = out;
-  for (let i = 0; i < count; i++) {
-    const sh = <u64>i;
-    for (let e: usize = 0; e < <usize>n; e++) {
-      acc |= ((load<u64>(x + (e << 3)) >> sh) & 1) << fill;
-      if (++fill == 64) {
-        store<u64>(w, acc);
-        w += 8;
-        acc = 0;
-        fill = 0;
-      }
-    }
-  }
-  for (; fill > 0; fill = fill > 8 ? fill - 8 : 0, acc >>= 8) store<u8>(w++, <u8>acc);
-}
-
 /**
  * The server's 16 two-bit messages for each of n millionaire leaves, packed as the wire carries them: one u32 per
  * leaf at msgs, bits 2j, 2j + 1 holding entry j = ([v_e > j] ⊕ gt_e) | ([v_e = j] ⊕ eq_e) << 1, for the digit v_e

@@ -5,7 +5,6 @@ import { wasm } from "../src/core/wasm.js";
 import { mpcKernels } from "../src/core/mpc-kernels.js";
 import { packLanes, unpackLanes } from "../src/core/lanes.js";
 import { getBit, packedLength } from "../src/core/bits.js";
-import { choiceBits, words } from "../src/mpc/gilboa.js";
 import { randomBytes } from "./bytes.js";
 
 const LENGTHS = [1, 3, 64 + 101, 1024 + 101];
@@ -79,22 +78,6 @@ describe("gilboaRecv", () => {
         const back = unpackLanes(packed, n, width, new BigUint64Array(n));
         const want = acc.map((v, e) => BigInt.asUintN(64, v + ((m[e] + BigInt(getBit(choices, k0 + e)) * back[e]) << BigInt(shift))));
         expect(Array.from(w.u64(ptrs[0], n))).toEqual(Array.from(want));
-        release(ptrs);
-      }
-    });
-  }
-});
-
-describe("gilboaChoices", () => {
-  for (const n of LENGTHS) {
-    it(`n = ${n}: bit i·n + e is bit i of lane e, as choiceBits`, () => {
-      const w = wasm();
-      for (const count of [1, 7, 37, 64]) {
-        const x = lanes(n, 64, 41 * n + count);
-        const bytes = packedLength(n * count);
-        const ptrs = place([x, new Uint8Array(bytes)]);
-        mpcKernels().gilboaChoices(ptrs[1], ptrs[0], n, count);
-        expect(Array.from(w.u8(ptrs[1], bytes))).toEqual(Array.from(choiceBits(words(x), n, count)));
         release(ptrs);
       }
     });

@@ -7,7 +7,6 @@ import { wasm, type Wasm } from "./wasm.js";
 export interface MpcKernelExports extends Pick<RingKernelExports, "ringNeg" | "ringReduce"> {
   gilboaSend(acc: number, t: number, m0: number, m1: number, y: number, n: number, shift: number): void;
   gilboaRecv(acc: number, mc: number, choices: number, k0: number, packed: number, n: number, shift: number, width: number): void;
-  gilboaChoices(out: number, x: number, n: number, count: number): void;
   gilboaRowsSend(acc: number, t: number, x0: number, x1: number, b: number, m: number, k: number, n: number, vs: number, shift: number, perLane: number): void;
   gilboaRowsRecv(acc: number, xb: number, choices: number, q0: number, packed: number, lanes: number, k: number, n: number, vs: number, shift: number, width: number): void;
   leafMessages(msgs: number, v: number, gt: number, eq: number, n: number): void;

@@ -8,7 +8,7 @@ import { add, mul } from "../core/kernels.js";
 import { kernelBlocks, mpcKernels } from "../core/mpc-kernels.js";
 import { wasm } from "../core/wasm.js";
 import type { RotRecvBlocks } from "../ot/index.js";
-import { packedBlock, positions, packInto, recvBytes } from "./gilboa.js";
+import { choiceBits, packedBlock, positions, packInto, recvBytes, words } from "./gilboa.js";
 
 /** Random OTs per call: bounds the 16-byte OT messages held at once (64 MiB per message array). */
 const MAX_OTS = 1 << 22;
@@ -62,9 +62,9 @@ async function crossRecv(p: Party, x: BigUint64Array, ring: Ring, shift: number,
   const [acc, choices, packed] = blocks.ptrs;
   let rot: RotRecvBlocks | undefined;
   try {
-    w.u64(acc, n).set(x);
-    k.gilboaChoices(choices, acc, n, pos.length);
-    rot = await p.ot.rotRecvBlocks(w.u8(choices, choiceBytes).slice(), n * pos.length);
+    const chosen = choiceBits(words(x), n, pos.length);
+    w.u8(choices, choiceBytes).set(chosen);
+    rot = await p.ot.rotRecvBlocks(chosen, n * pos.length);
     w.u64(acc, n).fill(0n);
     let frame: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < pos.length; i++) {
