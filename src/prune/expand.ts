@@ -7,6 +7,11 @@ import { fixedKeyAes, type Aes, type AesBackend } from "../core/aes.js";
 const EXPAND_KEY = new TextEncoder().encode("prune.expand.key");
 const CHUNK_BLOCKS = 1024; // 16 KiB per AES call, the rate stack.md measured as best
 
+/** The fixed-key hash H behind G, on `backend`. */
+export function expandHash(backend: AesBackend): Aes {
+  return fixedKeyAes(EXPAND_KEY, backend);
+}
+
 /**
  * Lanes j < w of G(key_i) mod 2^bits for the `count` keys in `keys` (16 bytes each), as count × w lanes, written to
  * `out` (at least count × w lanes) when given, on `backend`: that of the party's PRG (Party.prg.backend), so that a
@@ -17,7 +22,7 @@ export function expandKeys(keys: Uint8Array, count: number, w: number, bits: num
   if (!Number.isInteger(w) || w < 1) throw new RangeError(`expandKeys: w must be a positive integer, got ${w}`);
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new RangeError(`expandKeys: bits must be an integer in [1, 64], got ${bits}`);
   if (out && out.length < count * w) throw new RangeError(`expandKeys: out must hold ${count * w} lanes, got ${out.length}`);
-  const h = fixedKeyAes(EXPAND_KEY, backend);
+  const h = expandHash(backend);
   const lanes = out ? out.subarray(0, count * w) : new BigUint64Array(count * w);
   expand(h, new Uint32Array(keys.slice().buffer), count, w, lanes);
   reduceLanes(lanes, bits);
