@@ -98,8 +98,10 @@ export async function exp(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = 
       const small = new Ring(2 * s + 2);
       const hi = await E.lookup(table(2 ** coarse.bits, s, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
       const lo = await E.lookup(table(2 ** u, s, (j) => subEntry(j, fine)), i, u, small);
-      // hi ≤ 2^s and lo < 1.29·2^s: the product stays below 2^(2s+1).
-      e = reduceTo(await E.trunc(await E.mul(hi, lo, small), s, small, "nonneg"), out);
+      // hi ≤ 2^s and lo < 1.29·2^s: the product stays below 2^(2s+1). Rounded to nearest (half an ulp added before
+      // the truncation): a floor would bias every e^x low by half an ulp, and softmax's row sums by half an ulp per key.
+      const product = E.addConst(await E.mul(hi, lo, small), 1n << BigInt(s - 1), small);
+      e = reduceTo(await E.trunc(product, s, small, "nonneg"), out);
     }
     return E.extendNonneg(await E.mux(inRange, e, out), out, ring);
   });

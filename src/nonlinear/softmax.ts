@@ -76,7 +76,8 @@ async function normalize(E: Fx, shifted: Lanes, rows: number, cols: number, ring
   // Each row sum is ≥ e^0 ≈ 1 (≥ 0.97 in the low form) and ≤ cols·1.001.
   const hi = s + Math.ceil(Math.log2(cols)) + 1;
   const inv = await reciprocal(E, rowSum(e, rows, cols, ring), ring, { lo: s - 1, hi, degree });
-  return E.trunc(await E.mulRows(e, inv, rows, cols, ring), s, ring, "nonneg");
+  // Rounded to nearest, as exp's product is.
+  return E.trunc(E.addConst(await E.mulRows(e, inv, rows, cols, ring), 1n << BigInt(s - 1), ring), s, ring, "nonneg");
 }
 
 /** Mask lanes for a key-padding mask (1 = attend) repeated over `rows` query rows, as public values. */
