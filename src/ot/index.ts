@@ -18,9 +18,11 @@
 // b11) go out after each batch, keeping min(2^17, a round) COTs produced ahead, in the reply's flight; a batch
 // larger than the lead opens with an ask (ASK, header only) answered by its corrections, one round trip more.
 // Both parties decide this at the call on a plan of the stream (FerretPlan), so they agree without a message.
-// 1-of-N is built from log N such COTs per instance: pad_x = H_{k−1}(… H_0(q_0 ⊕ x_0·Δ) … ⊕ q_{k−1} ⊕
-// x_{k−1}·Δ), a chain with a tweak per step, so a pad other than the chosen one needs some q_j ⊕ (1 − c_j)·Δ.
-// A 1-of-N OT costs log N bits up and N·l down (the KKOT code's 256 bits up are gone).
+// 1-of-N is built from k = log N such COTs per instance. When N·l ≤ 128 (the millionaire's and AND's 1-of-16 of 2
+// bits), as Naor–Pinkas build it: pad_x = ⊕_j F(H_j(q_j ⊕ x_j·Δ), x), F(h, x) the l bits of h at slot x, so each
+// pad other than the chosen one holds bits of some H_j(q_j ⊕ (1 − c_j)·Δ) that no other pad uses: 2k hashes for the
+// sender. Otherwise a chain, pad_x = H_{k−1}(… H_0(q_0 ⊕ x_0·Δ) … ⊕ q_{k−1} ⊕ x_{k−1}·Δ), with a tweak per step:
+// 2N − 2 hashes. A 1-of-N OT costs log N bits up and N·l down (the KKOT code's 256 bits up are gone).
 import type { Channel, Role } from "../net/channel.js";
 import type { Prg } from "../core/prg.js";
 import { aesOn, type Aes } from "../core/aes.js";
@@ -46,6 +48,8 @@ const KKOT_WIDTH = CODE_BITS;
 const BATCH = 1 << 17;
 /** Bytes of s repeated, for xoring s into many rows per kernel call. */
 const S_REPEAT_BYTES = 16384;
+/** Bits of one hash: 1-of-N on Ferret with N·l up to this takes its pads from slots of one hash per key. */
+const SLOT_BITS = 128;
 /** Hash inputs per 1-of-N batch (batch × N). */
 const KKOT_BLOCKS = 1 << 16;
 
@@ -646,8 +650,8 @@ export class OtPack {
   }
 
   /**
-   * 1-of-N on Ferret, sender: k = log N COTs per instance, COT j·n + i serving bit j of instance i. Per batch, the
-   * chain's level j + 1 holds 2^(j+1) runs (prefix p of x below bit j, then p + 2^j for x_j = 1), each the step-j
+   * 1-of-N on Ferret, sender: k = log N COTs per instance, COT j·n + i serving bit j of instance i. Per batch, either
+   * the 2k hashes of the slot pads (N·l ≤ 128), or the chain: level j + 1 holds 2^(j+1) runs (prefix p of x below bit j, then p + 2^j for x_j = 1), each the step-j
    * hash of level j's run p ⊕ q_j (⊕ Δ for x_j = 1); the last level holds the pads x-major, as the KKOT path's.
    */
   private async otNSendFerret(msgs: Uint8Array, N: number, l: number, n: number): Promise<void> {
@@ -669,12 +673,30 @@ export class OtPack {
       const q = this.rows.view(run);
       const delta = this.spread.view(run);
       spreadBlock(delta, new Uint8Array(this.deltaWords.buffer));
-      let cur = this.hashIn.view(N * run);
-      let next = this.level.view(N * run);
-      for (let j = 0; j < k; j++) {
+      // q = the sender's rows of the COTs serving bit j.
+      const rowsOf = (j: number) => {
         const at = j * n + from;
         q.set(batch.cots!.subarray(16 * at, 16 * (at + count)));
         correct(words(q), batch.wire, at, count, this.deltaWords);
+      };
+      if (N * l <= SLOT_BITS) {
+        const keys = this.hashIn.view(2 * k * run);
+        for (let j = 0; j < k; j++) {
+          rowsOf(j);
+          const pair = keys.subarray(2 * j * run, (2 * j + 2) * run);
+          pair.set(q);
+          xorKernel(pair.subarray(run), q, delta);
+          hash.hashStage(pair, pair, j);
+        }
+        const pads = this.level.view(N * run);
+        wasm().k.ferretNpPads(pads.byteOffset, keys.byteOffset, count, k, l);
+        this.padBatch(msgs, pads, reply, from, count, N, l);
+        continue;
+      }
+      let cur = this.hashIn.view(N * run);
+      let next = this.level.view(N * run);
+      for (let j = 0; j < k; j++) {
+        rowsOf(j);
         const half = 1 << j;
         for (let p = 0; p < half; p++) {
           const lo = next.subarray(p * run, (p + 1) * run);
@@ -692,7 +714,7 @@ export class OtPack {
     batch.flush();
   }
 
-  /** 1-of-N on Ferret, receiver: its pad is the chain along its choice, H_j(h ⊕ t_j) from h = 0. */
+  /** 1-of-N on Ferret, receiver: its pad is slot c of the hashes of its t_j, or the chain along c, H_j(h ⊕ t_j) from h = 0. */
   private async otNRecvFerret(choices: Uint8Array, N: number, k: number, l: number): Promise<BigUint64Array> {
     const [lo, hi] = checkL(l, "otNRecv");
     const hash = this.ready(this.chainRecvHash, "otNRecv");
@@ -714,11 +736,28 @@ export class OtPack {
     for (let from = 0; from < n; from += perBatch) {
       const count = Math.min(perBatch, n - from);
       const run = 16 * count;
-      this.rows.reserve(run);
+      const slots = N * l <= SLOT_BITS;
+      this.rows.reserve((slots ? k : 1) * run);
       this.hashOut.reserve(run);
+      if (slots) this.choiceBatch.reserve(count);
       hash.batchAt(first + from, count);
-      const tj = this.rows.view(run);
       const h = this.hashOut.view(run);
+      if (slots) {
+        // The sender's Naor–Pinkas pads: the slot of c in the hash of each t_j.
+        const tk = this.rows.view(k * run);
+        for (let j = 0; j < k; j++) {
+          const at = j * n + from;
+          const r = tk.subarray(j * run, (j + 1) * run);
+          r.set(t.subarray(16 * at, 16 * (at + count)));
+          hash.hashStage(r, r, j);
+        }
+        const c = this.choiceBatch.view(count);
+        c.set(choices.subarray(from, from + count));
+        wasm().k.ferretNpPick(h.byteOffset, tk.byteOffset, c.byteOffset, count, k, l);
+        this.takeLow(words(h), o, from, count);
+        continue;
+      }
+      const tj = this.rows.view(run);
       for (let j = 0; j < k; j++) {
         const at = j * n + from;
         tj.set(t.subarray(16 * at, 16 * (at + count)));
