@@ -285,3 +285,21 @@ export function packBitLanes(dst: usize, src: usize, n: i32, l: i32): void {
   }
   if (fill > 0) store<u32>(w, <u32>acc);
 }
+
+/**
+ * `count` 16-byte keys stretched into runs of `perKey` blocks: block j of key i is the key with its first 32-bit word
+ * xor j (the inputs of a fixed-key hash G(k) = (H(k ⊕ 0), H(k ⊕ 1), …): src/prune's pad rows, Ferret's 1-of-N slots).
+ */
+export function keyedBlocks(dst: usize, keys: usize, count: i32, perKey: i32): void {
+  for (let i = 0; i < count; i++) {
+    const k = keys + (<usize>i << 4);
+    const key = v128.load(k);
+    const first = load<u32>(k);
+    const base = dst + ((<usize>i * <usize>perKey) << 4);
+    for (let j = 0; j < perKey; j++) {
+      const o = base + (<usize>j << 4);
+      v128.store(o, key);
+      store<u32>(o, first ^ <u32>j);
+    }
+  }
+}

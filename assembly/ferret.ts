@@ -111,43 +111,53 @@ export function ferretLsbs(out: usize, blocks: usize, n: i32): void {
   if (n & 7) store<u8>(out + (<usize>n >>> 3), <u8>acc);
 }
 
-// 1-of-N on Ferret for N·l ≤ 128 (Naor–Pinkas: pad_x = ⊕_j F(k_j^{x_j}, x) from k = log N random OTs): F(K, x) is
-// slot x, bits [x·l, (x + 1)·l), of the 128-bit hash of K, so the N pads draw on disjoint bits of each hash.
+// 1-of-N on Ferret (Naor–Pinkas: pad_x = ⊕_j F(K_j^{x_j}, x) from k = log N random OTs): F(K, x) is slot r_j(x)
+// (x without bit j, so the N/2 values of x that use key (j, b) take disjoint slots) of K's stream: bits
+// [r·l, (r + 1)·l). A key's stream is B blocks; streams lie key-major, OT by OT.
 
-/** Bits [off, off + l) of the 128-bit block at p (1 ≤ l ≤ 64, off + l ≤ 128). */
-@inline function slot(p: usize, off: i32, l: i32): u64 {
-  const lo = load<u64>(p);
-  const hi = load<u64>(p, 8);
-  let v: u64 = off >= 64 ? hi >> <u64>(off - 64) : off == 0 ? lo : (lo >> <u64>off) | (hi << <u64>(64 - off));
+/** Bits [off, off + l) of the little-endian bit stream at p (1 ≤ l ≤ 64). */
+@inline function bitsAt(p: usize, off: i32, l: i32): u64 {
+  const w = p + (<usize>(off >>> 6) << 3);
+  const sh = off & 63;
+  let v: u64 = load<u64>(w) >> <u64>sh;
+  if (sh + l > 64) v |= load<u64>(w, 8) << <u64>(64 - sh);
   return l == 64 ? v : v & ((<u64>1 << <u64>l) - 1);
 }
 
+/** x without its bit j. */
+@inline function slotOf(x: i32, j: i32): i32 {
+  return (x & ((1 << j) - 1)) | ((x >> (j + 1)) << j);
+}
+
 /**
- * Sender: h holds 2k runs of `count` blocks, run 2j + b the hashes of q_j ⊕ b·Δ; block i of run x of `out` (N = 2^k
- * runs) gets in its low 64 bits pad_x of OT i = ⊕_j slot x of run 2j + x_j's block i.
+ * Sender: h holds 2k key runs of `count` streams of B blocks, run 2j + b the streams of q_j ⊕ b·Δ; block i of run x
+ * of `out` (N = 2^k runs of `count` blocks) gets pad_x of OT i in its low 64 bits.
  */
-export function ferretNpPads(out: usize, h: usize, count: i32, k: i32, l: i32): void {
-  const run = <usize>count << 4;
+export function ferretNpPads(out: usize, h: usize, count: i32, k: i32, l: i32, B: i32): void {
+  const stream = <usize>B << 4;
+  const run = <usize>count * stream;
+  const outRun = <usize>count << 4;
   const N = 1 << k;
   for (let x = 0; x < N; x++) {
-    const o = out + <usize>x * run;
+    const o = out + <usize>x * outRun;
     for (let i = 0; i < count; i++) {
-      const at = <usize>i << 4;
+      const at = <usize>i * stream;
       let v: u64 = 0;
-      for (let j = 0; j < k; j++) v ^= slot(h + <usize>(2 * j + ((x >> j) & 1)) * run + at, x * l, l);
-      store<u64>(o + at, v);
+      for (let j = 0; j < k; j++) v ^= bitsAt(h + <usize>(2 * j + ((x >> j) & 1)) * run + at, slotOf(x, j) * l, l);
+      store<u64>(o + (<usize>i << 4), v);
     }
   }
 }
 
-/** Receiver: h holds k runs of `count` blocks, run j the hashes of t_j; block i of `out` gets pad_c, c = choices[i] (bytes). */
-export function ferretNpPick(out: usize, h: usize, choices: usize, count: i32, k: i32, l: i32): void {
-  const run = <usize>count << 4;
+/** Receiver: h holds k key runs of `count` streams, run j those of t_j; block i of `out` gets pad_c, c = choices[i] (bytes). */
+export function ferretNpPick(out: usize, h: usize, choices: usize, count: i32, k: i32, l: i32, B: i32): void {
+  const stream = <usize>B << 4;
+  const run = <usize>count * stream;
   for (let i = 0; i < count; i++) {
-    const at = <usize>i << 4;
-    const off = <i32>load<u8>(choices + <usize>i) * l;
+    const c = <i32>load<u8>(choices + <usize>i);
+    const at = <usize>i * stream;
     let v: u64 = 0;
-    for (let j = 0; j < k; j++) v ^= slot(h + <usize>j * run + at, off, l);
-    store<u64>(out + at, v);
+    for (let j = 0; j < k; j++) v ^= bitsAt(h + <usize>j * run + at, slotOf(c, j) * l, l);
+    store<u64>(out + (<usize>i << 4), v);
   }
 }

@@ -34,24 +34,6 @@ export function pruneApplyDelta(table: usize, delta: usize, lo: usize, hi: usize
 }
 
 /**
- * The inputs of expand.ts's G for `count` 16-byte keys: block j < perKey of key i is the key with its first 32-bit
- * word xor j, keys one after another.
- */
-export function pruneExpandInputs(src: usize, keys: usize, count: i32, perKey: i32): void {
-  for (let i = 0; i < count; i++) {
-    const k = keys + (<usize>i << 4);
-    const key = v128.load(k);
-    const first = load<u32>(k);
-    const base = src + ((<usize>i * <usize>perKey) << 4);
-    for (let j = 0; j < perKey; j++) {
-      const o = base + (<usize>j << 4);
-      v128.store(o, key);
-      store<u32>(o, first ^ <u32>j);
-    }
-  }
-}
-
-/**
  * col row j += x row j for n rows of w lanes (x's rows `stride` lanes apart), and sum += Σ_j x row j (w lanes): the
  * column and row sums of the share translation (src/prune/translate.ts). Plain u64 wrap-around; callers reduce
  * mod 2^l at the end.

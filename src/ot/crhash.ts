@@ -5,8 +5,8 @@
 //   [index mod 2^32, ⌊index / 2^32⌋, instance, stage]
 // where index counts the OTs of its extension instance from 0 (both parties consume them in the same order), the
 // instance tells apart the four extensions of a session (0, 1: IKNP with the server or the client as sender; 2, 3:
-// 1-of-N likewise; on Ferret 0, 1 are its derandomised COTs and 4, 5 its 1-of-N chains) and the stage the two
-// halves of a 256-bit input, or the step of a chain. Both messages of an OT share its tweak, as in GKWY's OT extension: the receiver
+// 1-of-N likewise; on Ferret 0, 1 are its derandomised COTs and 4, 5 its 1-of-N keys) and the stage the two
+// halves of a 256-bit input, or the key (bit j of the choice) of a Ferret 1-of-N. Both messages of an OT share its tweak, as in GKWY's OT extension: the receiver
 // knows one of them. 256-bit inputs (the 1-of-N extension) are chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b),
 // so a guess needs every bit of s under the (weight-128) code difference.
 // A batch of n inputs costs two AES calls over all of it and two xor passes with the batch's tweaks.
@@ -15,10 +15,10 @@ import type { Role } from "../net/channel.js";
 import { wasm } from "../core/wasm.js";
 import { KernelScratch, words, xorKernel } from "../core/scratch.js";
 
-export type ExtensionKind = "iknp" | "kkot" | "chain";
+export type ExtensionKind = "iknp" | "kkot" | "keys";
 
-/** Steps of a chain: log2 of the largest N of a 1-of-N OT. */
-export const CHAIN_STAGES = 8;
+/** Keys of a Ferret 1-of-N: log2 of the largest N. */
+export const KEY_STAGES = 8;
 
 const TWEAK_BYTES = 16;
 
@@ -77,10 +77,10 @@ export class OtHash {
     kind: ExtensionKind,
     sender: Role,
   ) {
-    if (kind !== "iknp" && kind !== "kkot" && kind !== "chain") throw new TypeError(`OtHash: kind must be "iknp", "kkot" or "chain", got ${String(kind)}`);
+    if (kind !== "iknp" && kind !== "kkot" && kind !== "keys") throw new TypeError(`OtHash: kind must be "iknp", "kkot" or "keys", got ${String(kind)}`);
     if (sender !== "server" && sender !== "client") throw new TypeError(`OtHash: sender must be "server" or "client", got ${String(sender)}`);
-    this.instance = { iknp: 0, kkot: 2, chain: 4 }[kind] | (sender === "client" ? 1 : 0);
-    this.stages = { iknp: 1, kkot: 2, chain: CHAIN_STAGES }[kind];
+    this.instance = { iknp: 0, kkot: 2, keys: 4 }[kind] | (sender === "client" ? 1 : 0);
+    this.stages = { iknp: 1, kkot: 2, keys: KEY_STAGES }[kind];
   }
 
   /**
@@ -139,14 +139,27 @@ export class OtHash {
     this.stage(a, dst, 1);
   }
 
-  /** dst = H((i, stage), src) blockwise (runs as in `hash`): one step of a chain. */
+  /** dst = H((i, stage), src) blockwise (runs as in `hash`): the hash of key `stage` of a Ferret 1-of-N. */
   hashStage(src: Uint8Array, dst: Uint8Array, stage: number): void {
-    if (this.stages !== CHAIN_STAGES) throw new Error("OtHash.hashStage: only a chain hashes by stage");
-    if (!Number.isInteger(stage) || stage < 0 || stage >= CHAIN_STAGES) throw new RangeError(`OtHash.hashStage: stage must be an integer in [0, ${CHAIN_STAGES}), got ${stage}`);
+    if (this.stages !== KEY_STAGES) throw new Error("OtHash.hashStage: only a Ferret 1-of-N hashes by key");
+    if (!Number.isInteger(stage) || stage < 0 || stage >= KEY_STAGES) throw new RangeError(`OtHash.hashStage: stage must be an integer in [0, ${KEY_STAGES}), got ${stage}`);
     const runBytes = this.runBytes("hashStage");
     checkRuns("hashStage", "src", src, runBytes);
     checkRuns("hashStage", "dst", dst, runBytes, src.length);
     this.stage(src, dst, stage);
+  }
+
+  /**
+   * The streams of `count` hashes (16 bytes each, in kernel memory) stretched to `blocks` blocks each, as
+   * G(h) = (π(h ⊕ 0) ⊕ h ⊕ 0, π(h ⊕ 1) ⊕ h ⊕ 1, …) with the first word of h xored with the block number: a PRG on a
+   * pseudorandom h in the same ideal-permutation model as the hash. `out` (count·blocks blocks, kernel memory) gets
+   * them hash by hash.
+   */
+  stretch(h: Uint8Array, count: number, blocks: number, out: Uint8Array): void {
+    if (!(h instanceof Uint8Array) || h.length !== 16 * count || !wasm().owns(h)) throw new RangeError(`OtHash.stretch: h must be ${count} blocks in kernel memory`);
+    if (!(out instanceof Uint8Array) || out.length !== 16 * count * blocks || !wasm().owns(out)) throw new RangeError(`OtHash.stretch: out must be ${count * blocks} blocks in kernel memory`);
+    wasm().k.keyedBlocks(out.byteOffset, h.byteOffset, count, blocks);
+    this.aes.hashBlocks(out, out);
   }
 
   /** Bytes of one run: a block per OT of the current batch. */

@@ -18,11 +18,11 @@
 // b11) go out after each batch, keeping min(2^17, a round) COTs produced ahead, in the reply's flight; a batch
 // larger than the lead opens with an ask (ASK, header only) answered by its corrections, one round trip more.
 // Both parties decide this at the call on a plan of the stream (FerretPlan), so they agree without a message.
-// 1-of-N is built from k = log N such COTs per instance. When N·l ≤ 128 (the millionaire's and AND's 1-of-16 of 2
-// bits), as Naor–Pinkas build it: pad_x = ⊕_j F(H_j(q_j ⊕ x_j·Δ), x), F(h, x) the l bits of h at slot x, so each
-// pad other than the chosen one holds bits of some H_j(q_j ⊕ (1 − c_j)·Δ) that no other pad uses: 2k hashes for the
-// sender. Otherwise a chain, pad_x = H_{k−1}(… H_0(q_0 ⊕ x_0·Δ) … ⊕ q_{k−1} ⊕ x_{k−1}·Δ), with a tweak per step:
-// 2N − 2 hashes. A 1-of-N OT costs log N bits up and N·l down (the KKOT code's 256 bits up are gone).
+// 1-of-N is built from k = log N such COTs per instance, as Naor–Pinkas build 1-of-N from log N 1-of-2 OTs:
+// pad_x = ⊕_j F(H_j(q_j ⊕ x_j·Δ), x), F(h, x) the l bits of slot x-without-bit-j of h (stretched by a PRG when the
+// N/2 slots exceed 128 bits). Each pad other than the chosen one holds bits of some H_j(q_j ⊕ (1 − c_j)·Δ) that no
+// other pad uses. 2k hashes for the sender, k for the receiver; log N bits up and N·l down (the KKOT code's 256 bits
+// up are gone).
 import type { Channel, Role } from "../net/channel.js";
 import type { Prg } from "../core/prg.js";
 import { aesOn, type Aes } from "../core/aes.js";
@@ -48,8 +48,6 @@ const KKOT_WIDTH = CODE_BITS;
 const BATCH = 1 << 17;
 /** Bytes of s repeated, for xoring s into many rows per kernel call. */
 const S_REPEAT_BYTES = 16384;
-/** Bits of one hash: 1-of-N on Ferret with N·l up to this takes its pads from slots of one hash per key. */
-const SLOT_BITS = 128;
 /** Hash inputs per 1-of-N batch (batch × N). */
 const KKOT_BLOCKS = 1 << 16;
 
@@ -178,6 +176,11 @@ function correct(rows: Uint32Array, d: Uint8Array, at: number, count: number, de
   }
 }
 
+/** Blocks of a Ferret 1-of-N key's stream: N/2 slots of l bits. */
+function slotBlocks(N: number, l: number): number {
+  return Math.max(1, Math.ceil(((N / 2) * l) / 128));
+}
+
 /** The COTs' choice bits must be those predicted when the request went out. */
 function checkPredicted<T extends { choices: Uint8Array }>(predicted: Uint8Array, cots: T): T {
   for (let i = 0; i < predicted.length; i++) if (predicted[i] !== cots.choices[i]) throw new Error(`Ferret: the COTs' choice bits differ from their prediction at byte ${i}`);
@@ -224,15 +227,15 @@ export class OtPack {
   private readonly order: OtOrder;
   readonly ot: OtChoice;
   // Ferret: the silent OT of each direction with its plan (the counts once the queued calls have run), its 1-of-N
-  // chain hash, the queue that runs its calls' takes in call order and the number of its next correction frame;
+  // key hash, the queue that runs its calls' takes in call order and the number of its next correction frame;
   // Δ of the sending direction as words, the corrections being gathered into a frame and the frame being read.
   private ferretSend: FerretCotSender | undefined;
   private ferretRecv: FerretCotReceiver | undefined;
   private sendPlan: FerretPlan | undefined;
   private recvPlan: FerretPlan | undefined;
   private recvChoices: ChoicePredictor | undefined;
-  private chainSendHash: OtHash | undefined;
-  private chainRecvHash: OtHash | undefined;
+  private keySendHash: OtHash | undefined;
+  private keyRecvHash: OtHash | undefined;
   private sendTail: Promise<unknown> = Promise.resolve();
   private recvTail: Promise<unknown> = Promise.resolve();
   private bundlesSent = 0;
@@ -347,8 +350,8 @@ export class OtPack {
     this.ch.send(OT_TAG, this.sealCorrections(this.bundlesSent++));
     await this.readCorrections(first, this.ahead(recvF));
     this.deltaWords = new Uint32Array(this.ferretSend!.delta.slice().buffer);
-    this.chainSendHash = new OtHash(aes, "chain", this.role);
-    this.chainRecvHash = new OtHash(aes, "chain", peer);
+    this.keySendHash = new OtHash(aes, "keys", this.role);
+    this.keyRecvHash = new OtHash(aes, "keys", peer);
   }
 
   /** The corrections gathered since the last frame, as correction frame `id`. */
@@ -650,13 +653,14 @@ export class OtPack {
   }
 
   /**
-   * 1-of-N on Ferret, sender: k = log N COTs per instance, COT j·n + i serving bit j of instance i. Per batch, either
-   * the 2k hashes of the slot pads (N·l ≤ 128), or the chain: level j + 1 holds 2^(j+1) runs (prefix p of x below bit j, then p + 2^j for x_j = 1), each the step-j
-   * hash of level j's run p ⊕ q_j (⊕ Δ for x_j = 1); the last level holds the pads x-major, as the KKOT path's.
+   * 1-of-N on Ferret, sender: k = log N COTs per instance, COT j·n + i serving bit j of instance i. Per batch, the
+   * 2k key runs H_j(q_j ⊕ b·Δ) (stretched to B blocks when N/2 slots of l bits exceed one), then the pads x-major,
+   * as the KKOT path lays them out.
    */
   private async otNSendFerret(msgs: Uint8Array, N: number, l: number, n: number): Promise<void> {
     const k = checkN(N, "otNSend");
-    const hash = this.ready(this.chainSendHash, "otNSend");
+    const B = slotBlocks(N, l);
+    const hash = this.ready(this.keySendHash, "otNSend");
     const req = request("otn", n, l, N);
     const batch = await this.wireFrom(req, "otNSend", k);
     const reply = this.replyFrame(n * N, l);
@@ -666,58 +670,39 @@ export class OtPack {
       const run = 16 * count;
       this.rows.reserve(run);
       this.spread.reserve(run);
-      this.hashIn.reserve(N * run);
+      this.hashIn.reserve(2 * k * run);
+      if (B > 1) this.columns.reserve(2 * k * B * run);
       this.level.reserve(N * run);
       this.pads.reserve(padBytes(count * N, l));
       hash.batchAt(batch.first + from, count);
       const q = this.rows.view(run);
       const delta = this.spread.view(run);
       spreadBlock(delta, new Uint8Array(this.deltaWords.buffer));
-      // q = the sender's rows of the COTs serving bit j.
-      const rowsOf = (j: number) => {
+      const keys = this.hashIn.view(2 * k * run);
+      for (let j = 0; j < k; j++) {
         const at = j * n + from;
         q.set(batch.cots!.subarray(16 * at, 16 * (at + count)));
         correct(words(q), batch.wire, at, count, this.deltaWords);
-      };
-      if (N * l <= SLOT_BITS) {
-        const keys = this.hashIn.view(2 * k * run);
-        for (let j = 0; j < k; j++) {
-          rowsOf(j);
-          const pair = keys.subarray(2 * j * run, (2 * j + 2) * run);
-          pair.set(q);
-          xorKernel(pair.subarray(run), q, delta);
-          hash.hashStage(pair, pair, j);
-        }
-        const pads = this.level.view(N * run);
-        wasm().k.ferretNpPads(pads.byteOffset, keys.byteOffset, count, k, l);
-        this.padBatch(msgs, pads, reply, from, count, N, l);
-        continue;
+        const pair = keys.subarray(2 * j * run, (2 * j + 2) * run);
+        pair.set(q);
+        xorKernel(pair.subarray(run), q, delta);
+        hash.hashStage(pair, pair, j);
       }
-      let cur = this.hashIn.view(N * run);
-      let next = this.level.view(N * run);
-      for (let j = 0; j < k; j++) {
-        rowsOf(j);
-        const half = 1 << j;
-        for (let p = 0; p < half; p++) {
-          const lo = next.subarray(p * run, (p + 1) * run);
-          if (j === 0) lo.set(q);
-          else xorKernel(lo, cur.subarray(p * run, (p + 1) * run), q);
-          xorKernel(next.subarray((p + half) * run, (p + half + 1) * run), lo, delta);
-        }
-        const level = next.subarray(0, 2 * half * run);
-        hash.hashStage(level, level, j);
-        [cur, next] = [next, cur];
-      }
-      this.padBatch(msgs, cur, reply, from, count, N, l);
+      const streams = B > 1 ? this.columns.view(2 * k * B * run) : keys;
+      if (B > 1) hash.stretch(keys, 2 * k * count, B, streams);
+      const pads = this.level.view(N * run);
+      wasm().k.ferretNpPads(pads.byteOffset, streams.byteOffset, count, k, l, B);
+      this.padBatch(msgs, pads, reply, from, count, N, l);
     }
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, batch.id, REPLY, req));
     batch.flush();
   }
 
-  /** 1-of-N on Ferret, receiver: its pad is slot c of the hashes of its t_j, or the chain along c, H_j(h ⊕ t_j) from h = 0. */
+  /** 1-of-N on Ferret, receiver: pad_c = ⊕_j slot c of the stream of H_j(t_j). */
   private async otNRecvFerret(choices: Uint8Array, N: number, k: number, l: number): Promise<BigUint64Array> {
     const [lo, hi] = checkL(l, "otNRecv");
-    const hash = this.ready(this.chainRecvHash, "otNRecv");
+    const B = slotBlocks(N, l);
+    const hash = this.ready(this.keyRecvHash, "otNRecv");
     const n = choices.length;
     const out = new BigUint64Array(n);
     if (n === 0) return out;
@@ -736,35 +721,24 @@ export class OtPack {
     for (let from = 0; from < n; from += perBatch) {
       const count = Math.min(perBatch, n - from);
       const run = 16 * count;
-      const slots = N * l <= SLOT_BITS;
-      this.rows.reserve((slots ? k : 1) * run);
+      this.rows.reserve(k * run);
+      if (B > 1) this.columns.reserve(k * B * run);
       this.hashOut.reserve(run);
-      if (slots) this.choiceBatch.reserve(count);
+      this.choiceBatch.reserve(count);
       hash.batchAt(first + from, count);
-      const h = this.hashOut.view(run);
-      if (slots) {
-        // The sender's Naor–Pinkas pads: the slot of c in the hash of each t_j.
-        const tk = this.rows.view(k * run);
-        for (let j = 0; j < k; j++) {
-          const at = j * n + from;
-          const r = tk.subarray(j * run, (j + 1) * run);
-          r.set(t.subarray(16 * at, 16 * (at + count)));
-          hash.hashStage(r, r, j);
-        }
-        const c = this.choiceBatch.view(count);
-        c.set(choices.subarray(from, from + count));
-        wasm().k.ferretNpPick(h.byteOffset, tk.byteOffset, c.byteOffset, count, k, l);
-        this.takeLow(words(h), o, from, count);
-        continue;
-      }
-      const tj = this.rows.view(run);
+      const keys = this.rows.view(k * run);
       for (let j = 0; j < k; j++) {
         const at = j * n + from;
-        tj.set(t.subarray(16 * at, 16 * (at + count)));
-        if (j === 0) h.set(tj);
-        else xorKernel(h, h, tj);
-        hash.hashStage(h, h, j);
+        const r = keys.subarray(j * run, (j + 1) * run);
+        r.set(t.subarray(16 * at, 16 * (at + count)));
+        hash.hashStage(r, r, j);
       }
+      const streams = B > 1 ? this.columns.view(k * B * run) : keys;
+      if (B > 1) hash.stretch(keys, k * count, B, streams);
+      const cb = this.choiceBatch.view(count);
+      cb.set(choices.subarray(from, from + count));
+      const h = this.hashOut.view(run);
+      wasm().k.ferretNpPick(h.byteOffset, streams.byteOffset, cb.byteOffset, count, k, l, B);
       this.takeLow(words(h), o, from, count);
     }
     const frame = await reply;
@@ -941,7 +915,7 @@ export class OtPack {
    * and take no number.
    */
   private async wireFrom(req: OtRequest, fn: string, cotsPerOt = 1): Promise<SendBatch> {
-    const hash = this.ready(req.kind === "otn" && this.ot !== "iknp" ? this.chainSendHash : this.sendHash, fn);
+    const hash = this.ready(req.kind === "otn" && this.ot !== "iknp" ? this.keySendHash : this.sendHash, fn);
     const none = () => {};
     if (req.n === 0) return { wire: new Uint8Array(0), id: -1, first: 0, flush: none };
     const id = this.order.nextSend();

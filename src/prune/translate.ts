@@ -59,7 +59,7 @@ export async function translationLeaves(p: Party, n: number, permuter: Role, src
 }
 
 interface TranslateKernels {
-  pruneExpandInputs(src: number, keys: number, count: number, perKey: number): void;
+  keyedBlocks(dst: number, keys: number, count: number, perKey: number): void;
   pruneAccumulate(col: number, sum: number, x: number, n: number, w: number, stride: number): void;
 }
 
@@ -82,7 +82,7 @@ function matrixSums(leaves: Uint8Array, n: number, w: number, ring: Ring, p: Par
     k.u8(rows, 8 * n * w).fill(0);
     for (let j = 0; j < n; j++) {
       k.u8(keys, 16 * n).set(leaves.subarray(16 * j * width, 16 * (j * width + n)));
-      kernels.pruneExpandInputs(inputs, keys, n, perKey);
+      kernels.keyedBlocks(inputs, keys, n, perKey);
       hash.hashBlocks(k.u8(inputs, blocks), k.u8(x, blocks));
       if (src) k.u8(x + 16 * perKey * src[j], 8 * w).fill(0);
       kernels.pruneAccumulate(cols, rows + 8 * j * w, x, n, w, stride);
