@@ -208,12 +208,14 @@ export function xorBytes(dst: usize, a: usize, b: usize, n: i32): void {
 
 /**
  * The 1-of-N sender's ciphertexts of one batch, as the wire packs them: value i·N + x (l bits, 1 ≤ l ≤ 64, at bit
- * (i·N + x)·l) of the stream at e is that of the stream at m ⊕ the low l bits of h[x·count + i], for i < count,
- * x < N, where h holds 16-byte hashes x-major. Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last
- * value are cleared. e may equal m. Values go in as two halves of at most 32 bits, as in packBitLanes.
+ * (i·N + x)·l) of the stream at e is that of the stream at m ⊕ the low l bits of the 16-byte pad of (i, x), for
+ * i < count, x < N; the pads at h lie x-major (h[x·count + i]) when xMajor is 1, else instance-major (h[i·N + x]).
+ * Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last value are cleared. e may equal m. Values go in
+ * as two halves of at most 32 bits, as in packBitLanes.
  */
-export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32): void {
-  const hStride = <usize>count << 4;
+export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32, xMajor: i32): void {
+  const hStride: usize = xMajor ? <usize>count << 4 : 16;
+  const iStride: usize = xMajor ? 16 : <usize>N << 4;
   const lo = <u64>min(l, 32);
   const hi = <u64>(l - <i32>lo);
   const loMask: u64 = (<u64>1 << lo) - 1;
@@ -222,7 +224,7 @@ export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32
   let fill: u64 = 0;
   let w: usize = 0;
   for (let i: usize = 0; i < <usize>count; i++) {
-    let q = h + (i << 4);
+    let q = h + i * iStride;
     for (let x = 0; x < N; x++, q += hStride) {
       const v = load<u64>(q);
       acc |= (v & loMask) << fill;

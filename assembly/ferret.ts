@@ -130,21 +130,47 @@ export function ferretLsbs(out: usize, blocks: usize, n: i32): void {
 }
 
 /**
- * Sender: h holds 2k key runs of `count` streams of B blocks, run 2j + b the streams of q_j ⊕ b·Δ; block i of run x
- * of `out` (N = 2^k runs of `count` blocks) gets pad_x of OT i in its low 64 bits.
+ * Sender: h holds 2k key runs of `count` streams of B blocks, run 2j + b the streams of q_j ⊕ b·Δ; block i·N + x of
+ * `out` (instance-major, so that an instance's N stores stay together) gets pad_x of OT i in its low 64 bits.
  */
 export function ferretNpPads(out: usize, h: usize, count: i32, k: i32, l: i32, B: i32): void {
   const stream = <usize>B << 4;
   const run = <usize>count * stream;
-  const outRun = <usize>count << 4;
   const N = 1 << k;
-  for (let x = 0; x < N; x++) {
-    const o = out + <usize>x * outRun;
+  if (B == 1 && (N >> 1) * l <= 64) {
+    // All slots in each hash's low word: key by key, slot r of (q_j, q_j ⊕ Δ) goes to the two x that insert bit j into r.
+    const mask: u64 = l == 64 ? <u64>-1 : (<u64>1 << <u64>l) - 1;
     for (let i = 0; i < count; i++) {
-      const at = <usize>i * stream;
+      const at = h + (<usize>i << 4);
+      const o = out + ((<usize>i * <usize>N) << 4);
+      for (let j = 0; j < k; j++) {
+        let a = load<u64>(at + <usize>(2 * j) * run);
+        let b = load<u64>(at + <usize>(2 * j + 1) * run);
+        const low = (1 << j) - 1;
+        for (let r = 0; r < N >> 1; r++) {
+          const p0 = o + (<usize>(((r & ~low) << 1) | (r & low)) << 4);
+          const p1 = p0 + (<usize>(1 << j) << 4);
+          if (j == 0) {
+            store<u64>(p0, a & mask);
+            store<u64>(p1, b & mask);
+          } else {
+            store<u64>(p0, load<u64>(p0) ^ (a & mask));
+            store<u64>(p1, load<u64>(p1) ^ (b & mask));
+          }
+          a >>= <u64>l;
+          b >>= <u64>l;
+        }
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const at = h + <usize>i * stream;
+    const o = out + ((<usize>i * <usize>N) << 4);
+    for (let x = 0; x < N; x++) {
       let v: u64 = 0;
-      for (let j = 0; j < k; j++) v ^= bitsAt(h + <usize>(2 * j + ((x >> j) & 1)) * run + at, slotOf(x, j) * l, l);
-      store<u64>(o + (<usize>i << 4), v);
+      for (let j = 0; j < k; j++) v ^= bitsAt(at + <usize>(2 * j + ((x >> j) & 1)) * run, slotOf(x, j) * l, l);
+      store<u64>(o + (<usize>x << 4), v);
     }
   }
 }

@@ -654,8 +654,8 @@ export class OtPack {
 
   /**
    * 1-of-N on Ferret, sender: k = log N COTs per instance, COT j·n + i serving bit j of instance i. Per batch, the
-   * 2k key runs H_j(q_j ⊕ b·Δ) (stretched to B blocks when N/2 slots of l bits exceed one), then the pads x-major,
-   * as the KKOT path lays them out.
+   * 2k key runs H_j(q_j ⊕ b·Δ) (stretched to B blocks when N/2 slots of l bits exceed one), then the pads
+   * instance by instance.
    */
   private async otNSendFerret(msgs: Uint8Array, N: number, l: number, n: number): Promise<void> {
     const k = checkN(N, "otNSend");
@@ -692,7 +692,7 @@ export class OtPack {
       if (B > 1) hash.stretch(keys, 2 * k * count, B, streams);
       const pads = this.level.view(N * run);
       wasm().k.ferretNpPads(pads.byteOffset, streams.byteOffset, count, k, l, B);
-      this.padBatch(msgs, pads, reply, from, count, N, l);
+      this.padBatch(msgs, pads, reply, from, count, N, l, false);
     }
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, batch.id, REPLY, req));
     batch.flush();
@@ -974,15 +974,16 @@ export class OtPack {
 
   /**
    * The reply's values of the 1-of-N batch of `count` instances from instance `from`: the packed messages ⊕ the low
-   * l bits of the pads h (hashes x-major), in the kernel on a copy in `pads` (reserved before h's view was taken).
+   * l bits of the pads h (x-major, or instance-major when `xMajor` is false), in the kernel on a copy in `pads`
+   * (reserved before h's view was taken).
    */
-  private padBatch(msgs: Uint8Array, h: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number): void {
+  private padBatch(msgs: Uint8Array, h: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number, xMajor = true): void {
     // A batch starts at a multiple of 128 instances, so on a byte (indeed a word) of the stream.
     const at = (from * N * l) / 8;
     const bytes = lanesBytes(count * N, l);
     const pads = this.pads.view(padBytes(count * N, l));
     pads.set(msgs.subarray(at, at + bytes));
-    wasm().k.otnPads(pads.byteOffset, pads.byteOffset, h.byteOffset, count, N, l);
+    wasm().k.otnPads(pads.byteOffset, pads.byteOffset, h.byteOffset, count, N, l, xMajor ? 1 : 0);
     reply.set(pads.subarray(0, bytes), HEADER_BYTES + at);
   }
 
