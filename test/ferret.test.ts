@@ -16,7 +16,6 @@ import {
   LPN_D,
   LPN_DOMAIN,
   LpnEncoder,
-  copyBits,
   lpnBits,
   lpnGather,
   ferretTreeAes,
@@ -28,6 +27,7 @@ import {
 } from "../src/ot/ferret/index.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { wasm } from "../src/core/wasm.js";
+import { copyBits } from "../src/core/bits.js";
 
 const u32 = (b: Uint8Array) => new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
 const seedOf = (s: number) => new Uint8Array(16).fill(s);

@@ -43,3 +43,19 @@ export function clearTail(v: Uint8Array, n: number): Uint8Array {
   for (let i = packedLength(n); i < v.length; i++) v[i] = 0;
   return v;
 }
+
+/**
+ * ORs bits [srcBit, srcBit + n) of `src` into `dst` from bit `dstBit` on (bits LSB-first; dst's bits from dstBit on
+ * must be 0), a byte at a time.
+ */
+export function copyBits(dst: Uint8Array, dstBit: number, src: Uint8Array, srcBit: number, n: number): void {
+  const ss = srcBit & 7;
+  const ds = dstBit & 7;
+  for (let i = 0, s = srcBit >>> 3, d = dstBit >>> 3; i < n; i += 8, s++, d++) {
+    // Reads past the end of src give undefined, which shifts as 0.
+    let v = ss === 0 ? src[s] : ((src[s] >>> ss) | (src[s + 1] << (8 - ss))) & 0xff;
+    if (n - i < 8) v &= (1 << (n - i)) - 1;
+    dst[d] |= v << ds;
+    if (ds !== 0 && n - i > 8 - ds) dst[d + 1] |= v >>> (8 - ds);
+  }
+}

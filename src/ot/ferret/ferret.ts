@@ -18,6 +18,7 @@ import { ProtocolError } from "../../net/errors.js";
 import { CggmScratch, cggmRecv, cggmSend } from "./cggm.js";
 import { LpnEncoder } from "./lpn.js";
 import { wasm } from "../../core/wasm.js";
+import { copyBits } from "../../core/bits.js";
 import { KernelScratch } from "../../core/scratch.js";
 import { ferretShape, type FerretParams, type FerretShape } from "./params.js";
 import { iknpCotReceiver, iknpCotSender, type BaseCotReceiver, type BaseCotSender } from "./bootstrap.js";
@@ -64,22 +65,6 @@ function packLsbs(words: Uint32Array, n: number): Uint8Array {
   const bits = new Uint8Array((n + 7) >>> 3);
   for (let i = 0; i < n; i++) bits[i >>> 3] |= (words[4 * i] & 1) << (i & 7);
   return bits;
-}
-
-/**
- * ORs bits [srcBit, srcBit + n) of `src` into `dst` from bit `dstBit` on (bits LSB-first; dst's bits from dstBit on
- * must be 0), a byte at a time.
- */
-export function copyBits(dst: Uint8Array, dstBit: number, src: Uint8Array, srcBit: number, n: number): void {
-  const ss = srcBit & 7;
-  const ds = dstBit & 7;
-  for (let i = 0, s = srcBit >>> 3, d = dstBit >>> 3; i < n; i += 8, s++, d++) {
-    // Reads past the end of src give undefined, which shifts as 0.
-    let v = ss === 0 ? src[s] : ((src[s] >>> ss) | (src[s + 1] << (8 - ss))) & 0xff;
-    if (n - i < 8) v &= (1 << (n - i)) - 1;
-    dst[d] |= v << ds;
-    if (ds !== 0 && n - i > 8 - ds) dst[d + 1] |= v >>> (8 - ds);
-  }
 }
 
 /** State common to both sides. */
