@@ -1,8 +1,10 @@
 // Bundles the browser pages into web/dist (or `outDir`): each entry of ENTRIES becomes an ES module, code shared by
 // entries becomes chunk-*.js beside them, and node-seal, imported dynamically, its own throws_wasm_web_es-*.js, which
-// a page fetches only when it uses the seal HE backend. Every web/*.html is copied there too.
+// a page fetches only when it uses the seal HE backend. Every web/*.html is copied there too, and the hashed chunks
+// of earlier builds are removed.
 // Usage: node web/build.mjs [--out DIR] [--minify]
-import { copyFile, mkdir, readdir } from "node:fs/promises";
+import { copyFile, mkdir, readdir, unlink } from "node:fs/promises";
+import { basename } from "node:path";
 import { builtinModules, createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -60,6 +62,10 @@ export async function build({ outDir = fileURLToPath(new URL("dist/", import.met
   });
   const pages = (await readdir(WEB)).filter((f) => f.endsWith(".html"));
   await Promise.all(pages.map((f) => copyFile(WEB + f, `${outDir}/${f}`)));
+  // Hashed chunks of earlier builds: only files of that shape that this build did not write.
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)));
+  const stale = (await readdir(outDir)).filter((f) => /^(chunk|throws_wasm_web_es)-[A-Z0-9]+\.js(\.map)?$/.test(f) && !written.has(f));
+  await Promise.all(stale.map((f) => unlink(`${outDir}/${f}`)));
   return [...Object.keys(result.metafile.outputs), ...pages];
 }
 
