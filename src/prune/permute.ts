@@ -2,8 +2,8 @@
 // shared rows; both end with fresh shares of the permuted rows. Up to TRANSLATION_MAX_ROWS rows the correlation is a
 // share translation (translate.ts: n·w·ℓ bits online); above, an oblivious switching network (this file).
 //
-// The network: the permuter routes its permutation through the AS-Waksman network, so it knows every switch bit c in the clear.
-// A switch on shared rows x, y outputs x + δ, y − δ with δ = c·(y − x). The permuter's part c·(y_P − x_P) is
+// The network: the permuter routes its permutation through the AS-Waksman network, so it knows every switch bit c in
+// the clear. A switch on shared rows x, y outputs x + δ, y − δ with δ = c·(y − x). The permuter's part c·(y_P − x_P) is
 // local. The other part c·v, v = y_H − x_H held by the helper, comes from one random OT per switch: the helper
 // holds (k0, k1), the permuter k_c; the helper sends e = G(k0) − G(k1) + v, and the permuter computes
 // G(k_c) + c·e = G(k0) + c·v while the helper takes −G(k0) as its share. The helper's new shares depend only on
