@@ -206,12 +206,55 @@ export function xorBytes(dst: usize, a: usize, b: usize, n: i32): void {
   for (; o < end; o++) store<u8>(dst + o, load<u8>(a + o) ^ load<u8>(b + o));
 }
 
+// A little-endian bit-stream writer shared by packBitLanes and otnPads. Each value goes in as two halves of at most
+// 32 bits, so the accumulator (under 32 bits pending plus one half) never overflows. Word k of the output is xored
+// with word k of the stream at `bsXor` when that is set (0: plain packing).
+let bsAcc: u64 = 0;
+let bsFill: u64 = 0;
+let bsOut: usize = 0;
+let bsXor: usize = 0;
+
+@inline function bsStart(out: usize, xor: usize): void {
+  bsAcc = 0;
+  bsFill = 0;
+  bsOut = out;
+  bsXor = xor;
+}
+
+@inline function bsWord(v: u32): void {
+  store<u32>(bsOut, bsXor ? load<u32>(bsXor) ^ v : v);
+  bsOut += 4;
+  if (bsXor) bsXor += 4;
+}
+
+@inline function bsPush(v: u64, bits: u64, mask: u64): void {
+  bsAcc |= (v & mask) << bsFill;
+  bsFill += bits;
+  if (bsFill >= 32) {
+    bsWord(<u32>bsAcc);
+    bsAcc >>= 32;
+    bsFill -= 32;
+  }
+}
+
+/** The low l bits of v (1 ≤ l ≤ 64), as halves of lo and hi bits. */
+@inline function bsPushLane(v: u64, lo: u64, hi: u64, loMask: u64, hiMask: u64): void {
+  bsPush(v, lo, loMask);
+  if (hi > 0) bsPush(v >> 32, hi, hiMask);
+}
+
+/** The last, partial word, with the bits past the last value cleared (those of the xored stream too). */
+@inline function bsEnd(): void {
+  if (bsFill == 0) return;
+  const v = <u32>bsAcc;
+  store<u32>(bsOut, (bsXor ? load<u32>(bsXor) ^ v : v) & <u32>((<u64>1 << bsFill) - 1));
+}
+
 /**
  * The 1-of-N sender's ciphertexts of one batch, as the wire packs them: value i·N + x (l bits, 1 ≤ l ≤ 64, at bit
  * (i·N + x)·l) of the stream at e is that of the stream at m ⊕ the low l bits of the 16-byte pad of (i, x), for
  * i < count, x < N; the pads at h lie x-major (h[x·count + i]) when xMajor is 1, else instance-major (h[i·N + x]).
- * Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last value are cleared. e may equal m. Values go in
- * as two halves of at most 32 bits, as in packBitLanes.
+ * Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last value are cleared. e may equal m.
  */
 export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32, xMajor: i32): void {
   const hStride: usize = xMajor ? <usize>count << 4 : 16;
@@ -220,72 +263,27 @@ export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32
   const hi = <u64>(l - <i32>lo);
   const loMask: u64 = (<u64>1 << lo) - 1;
   const hiMask: u64 = (<u64>1 << hi) - 1;
-  let acc: u64 = 0;
-  let fill: u64 = 0;
-  let w: usize = 0;
+  bsStart(e, m);
   for (let i: usize = 0; i < <usize>count; i++) {
     let q = h + i * iStride;
-    for (let x = 0; x < N; x++, q += hStride) {
-      const v = load<u64>(q);
-      acc |= (v & loMask) << fill;
-      fill += lo;
-      if (fill >= 32) {
-        store<u32>(e + w, load<u32>(m + w) ^ <u32>acc);
-        w += 4;
-        acc >>= 32;
-        fill -= 32;
-      }
-      if (hi > 0) {
-        acc |= ((v >> 32) & hiMask) << fill;
-        fill += hi;
-        if (fill >= 32) {
-          store<u32>(e + w, load<u32>(m + w) ^ <u32>acc);
-          w += 4;
-          acc >>= 32;
-          fill -= 32;
-        }
-      }
-    }
+    for (let x = 0; x < N; x++, q += hStride) bsPushLane(load<u64>(q), lo, hi, loMask, hiMask);
   }
-  if (fill > 0) store<u32>(e + w, (load<u32>(m + w) ^ <u32>acc) & <u32>((<u64>1 << fill) - 1));
+  bsEnd();
 }
 
 /**
  * The low l bits (1 ≤ l ≤ 64) of each of n u64 lanes at src, as one little-endian bit stream of ⌈n·l/32⌉ u32 words
- * at dst: lane i occupies bits [i·l, (i + 1)·l). Each lane goes in as two halves of at most 32 bits, so the
- * accumulator (under 32 bits pending plus one half) never overflows.
+ * at dst: lane i occupies bits [i·l, (i + 1)·l).
  */
 export function packBitLanes(dst: usize, src: usize, n: i32, l: i32): void {
   const lo = <u64>min(l, 32);
   const hi = <u64>(l - <i32>lo);
   const loMask: u64 = (<u64>1 << lo) - 1;
   const hiMask: u64 = (<u64>1 << hi) - 1;
-  let acc: u64 = 0;
-  let fill: u64 = 0;
-  let w = dst;
+  bsStart(dst, 0);
   const end = src + (<usize>n << 3);
-  for (let p = src; p < end; p += 8) {
-    const v = load<u64>(p);
-    acc |= (v & loMask) << fill;
-    fill += lo;
-    if (fill >= 32) {
-      store<u32>(w, <u32>acc);
-      w += 4;
-      acc >>= 32;
-      fill -= 32;
-    }
-    if (hi > 0) {
-      acc |= ((v >> 32) & hiMask) << fill;
-      fill += hi;
-      if (fill >= 32) {
-        store<u32>(w, <u32>acc);
-        w += 4;
-        acc >>= 32;
-        fill -= 32;
-      }
-    }
-  }
-  if (fill > 0) store<u32>(w, <u32>acc);
+  for (let p = src; p < end; p += 8) bsPushLane(load<u64>(p), lo, hi, loMask, hiMask);
+  bsEnd();
 }
 
 /**

@@ -2,6 +2,7 @@
 // MMO hash H(x) = AES(x) ⊕ x: each 16-byte block gives two lanes. Random-OT keys are uniform and used once, so
 // the rows are pseudorandom (the same correlation-robustness assumption as the OT extension's own hash).
 import { fixedKeyAes, type Aes, type AesBackend } from "../core/aes.js";
+import { wasm } from "../core/wasm.js";
 
 // A public key of its own, so these blocks never coincide with the OT extension's hash inputs.
 const EXPAND_KEY = new TextEncoder().encode("prune.expand.key");
@@ -22,42 +23,39 @@ export function expandKeys(keys: Uint8Array, count: number, w: number, bits: num
   if (!Number.isInteger(w) || w < 1) throw new RangeError(`expandKeys: w must be a positive integer, got ${w}`);
   if (!Number.isInteger(bits) || bits < 1 || bits > 64) throw new RangeError(`expandKeys: bits must be an integer in [1, 64], got ${bits}`);
   if (out && out.length < count * w) throw new RangeError(`expandKeys: out must hold ${count * w} lanes, got ${out.length}`);
+  if (out && wasm().owns(out)) throw new RangeError("expandKeys: out must lie outside kernel memory (its scratch may grow it)");
   const h = expandHash(backend);
   const lanes = out ? out.subarray(0, count * w) : new BigUint64Array(count * w);
-  expand(h, new Uint32Array(keys.slice().buffer), count, w, lanes);
+  expand(h, keys, count, w, lanes);
   reduceLanes(lanes, bits);
   return lanes;
 }
 
-/** Whole keys per AES call (at least one), so each key's lanes come out contiguous and copy as one block. */
-function expand(h: Aes, key32: Uint32Array, count: number, w: number, out: BigUint64Array): void {
+/**
+ * Whole keys per AES call (at least one), so each key's lanes come out contiguous and copy as one block. The inputs
+ * are built and hashed in kernel memory by `keyedBlocks`, the kernel translate.ts and Ferret's 1-of-N use too.
+ */
+function expand(h: Aes, keys: Uint8Array, count: number, w: number, out: BigUint64Array): void {
   const perKey = Math.ceil(w / 2);
   const keysPerCall = Math.max(1, Math.floor(CHUNK_BLOCKS / perKey));
-  const blocks = keysPerCall * perKey;
-  const src = new Uint8Array(blocks * 16);
-  const src32 = new Uint32Array(src.buffer);
-  const dst = new Uint8Array(blocks * 16);
-  const dst32 = new Uint32Array(dst.buffer);
+  const k = wasm();
+  const [pk, pin] = [16 * keysPerCall, 16 * keysPerCall * perKey].map((b) => k.alloc(b));
   // Copies go through 32-bit views: V8 copies those with memmove, BigUint64Array sources element by element.
   const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length * 2);
-  for (let k0 = 0; k0 < count; k0 += keysPerCall) {
-    const nk = Math.min(keysPerCall, count - k0);
-    for (let i = 0; i < nk; i++) {
-      const k = 4 * (k0 + i);
-      const a = key32[k];
-      const b = key32[k + 1];
-      const c = key32[k + 2];
-      const d = key32[k + 3];
-      for (let j = 0, o = 4 * i * perKey; j < perKey; j++, o += 4) {
-        src32[o] = a ^ j;
-        src32[o + 1] = b;
-        src32[o + 2] = c;
-        src32[o + 3] = d;
-      }
+  try {
+    for (let k0 = 0; k0 < count; k0 += keysPerCall) {
+      const nk = Math.min(keysPerCall, count - k0);
+      k.u8(pk, 16 * nk).set(keys.subarray(16 * k0, 16 * (k0 + nk)));
+      (k.k as unknown as { keyedBlocks(dst: number, keys: number, count: number, perKey: number): void }).keyedBlocks(pin, pk, nk, perKey);
+      const blocks = k.u8(pin, 16 * nk * perKey);
+      h.hashBlocks(blocks, blocks);
+      const done = k.u8(pin, 16 * nk * perKey);
+      const dst32 = new Uint32Array(done.buffer, done.byteOffset, 4 * nk * perKey);
+      for (let i = 0; i < nk; i++) out32.set(dst32.subarray(4 * i * perKey, 4 * i * perKey + 2 * w), 2 * (k0 + i) * w);
     }
-    const len = nk * perKey * 16;
-    h.hashBlocks(src.subarray(0, len), dst.subarray(0, len));
-    for (let i = 0; i < nk; i++) out32.set(dst32.subarray(4 * i * perKey, 4 * i * perKey + 2 * w), 2 * (k0 + i) * w);
+  } finally {
+    k.free(pk);
+    k.free(pin);
   }
 }
 

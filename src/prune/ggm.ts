@@ -87,6 +87,7 @@ export function ggmPunctured(points: Uint32Array, offPath: Uint8Array, depth: nu
   const known = new Uint32Array(offPath.buffer.slice(offPath.byteOffset, offPath.byteOffset + offPath.length));
   // The unknown roots are zero; each level overwrites the two children of the zero path node.
   let nodes: Uint8Array = new Uint8Array(16 * trees);
+  const sum = new Uint32Array(4);
   for (let h = 0; h < depth; h++) {
     nodes = children(nodes, backend);
     const w = new Uint32Array(nodes.buffer, nodes.byteOffset, nodes.length / 4);
@@ -98,7 +99,6 @@ export function ggmPunctured(points: Uint32Array, offPath: Uint8Array, depth: nu
       const side = sibling & 1;
       // sibling = (holder's sum of its side) ⊕ (the other nodes of that side), which this party knows.
       const s = 4 * sibling;
-      const sum = new Uint32Array(4);
       sum.set(known.subarray((j * depth + h) * 4, (j * depth + h) * 4 + 4));
       xorEvery2(w, j * width + side, (j + 1) * width, sum, 0);
       for (let q = 0; q < 4; q++) w[s + q] ^= sum[q];

@@ -48,8 +48,9 @@ export interface PermutationSetup {
   /** Network. Permuter: k_c per switch; helper: k0 and k1 per switch (16 bytes each). */
   readonly keys?: Uint8Array;
   readonly keys1?: Uint8Array;
-  /** Translation: the leaves of the GGM trees (the permuter's punctured). */
+  /** Translation: the leaves of the GGM trees (the permuter's punctured), and the permuter's src = dest⁻¹. */
   readonly leaves?: Uint8Array;
+  readonly src?: Uint32Array;
   used: boolean;
 }
 
@@ -75,9 +76,10 @@ export async function setupPermutation(p: Party, n: number, permuter: Role, meth
   if (method !== "network" && method !== "translation") throw new TypeError(`setupPermutation: method must be "network" or "translation", got ${String(method)}`);
   const dest = p.role === permuter ? uniformPermutation(n, p.prg) : undefined;
   if (method === "translation") {
+    const src = dest && inverse(dest);
     // One row has nothing to permute.
-    const leaves = n > 1 ? await translationLeaves(p, n, permuter, dest && inverse(dest)) : new Uint8Array(0);
-    return { n, permuter, method, dest, leaves, used: false };
+    const leaves = n > 1 ? await translationLeaves(p, n, permuter, src) : new Uint8Array(0);
+    return { n, permuter, method, dest, src, leaves, used: false };
   }
   const switches = waksmanNetwork(n).a.length;
   if (dest) {
@@ -101,7 +103,7 @@ export async function permuteShares(p: Party, setup: PermutationSetup, rows: Big
   setup.used = true;
   if (setup.method === "translation") {
     if (setup.n === 1) return rows.slice();
-    return p.scope("permute", () => translateShares(p, setup.leaves!, setup.permuter, rows, setup.n, w, ring, setup.dest && inverse(setup.dest)));
+    return p.scope("permute", () => translateShares(p, setup.leaves!, setup.permuter, rows, setup.n, w, ring, setup.src));
   }
   const net = waksmanNetwork(setup.n);
   const switches = net.a.length;

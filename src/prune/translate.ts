@@ -10,7 +10,7 @@
 // helper sees only random-OT traffic.
 import type { Ring } from "../core/ring.js";
 import type { Party, Role } from "../mpc/party.js";
-import { packedLength, setBit } from "../core/bits.js";
+import { getBit, packedLength, setBit } from "../core/bits.js";
 import { sub } from "../core/kernels.js";
 import { lanesBytes, packLanes, unpackLanes } from "../core/lanes.js";
 import { wasm } from "../core/wasm.js";
@@ -41,7 +41,7 @@ export async function translationLeaves(p: Party, n: number, permuter: Role, src
     if (sums.length !== 32 * ots) throw new ProtocolError(`prune.translate: expected ${32 * ots} bytes of level sums, got ${sums.length}`);
     const offPath = new Uint8Array(16 * ots);
     for (let o = 0; o < ots; o++) {
-      const c = 1 - ((src[Math.floor(o / depth)] >>> (depth - 1 - (o % depth))) & 1);
+      const c = getBit(choices, o);
       for (let q = 0; q < 16; q++) offPath[16 * o + q] = sums[32 * o + 16 * c + q] ^ keys[16 * o + q];
     }
     return ggmPunctured(src, offPath, depth, backend);
