@@ -69,7 +69,7 @@ rows.push(await measure("random COT (128-bit)", n, () => Promise.all([server.rot
 rows.push(await measure("COT l = 37", n, () => Promise.all([server.cotSend(delta, 37), client.cotRecv(choices, n, 37)])));
 rows.push(await measure("chosen OT l = 37", n, () => Promise.all([server.otSend(delta, m1, 37), client.otRecv(choices, n, 37)])));
 rows.push(await measure("1-of-16 OT l = 2", nDigits, () => Promise.all([server.otNSend(table, 16, 2), client.otNRecv(digits, 16, 2)])));
-// The floor under the random COT row, timed side by side: its AES work alone (3 tweaked hashes of 2 AES blocks each,
+// The floor under the random COT row, timed side by side: its AES work alone (3 tweaked hashes of one AES block each,
 // and 48 PRG bytes, per OT), in kernel memory as in the extension.
 const floorHash = new OtHash(await createAes(new Uint8Array(16)), "iknp", "server");
 const blocks = Math.min(n, 1 << 16);

@@ -1,15 +1,22 @@
-// The hash of OT extension: the tweakable correlation-robust hash of Guo–Katz–Wang–Yu (S&P 2020),
-//   H(i, x) = π(π(x) ⊕ i) ⊕ π(x),
-// with π = AES under the session salt (so hashes of different sessions are independent) and a tweak i that no
-// other hash of the session uses. The tweak of an OT is a 16-byte block of little-endian words:
+// The hash of OT extension: Matyas–Meyer–Oseas on the input xored with a tweak,
+//   H(i, x) = π(x ⊕ i) ⊕ x ⊕ i,
+// one AES call per 128-bit input, with π = AES under the session salt (so hashes of different sessions are
+// independent) and a tweak i that no other hash of the session uses. Semi-honest OT extension needs H to be
+// correlation robust: H(x_k ⊕ Δ) pseudorandom for a secret Δ and inputs x_k that are not chosen adversarially (every
+// input here is the output of an honest party's PRG or base OTs). With π a random permutation, H(i, x ⊕ Δ) is masked
+// by π at a point that holds Δ, which only a query guessing Δ reaches; the tweak keeps equal inputs of different OTs
+// apart. This is the hash SCI uses (π(x) ⊕ x, there without a tweak). It is not Guo–Katz–Wang–Yu's tweakable CCR
+// hash, whose second call defends against a malicious receiver choosing its inputs: that needs the two-call form
+// back (SECURITY.md). The tweak of an OT is a 16-byte block of little-endian words:
 //   [index mod 2^32, ⌊index / 2^32⌋, instance, stage]
 // where index counts the OTs of its extension instance from 0 (both parties consume them in the same order), the
 // instance tells apart the four extensions of a session (0, 1: IKNP with the server or the client as sender; 2, 3:
 // 1-of-N likewise; on Ferret 0, 1 are its derandomised COTs and 4, 5 its 1-of-N keys) and the stage the two
-// halves of a 256-bit input, or the key (bit j of the choice) of a Ferret 1-of-N. Both messages of an OT share its tweak, as in GKWY's OT extension: the receiver
-// knows one of them. 256-bit inputs (the 1-of-N extension) are chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b),
-// so a guess needs every bit of s under the (weight-128) code difference.
-// A batch of n inputs costs two AES calls over all of it and two xor passes with the batch's tweaks.
+// halves of a 256-bit input, or the key (bit j of the choice) of a Ferret 1-of-N. Both messages of an OT share its
+// tweak, as in GKWY's OT extension: the receiver knows one of them. 256-bit inputs (the 1-of-N extension) are
+// chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b): a foreign pad's input hides 128 bits of s over its two halves,
+// and a guess must get both halves right together (2^128 work) to reach the second call's input.
+// A batch of n inputs costs one AES call over all of it and two xor passes (the tweak, the feed-forward).
 import type { Aes } from "../core/aes.js";
 import type { Role } from "../net/channel.js";
 import { wasm } from "../core/wasm.js";
@@ -168,21 +175,18 @@ export class OtHash {
     return TWEAK_BYTES * this.count;
   }
 
-  /** dst = π(π(src) ⊕ i) ⊕ π(src) with the tweaks of `stage`: the MMO hash of π(src) ⊕ i gives it, xored with i. */
+  /** dst = π(src ⊕ i) ⊕ src ⊕ i with the tweaks of `stage`: the MMO hash of src ⊕ i. */
   private stage(src: Uint8Array, dst: Uint8Array, stage: number): void {
     const runBytes = TWEAK_BYTES * this.count;
     const tweaks = this.tweaks.view(runBytes * this.stages).subarray(stage * runBytes, (stage + 1) * runBytes);
-    this.aes.encryptBlocks(src, dst);
-    xorRuns(dst, tweaks);
+    xorRuns(dst, src, tweaks);
     this.aes.hashBlocks(dst, dst);
-    xorRuns(dst, tweaks);
   }
 }
 
-/** Every run of `dst` ^= tweaks (dst a whole number of runs). */
-function xorRuns(dst: Uint8Array, tweaks: Uint8Array): void {
+/** Every run of dst = src ⊕ tweaks (src and dst whole runs of the same length; dst may be src). */
+function xorRuns(dst: Uint8Array, src: Uint8Array, tweaks: Uint8Array): void {
   for (let o = 0; o < dst.length; o += tweaks.length) {
-    const run = dst.subarray(o, o + tweaks.length);
-    xorKernel(run, run, tweaks);
+    xorKernel(dst.subarray(o, o + tweaks.length), src.subarray(o, o + tweaks.length), tweaks);
   }
 }
