@@ -303,3 +303,21 @@ export function keyedBlocks(dst: usize, keys: usize, count: i32, perKey: i32): v
     }
   }
 }
+
+/**
+ * dst = src ⊕ tweak, `runs` runs of `count` blocks: block k of every run gets the OT hash's tweak of OT first + k,
+ * the little-endian words [index mod 2^32, ⌊index / 2^32⌋, instance, stage] (src/ot/crhash.ts), made here rather
+ * than read from a buffer. dst may be src.
+ */
+export function xorTweaks(dst: usize, src: usize, runs: i32, count: i32, firstLo: u32, firstHi: u32, instance: u32, stage: u32): void {
+  const one = i64x2(1, 0);
+  const start = i64x2.replace_lane(i64x2.splat(<i64>(<u64>firstLo | (<u64>firstHi << 32))), 1, <i64>(<u64>instance | (<u64>stage << 32)));
+  let o: usize = 0;
+  for (let r = 0; r < runs; r++) {
+    let t = start;
+    for (let k = 0; k < count; k++, o += 16) {
+      v128.store(dst + o, v128.xor(v128.load(src + o), t));
+      t = i64x2.add(t, one);
+    }
+  }
+}

@@ -16,11 +16,12 @@
 // tweak, as in GKWY's OT extension: the receiver knows one of them. 256-bit inputs (the 1-of-N extension) are
 // chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b): a foreign pad's input hides 128 bits of s over its two halves,
 // and a guess must get both halves right together (2^128 work) to reach the second call's input.
-// A batch of n inputs costs one AES call over all of it and two xor passes (the tweak, the feed-forward).
+// A batch of n inputs costs one AES call over all of it and two xor passes (the tweak, made in the kernel, and the
+// feed-forward).
 import type { Aes } from "../core/aes.js";
 import type { Role } from "../net/channel.js";
 import { wasm } from "../core/wasm.js";
-import { KernelScratch, words, xorKernel } from "../core/scratch.js";
+import { xorKernel } from "../core/scratch.js";
 
 export type ExtensionKind = "iknp" | "kkot" | "keys";
 
@@ -39,28 +40,6 @@ function checkRuns(fn: string, field: string, a: Uint8Array, runBytes: number, b
   if (!wasm().owns(a)) throw new RangeError(`OtHash.${fn}: ${field} must lie in kernel memory`);
 }
 
-// The loops below live in plain functions, so V8 optimises them at once.
-
-/** The tweaks of OTs first … first + count − 1, stage-major. */
-function writeTweaks(w: Uint32Array, first: number, count: number, instance: number, stages: number): void {
-  for (let s = 0, o = 0; s < stages; s++) {
-    for (let k = 0; k < count; k++, o += 4) {
-      const index = first + k;
-      w[o] = index % 2 ** 32;
-      w[o + 1] = Math.floor(index / 2 ** 32);
-      w[o + 2] = instance;
-      w[o + 3] = s;
-    }
-  }
-}
-
-/** Word 0 alone of the tweaks of OTs lo … lo + count − 1 (all below 2^32), for buffers whose other words are right. */
-function writeLowWords(w: Uint32Array, lo: number, count: number, stages: number): void {
-  for (let s = 0, o = 0; s < stages; s++) {
-    for (let k = 0; k < count; k++, o += 4) w[o] = lo + k;
-  }
-}
-
 /**
  * The hash of one extension instance of a session: its tweaks number the instance's OTs in the order they are
  * extended. Inputs and outputs lie in kernel memory, where the xor runs.
@@ -69,14 +48,11 @@ export class OtHash {
   /** Word 2 of every tweak: kind and sending party of the extension. */
   readonly instance: number;
   private readonly stages: number;
-  private readonly tweaks = new KernelScratch();
   /** Index of the next OT to be batched. */
   private next = 0;
-  /** OTs in the current batch (0 before the first). */
+  /** Index of the current batch's first OT, and its OTs (0 before the first batch). */
+  private first = 0;
   private count = 0;
-  /** The batch size of the tweaks in the buffer (0: none), and their common word 1 (−1: not all the same). */
-  private laidOut = 0;
-  private laidHigh = -1;
 
   /** `aes`: π, keyed with the session salt. `sender`: the party that is extension sender in this instance. */
   constructor(
@@ -90,10 +66,7 @@ export class OtHash {
     this.stages = { iknp: 1, kkot: 2, keys: KEY_STAGES }[kind];
   }
 
-  /**
-   * Starts the next batch: the following `count` OTs of the instance, whose tweaks it writes. It may allocate kernel
-   * memory, so callers call it before taking kernel views.
-   */
+  /** Starts the next batch: the following `count` OTs of the instance. */
   batch(count: number): void {
     this.batchAt(this.next, count);
     this.next += count;
@@ -111,18 +84,7 @@ export class OtHash {
   batchAt(first: number, count: number): void {
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`OtHash.batch: count must be a positive integer, got ${count}`);
     if (!Number.isSafeInteger(first + count)) throw new RangeError("OtHash.batch: the OT index would pass 2^53");
-    const bytes = TWEAK_BYTES * count * this.stages;
-    this.tweaks.reserve(bytes);
-    const w = words(this.tweaks.view(bytes));
-    const lo = first % 2 ** 32;
-    const high = (first - lo) / 2 ** 32;
-    const oneHigh = lo + count <= 2 ** 32;
-    // Words 1–3 stay from the last batch when the size and word 1 are the same, so only word 0 is written. (The
-    // buffer is only reallocated for a larger batch, which changes the size.)
-    if (count === this.laidOut && high === this.laidHigh && oneHigh) writeLowWords(w, lo, count, this.stages);
-    else writeTweaks(w, first, count, this.instance, this.stages);
-    this.laidOut = count;
-    this.laidHigh = oneHigh ? high : -1;
+    this.first = first;
     this.count = count;
   }
 
@@ -175,18 +137,10 @@ export class OtHash {
     return TWEAK_BYTES * this.count;
   }
 
-  /** dst = π(src ⊕ i) ⊕ src ⊕ i with the tweaks of `stage`: the MMO hash of src ⊕ i. */
+  /** dst = π(src ⊕ i) ⊕ src ⊕ i with the tweaks of `stage`: the MMO hash of src ⊕ i, the tweaks made by the kernel. */
   private stage(src: Uint8Array, dst: Uint8Array, stage: number): void {
-    const runBytes = TWEAK_BYTES * this.count;
-    const tweaks = this.tweaks.view(runBytes * this.stages).subarray(stage * runBytes, (stage + 1) * runBytes);
-    xorRuns(dst, src, tweaks);
+    const lo = this.first % 2 ** 32;
+    wasm().k.xorTweaks(dst.byteOffset, src.byteOffset, src.length / (TWEAK_BYTES * this.count), this.count, lo, (this.first - lo) / 2 ** 32, this.instance, stage);
     this.aes.hashBlocks(dst, dst);
-  }
-}
-
-/** Every run of dst = src ⊕ tweaks (src and dst whole runs of the same length; dst may be src). */
-function xorRuns(dst: Uint8Array, src: Uint8Array, tweaks: Uint8Array): void {
-  for (let o = 0; o < dst.length; o += tweaks.length) {
-    xorKernel(dst.subarray(o, o + tweaks.length), src.subarray(o, o + tweaks.length), tweaks);
   }
 }
