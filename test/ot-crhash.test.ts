@@ -70,7 +70,7 @@ describe.each(BACKENDS)("the OT hash H(i, x) = π(x ⊕ i) ⊕ x ⊕ i on the %s
     };
     // The indices run on from batch to batch, whatever their sizes; runs of a batch share its tweaks.
     let next = 0;
-    for (const [count, runs] of [[3, 1], [5, 2], [5, 1]]) next = check(next, count, runs, next + 1);
+    for (const [count, runs] of [[1, 1], [3, 1], [5, 2], [2 ** 8 + 101, 3], [5, 1]]) next = check(next, count, runs, next + 1);
     // A long session: the batch where the index passes 2^32, and the batches after it.
     h["next"] = next = 2 ** 32 - 2;
     for (let b = 0; b < 3; b++) next = check(next, 4, 2, b + 10);
