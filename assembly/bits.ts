@@ -1,9 +1,11 @@
 // Bit-matrix transpose (the core of IKNP OT extension). Matrices are row-major with LSB-first bits: bit c of row r
-// is bit (c & 7) of byte r·rowBytes + (c >> 3), the layout of src/mpc/bits.ts.
-// Each 16-row × 128-column block is loaded as 16 vectors and transposed as a 16×16 byte matrix by four rounds of
-// byte interleaves; then every byte column yields its 8 output rows as 16-bit masks: i8x16.bitmask collects the top
-// bit of each of the 16 bytes, and adding each byte to itself brings the next bit up (one paddb on x86, where V8
-// emulates a byte shift with a word shift and a mask: 20% faster overall).
+// is bit (c & 7) of byte r·rowBytes + (c >> 3), the layout of src/mpc/bits.ts, so a 16-byte vector is 128 columns
+// with column c at bit c of the little-endian 128-bit integer.
+// A 128 × 128 transpose exchanges the 7 bits of the row index with the 7 bits of the column index. Exchanging the low
+// 3 (row r mod 8 ↔ bit c mod 8) is a bit swap among 8 consecutive rows done with shifts and masks (9 operations per
+// vector); exchanging the high 4 (row r / 8 ↔ byte c / 8) is a 16 × 16 byte transpose of rows r, r + 8, … r + 120
+// (4 byte interleaves per vector), whose result vectors are whole output rows, written with 16-byte stores. About
+// half the operations of a byte transpose followed by 8 i8x16.bitmask per vector and 2-byte stores.
 
 // @ts-ignore: decorator
 @inline function lo(a: v128, b: v128): v128 {
@@ -16,11 +18,11 @@
 }
 
 /**
- * Transposes the 16×16 bytes at p (row stride ss) and stores the 16 result vectors at out: vector j holds byte j
- * of each of the 16 rows.
+ * Transposes the 16×16 bytes at p (row stride ss) into 16 vectors at out (stride os): vector j holds byte j of each
+ * of the 16 rows.
  */
 // @ts-ignore: decorator
-@inline function transpose16(p: usize, ss: usize, out: usize): void {
+@inline function transpose16(p: usize, ss: usize, out: usize, os: usize): void {
   const v0 = v128.load(p);
   const v1 = v128.load(p + ss);
   const v2 = v128.load(p + 2 * ss);
@@ -61,137 +63,150 @@
   const c9 = lo(b9, b11), c11 = hi(b9, b11);
   const c12 = lo(b12, b14), c14 = hi(b12, b14);
   const c13 = lo(b13, b15), c15 = hi(b13, b15);
-  const d0 = lo(c0, c1), d1 = hi(c0, c1);
-  const d2 = lo(c2, c3), d3 = hi(c2, c3);
-  const d4 = lo(c4, c5), d5 = hi(c4, c5);
-  const d6 = lo(c6, c7), d7 = hi(c6, c7);
-  const d8 = lo(c8, c9), d9 = hi(c8, c9);
-  const d10 = lo(c10, c11), d11 = hi(c10, c11);
-  const d12 = lo(c12, c13), d13 = hi(c12, c13);
-  const d14 = lo(c14, c15), d15 = hi(c14, c15);
-  v128.store(out, d0, 0);
-  v128.store(out, d1, 16);
-  v128.store(out, d2, 32);
-  v128.store(out, d3, 48);
-  v128.store(out, d4, 64);
-  v128.store(out, d5, 80);
-  v128.store(out, d6, 96);
-  v128.store(out, d7, 112);
-  v128.store(out, d8, 128);
-  v128.store(out, d9, 144);
-  v128.store(out, d10, 160);
-  v128.store(out, d11, 176);
-  v128.store(out, d12, 192);
-  v128.store(out, d13, 208);
-  v128.store(out, d14, 224);
-  v128.store(out, d15, 240);
+  v128.store(out, lo(c0, c1));
+  v128.store(out + os, hi(c0, c1));
+  v128.store(out + 2 * os, lo(c2, c3));
+  v128.store(out + 3 * os, hi(c2, c3));
+  v128.store(out + 4 * os, lo(c4, c5));
+  v128.store(out + 5 * os, hi(c4, c5));
+  v128.store(out + 6 * os, lo(c6, c7));
+  v128.store(out + 7 * os, hi(c6, c7));
+  v128.store(out + 8 * os, lo(c8, c9));
+  v128.store(out + 9 * os, hi(c8, c9));
+  v128.store(out + 10 * os, lo(c10, c11));
+  v128.store(out + 11 * os, hi(c10, c11));
+  v128.store(out + 12 * os, lo(c12, c13));
+  v128.store(out + 13 * os, hi(c12, c13));
+  v128.store(out + 14 * os, lo(c14, c15));
+  v128.store(out + 15 * os, hi(c14, c15));
 }
 
 /**
- * Writes the 8 bit-rows of one byte column of a 16-row block (y: 16 bits per row) or of two blocks (y and z: 32 bits
- * per row): the row at q + b·stride receives bit b of each byte.
+ * The 8 rows at p (stride ss), bit b of byte j of row r exchanged with bit r of byte j of row b, stored as 8 vectors
+ * at q (stride qs).
  */
 // @ts-ignore: decorator
-@inline function emit1(y: v128, q: usize, stride: usize): void {
-  store<u16>(q + 7 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 6 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 5 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 4 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 3 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 2 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q + 1 * stride, i8x16.bitmask(y));
-  y = i8x16.add(y, y);
-  store<u16>(q, i8x16.bitmask(y));
-}
-
-// @ts-ignore: decorator
-@inline function emit2(y: v128, z: v128, q: usize, stride: usize): void {
-  store<u32>(q + 7 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q + 6 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q + 5 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q + 4 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q + 3 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q + 2 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q + 1 * stride, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
-  y = i8x16.add(y, y);
-  z = i8x16.add(z, z);
-  store<u32>(q, i8x16.bitmask(y) | (i8x16.bitmask(z) << 16));
+@inline function swap8(p: usize, ss: usize, q: usize, qs: usize): void {
+  let x0 = v128.load(p);
+  let x1 = v128.load(p + ss);
+  let x2 = v128.load(p + 2 * ss);
+  let x3 = v128.load(p + 3 * ss);
+  let x4 = v128.load(p + 4 * ss);
+  let x5 = v128.load(p + 5 * ss);
+  let x6 = v128.load(p + 6 * ss);
+  let x7 = v128.load(p + 7 * ss);
+  // for s = 4, 2, 1: the columns of row i with bit s set trade places with those of row i + s with it clear
+  const m4 = i8x16.splat(0x0f);
+  let t = v128.and(v128.xor(i64x2.shr_u(x0, 4), x4), m4);
+  x4 = v128.xor(x4, t);
+  x0 = v128.xor(x0, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(x1, 4), x5), m4);
+  x5 = v128.xor(x5, t);
+  x1 = v128.xor(x1, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(x2, 4), x6), m4);
+  x6 = v128.xor(x6, t);
+  x2 = v128.xor(x2, i64x2.shl(t, 4));
+  t = v128.and(v128.xor(i64x2.shr_u(x3, 4), x7), m4);
+  x7 = v128.xor(x7, t);
+  x3 = v128.xor(x3, i64x2.shl(t, 4));
+  const m2 = i8x16.splat(0x33);
+  t = v128.and(v128.xor(i64x2.shr_u(x0, 2), x2), m2);
+  x2 = v128.xor(x2, t);
+  x0 = v128.xor(x0, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(x1, 2), x3), m2);
+  x3 = v128.xor(x3, t);
+  x1 = v128.xor(x1, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(x4, 2), x6), m2);
+  x6 = v128.xor(x6, t);
+  x4 = v128.xor(x4, i64x2.shl(t, 2));
+  t = v128.and(v128.xor(i64x2.shr_u(x5, 2), x7), m2);
+  x7 = v128.xor(x7, t);
+  x5 = v128.xor(x5, i64x2.shl(t, 2));
+  const m1 = i8x16.splat(0x55);
+  t = v128.and(v128.xor(i64x2.shr_u(x0, 1), x1), m1);
+  v128.store(q, v128.xor(x0, i64x2.shl(t, 1)));
+  v128.store(q + qs, v128.xor(x1, t));
+  t = v128.and(v128.xor(i64x2.shr_u(x2, 1), x3), m1);
+  v128.store(q + 2 * qs, v128.xor(x2, i64x2.shl(t, 1)));
+  v128.store(q + 3 * qs, v128.xor(x3, t));
+  t = v128.and(v128.xor(i64x2.shr_u(x4, 1), x5), m1);
+  v128.store(q + 4 * qs, v128.xor(x4, i64x2.shl(t, 1)));
+  v128.store(q + 5 * qs, v128.xor(x5, t));
+  t = v128.and(v128.xor(i64x2.shr_u(x6, 1), x7), m1);
+  v128.store(q + 6 * qs, v128.xor(x6, i64x2.shl(t, 1)));
+  v128.store(q + 7 * qs, v128.xor(x7, t));
 }
 
 /**
- * Transposes 16 rows × 128 columns at p (row stride ss) into 128 rows × 2 bytes at q (row stride `stride`), or,
- * when `pair` is set, 32 rows (two 16-row blocks) into 128 rows × 4 bytes: one 32-bit store instead of two 16-bit
- * ones (≈15% faster overall). spill receives the transposed vectors (512 bytes).
+ * Transposes `valid` source rows at src (stride ss; valid a multiple of 16, at most 128, the missing rows read as
+ * zeros) × 128·chunks columns into 128·chunks 16-byte rows at out (stride os). Rows are bit-swapped 8 at a time
+ * across all chunks, so each source line is used whole once loaded: source rows are often a multiple of 4 KiB apart,
+ * and 128 of them share one L1 set (at 2^20 columns one L2 set too), so a line left for later would be evicted.
+ * The swapped rows go to out, where the byte transposes then work in place: rows 8g + b, g < 16, of a 128-column
+ * chunk hold byte g of its output rows 8k + b, k < 16.
  */
 // @ts-ignore: decorator
-@inline function block(p: usize, ss: usize, q: usize, stride: usize, spill: usize, pair: bool): void {
-  transpose16(p, ss, spill);
-  if (pair) {
-    transpose16(p + 16 * ss, ss, spill + 256);
-    for (let j: usize = 0; j < 16; j++) {
-      emit2(v128.load(spill + (j << 4)), v128.load(spill + 256 + (j << 4)), q + (j << 3) * stride, stride);
+@inline function block128(out: usize, os: usize, src: usize, ss: usize, chunks: usize, valid: usize): void {
+  for (let g: usize = 0; g < 128; g += 8) {
+    for (let ch: usize = 0; ch < chunks; ch++) {
+      const q = out + ((ch << 7) + g) * os;
+      if (g < valid) {
+        swap8(src + g * ss + (ch << 4), ss, q, os);
+      } else {
+        for (let i: usize = 0; i < 8; i++) v128.store(q + i * os, i64x2.splat(0));
+      }
     }
-  } else {
-    for (let j: usize = 0; j < 16; j++) emit1(v128.load(spill + (j << 4)), q + (j << 3) * stride, stride);
+  }
+  for (let ch: usize = 0; ch < chunks; ch++) {
+    for (let b: usize = 0; b < 8; b++) {
+      const p = out + ((ch << 7) + b) * os;
+      transpose16(p, os << 3, p, os << 3);
+    }
   }
 }
 
-/** Rows and columns of one tile: 512 × 512 bits, so a tile's output (32 KiB at most) stays in L1. */
+/** Columns per call of block128 when the output rows are 16 bytes: 64 KiB of output, 512 bytes of each source row. */
+const WIDE: i32 = 4096;
+/** Rows and columns of one tile of a taller matrix: 512 × 512 bits, its output (32 KiB) assembled in tmp. */
 const TILE: i32 = 512;
-/** Bytes at the end of the scratch area for two blocks of transposed vectors. */
-const SPILL: i32 = 512;
 
 /** Bytes of the scratch area `bitTranspose` needs. */
 export function bitTransposeScratchBytes(): i32 {
-  return ((TILE * TILE) >> 3) + SPILL;
+  return (TILE * TILE) >> 3;
 }
 
 /**
  * dst (cols × rows bits) = transpose of src (rows × cols bits), with rows a multiple of 16 and cols a multiple of
- * 128; dst must not overlap src. Works tile by tile so that every source line is used while in L1. When a tile's
- * output rows are whole dst rows (rows ≤ 512, the 128 × n case) they are written in place; otherwise (n × 128)
- * they are assembled in tmp (bitTransposeScratchBytes() bytes) and copied out, because 2-byte stores to hundreds of
- * rows whose stride is a multiple of 4 KiB all land in one cache set.
+ * 128; dst must not overlap src. With 128 rows (the 128 × n case) the output rows are 16 bytes and dst itself is
+ * the working area, 4096 columns at a time; otherwise each 512 × 512 tile is assembled in tmp
+ * (bitTransposeScratchBytes() bytes) and copied out row by row, since the output rows of a tile share cache sets.
  */
 export function bitTranspose(dst: usize, src: usize, rows: i32, cols: i32, tmp: usize): void {
   const srcStride = <usize>cols >> 3;
   const dstStride = <usize>rows >> 3;
-  const spill = tmp + ((<usize>TILE * <usize>TILE) >> 3);
+  if (rows == 128) {
+    for (let c0 = 0; c0 < cols; c0 += WIDE) {
+      block128(dst + <usize>c0 * 16, 16, src + (<usize>c0 >> 3), srcStride, <usize>min(WIDE, cols - c0) >> 7, 128);
+    }
+    return;
+  }
+  const os = <usize>TILE >> 3;
   for (let c0 = 0; c0 < cols; c0 += TILE) {
-    const tc = min(TILE, cols - c0);
+    const tc = <usize>min(TILE, cols - c0);
     for (let r0 = 0; r0 < rows; r0 += TILE) {
-      const tr = min(TILE, rows - r0);
-      const direct = tr == rows;
-      const out = direct ? dst + <usize>c0 * dstStride : tmp;
-      const outStride = direct ? dstStride : <usize>tr >> 3;
-      const base = src + <usize>r0 * srcStride + (<usize>c0 >> 3);
-      for (let rb: usize = 0; rb < <usize>tr; rb += 32) {
-        const pair = rb + 32 <= <usize>tr;
-        for (let cb: usize = 0; cb < (<usize>tc >> 3); cb += 16) {
-          block(base + rb * srcStride + cb, srcStride, out + (cb << 3) * outStride + (rb >> 3), outStride, spill, pair);
-        }
+      const tr = <usize>min(TILE, rows - r0);
+      for (let rb: usize = 0; rb < tr; rb += 128) {
+        const from = src + (<usize>r0 + rb) * srcStride + (<usize>c0 >> 3);
+        block128(tmp + (rb >> 3), os, from, srcStride, tc >> 7, min<usize>(128, tr - rb));
       }
-      if (!direct) {
-        const to = dst + <usize>c0 * dstStride + (<usize>r0 >> 3);
-        for (let c: usize = 0; c < <usize>tc; c++) memory.copy(to + c * dstStride, tmp + c * outStride, outStride);
+      const bytes = tr >> 3;
+      const full = bytes & ~(<usize>15);
+      const to = dst + <usize>c0 * dstStride + (<usize>r0 >> 3);
+      for (let c: usize = 0; c < tc; c++) {
+        const d = to + c * dstStride;
+        const t = tmp + c * os;
+        for (let o: usize = 0; o < full; o += 16) v128.store(d + o, v128.load(t + o));
+        if (full < bytes) memory.copy(d + full, t + full, bytes - full);
       }
     }
   }
