@@ -3,6 +3,7 @@
 // the rows are pseudorandom (the same correlation-robustness assumption as the OT extension's own hash).
 import { fixedKeyAes, type Aes, type AesBackend } from "../core/aes.js";
 import { wasm } from "../core/wasm.js";
+import { kernelBlocks } from "../core/mpc-kernels.js";
 
 // A public key of its own, so these blocks never coincide with the OT extension's hash inputs.
 const EXPAND_KEY = new TextEncoder().encode("prune.expand.key");
@@ -39,23 +40,23 @@ function expand(h: Aes, keys: Uint8Array, count: number, w: number, out: BigUint
   const perKey = Math.ceil(w / 2);
   const keysPerCall = Math.max(1, Math.floor(CHUNK_BLOCKS / perKey));
   const k = wasm();
-  const [pk, pin] = [16 * keysPerCall, 16 * keysPerCall * perKey].map((b) => k.alloc(b));
+  const blocks = kernelBlocks([16 * keysPerCall, 16 * keysPerCall * perKey]);
+  const [pk, pin] = blocks.ptrs;
   // Copies go through 32-bit views: V8 copies those with memmove, BigUint64Array sources element by element.
   const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length * 2);
   try {
     for (let k0 = 0; k0 < count; k0 += keysPerCall) {
       const nk = Math.min(keysPerCall, count - k0);
       k.u8(pk, 16 * nk).set(keys.subarray(16 * k0, 16 * (k0 + nk)));
-      (k.k as unknown as { keyedBlocks(dst: number, keys: number, count: number, perKey: number): void }).keyedBlocks(pin, pk, nk, perKey);
-      const blocks = k.u8(pin, 16 * nk * perKey);
-      h.hashBlocks(blocks, blocks);
-      const done = k.u8(pin, 16 * nk * perKey);
-      const dst32 = new Uint32Array(done.buffer, done.byteOffset, 4 * nk * perKey);
+      k.k.keyedBlocks(pin, pk, nk, perKey);
+      // h was keyed before the blocks were allocated, so hashing grows no memory and the view stays valid.
+      const inputs = k.u8(pin, 16 * nk * perKey);
+      h.hashBlocks(inputs, inputs);
+      const dst32 = new Uint32Array(inputs.buffer, inputs.byteOffset, 4 * nk * perKey);
       for (let i = 0; i < nk; i++) out32.set(dst32.subarray(4 * i * perKey, 4 * i * perKey + 2 * w), 2 * (k0 + i) * w);
     }
   } finally {
-    k.free(pk);
-    k.free(pin);
+    blocks.free();
   }
 }
 

@@ -14,6 +14,7 @@ import { getBit, packedLength, setBit } from "../core/bits.js";
 import { sub } from "../core/kernels.js";
 import { lanesBytes, packLanes, unpackLanes } from "../core/lanes.js";
 import { wasm } from "../core/wasm.js";
+import { kernelBlocks } from "../core/mpc-kernels.js";
 import { ProtocolError } from "../net/errors.js";
 import { expandHash } from "./expand.js";
 import { ggmExpand, ggmPunctured } from "./ggm.js";
@@ -76,7 +77,8 @@ function matrixSums(leaves: Uint8Array, n: number, w: number, ring: Ring, p: Par
   const k = wasm();
   const kernels = k.k as unknown as TranslateKernels;
   const blocks = 16 * n * perKey;
-  const [keys, inputs, x, cols, rows] = [16 * n, blocks, blocks, 8 * n * w, 8 * n * w].map((b) => k.alloc(b));
+  const scratch = kernelBlocks([16 * n, blocks, blocks, 8 * n * w, 8 * n * w]);
+  const [keys, inputs, x, cols, rows] = scratch.ptrs;
   try {
     k.u8(cols, 8 * n * w).fill(0);
     k.u8(rows, 8 * n * w).fill(0);
@@ -90,7 +92,7 @@ function matrixSums(leaves: Uint8Array, n: number, w: number, ring: Ring, p: Par
     const mask = ring.mask;
     return { cols: k.u64(cols, n * w).map((v) => v & mask), rows: k.u64(rows, n * w).map((v) => v & mask) };
   } finally {
-    for (const ptr of [keys, inputs, x, cols, rows]) k.free(ptr);
+    scratch.free();
   }
 }
 
