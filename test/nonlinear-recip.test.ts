@@ -38,6 +38,30 @@ describe.each(["high", "low"] as const)("reciprocal, %s degree", (degree) => {
   });
 });
 
+describe("reciprocal of an input at a finer scale", () => {
+  // V at scale 14 (v ∈ [0.5, 512)), 1/v at scale 12: as softmax's row sums of e^x at scale 14 use it.
+  const range = { lo: 13, hi: 23, inScale: 14 };
+
+  it("the twin equals the reciprocal of the same value at the ring's scale within its stated error", async () => {
+    const Vs = [...logGrid(13, 22.99, 2001), 2 ** 13, 2 ** 14, 2 ** 23 - 1].map(Math.floor);
+    const out = await reciprocal(plain, BigUint64Array.from(Vs, BigInt), ring, range);
+    Vs.forEach((V, i) => {
+      const v = V / 2 ** 14;
+      expect(Math.abs(ring.decode(out[i]) - 1 / v), `V = ${V}`).toBeLessThanOrEqual(2.5e-4 / v + 2 * ulp);
+    });
+  });
+
+  it("the protocol equals the twin exactly", async () => {
+    const Vs = [2 ** 13, 2 ** 14, 2 ** 14 + 1, 2 ** 23 - 1, ...Array.from({ length: 61 }, () => 2 ** 13 + Math.floor(Math.random() * (2 ** 23 - 2 ** 13)))];
+    const { plain: tw, secure } = await runBoth(pair, ring, BigUint64Array.from(Vs, BigInt), (E, v) => reciprocal(E, v, ring, range));
+    expect(Array.from(secure)).toEqual(Array.from(tw));
+  });
+
+  it("an input scale at or above hi is refused", async () => {
+    await expect(reciprocal(plain, new BigUint64Array(1), ring, { lo: 11, hi: 21, inScale: 21 })).rejects.toThrow(/inScale must be an integer below hi = 21, got 21/);
+  });
+});
+
 describe.each(["high", "low"] as const)("rsqrt, %s degree", (degree) => {
   const range = { lo: 0, hi: 35, degree }; // v ∈ [2^-12, 2^23)
   const rel = degree === "high" ? 3e-4 : 8e-3;

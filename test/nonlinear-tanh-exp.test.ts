@@ -58,6 +58,45 @@ describe.each(["high", "low"] as const)("exp on x ≤ 0, %s degree", (degree) =>
   });
 });
 
+describe("exp at a finer output scale", () => {
+  const q = 16;
+  const cells = (a: number, b: number) => Array.from({ length: (b - a) * 4096 }, (_, i) => a + i / 4096);
+
+  it("sums of e^x over whole cells drift by table rounding at the ring's scale, not at scale 16", async () => {
+    // On [−5, −4) the tables' entries rounded at scale 12 err the same way for every input of a cell.
+    const xs = cells(-5, -4);
+    const drift = async (scale: number) => {
+      const out = await exp(plain, fixed(xs, ring), ring, { degree: "high", scale });
+      const sum = xs.reduce((acc, x, i) => acc + Number(out[i]) / 2 ** scale - Math.exp(x), 0);
+      return (sum / xs.length) * 4096; // mean error per input, in ulps at scale 12
+    };
+    expect(Math.abs(await drift(12))).toBeGreaterThan(0.3);
+    expect(Math.abs(await drift(q))).toBeLessThan(0.05);
+  });
+
+  it.each(["high", "low"] as const)("%s: within the relative error plus 2 ulp at scale 16, and the protocol equals the twin", async (degree) => {
+    const rel = Math.tanh(degree === "high" ? 1 / 512 : 1 / 64);
+    const xs = [...grid(-16, 0, 2001), -16.001, -(2 ** 22)];
+    // Against the inputs as encoded: 2 ulp at scale 16 do not absorb the inputs' rounding to scale 12.
+    const input = fixed(xs, ring);
+    const out = await exp(plain, input, ring, { degree, scale: q });
+    xs.forEach((x, i) => {
+      const want = Math.exp(ring.decode(input[i]));
+      // The low form is 0 below its table's range (−8, less the half cell its inputs are shifted by).
+      const floor = degree === "low" && x < -8 + 1 / 64 ? Math.exp(-8) : 0;
+      expect(Math.abs(Number(out[i]) / 2 ** q - want), `x = ${x}`).toBeLessThanOrEqual(rel * want + 2 / 2 ** q + floor);
+    });
+    const some = [0, -1 / 4096, -8, -16, -(2 ** 22), ...Array.from({ length: 128 + 101 }, () => -Math.random() * 20)];
+    const { plain: tw, secure } = await runBoth(pair, ring, fixed(some, ring), (E, v) => exp(E, v, ring, { degree, scale: q }));
+    expect(Array.from(secure)).toEqual(Array.from(tw));
+  });
+
+  it("rejects scales outside [s, s + 6]", async () => {
+    await expect(exp(plain, new BigUint64Array(1), ring, { scale: 11 })).rejects.toThrow(/scale must be an integer in \[12, 18\], got 11/);
+    await expect(exp(plain, new BigUint64Array(1), ring, { scale: 19 })).rejects.toThrow(/got 19/);
+  });
+});
+
 it("exp rejects a ring too small for its intermediate products", async () => {
   await expect(exp(plain, new BigUint64Array(1), new Ring(20, 12), {})).rejects.toThrow(/at least 2·scale \+ 8 bits/);
 });

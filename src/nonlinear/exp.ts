@@ -72,11 +72,22 @@ function table(count: number, scale: number, entry: (j: number) => number): BigU
   return BigUint64Array.from({ length: count }, (_, j) => BigInt(Math.round(entry(j) * 2 ** scale)));
 }
 
-/** e^x on fixed-point values x ≤ 0 (ring scale 4 ≤ s ≤ 14; needs l ≥ 2s + 8). Exact twin of the protocol. */
-export async function exp(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = {}): Promise<Lanes> {
+export interface ExpOptions extends NonlinearOptions {
+  /**
+   * Scale q of the output and of the tables (default: the ring's scale s; s ≤ q ≤ s + 6). Entries rounded at scale s
+   * err by up to half an ulp each, and the same entry serves every input in its cell, so a sum of many e^x (softmax's
+   * row sums) drifts by many ulps; each extra bit halves that drift, for q − s more bits in the tables and the product.
+   */
+  scale?: number;
+}
+
+/** e^x on fixed-point values x ≤ 0 (ring scale 4 ≤ s ≤ 14; needs l ≥ 2s + 8), at scale `opts.scale`. Exact twin of the protocol. */
+export async function exp(E: Fx, x: Lanes, ring: Ring, opts: ExpOptions = {}): Promise<Lanes> {
   const degree = opts.degree ?? "high";
   const s = ring.scale;
+  const q = opts.scale ?? s;
   if (s < 4 || s > 14 || ring.bits < 2 * s + 8) throw new RangeError(`exp: needs a ring scale in [4, 14] and at least 2·scale + 8 bits, got ${ring}`);
+  if (!Number.isInteger(q) || q < s || q > s + 6 || q + 2 > ring.bits) throw new RangeError(`exp: scale must be an integer in [${s}, ${Math.min(s + 6, ring.bits - 2)}], got ${opts.scale}`);
   return E.scope(`exp.${degree}`, async () => {
     const fine = degree === "low" ? lowCells(s) : highSubCells(s);
     const coarse = degree === "low" ? fine : highCells(s);
@@ -84,24 +95,24 @@ export async function exp(E: Fx, x: Lanes, ring: Ring, opts: NonlinearOptions = 
     const t = s - coarse.p;
     const shifted = E.addConst(x, -(1n << BigInt(s - fine.p - 1)), ring);
     const { cell, inRange } = await E.segment(shifted, t, coarse.bits + 1, ring);
-    // Entries are below 1 (2^s at scale s): s + 2 bits keep the top bit clear for the extension.
-    const out = new Ring(s + 2);
+    // Entries are below 1 (2^q at scale q): q + 2 bits keep the top bit clear for the extension.
+    const out = new Ring(q + 2);
     let e: Lanes;
     if (degree === "low") {
-      e = await E.lookup(table(2 ** coarse.bits, s, (j) => lowEntry(j, coarse)), cell, coarse.bits, out);
+      e = await E.lookup(table(2 ** coarse.bits, q, (j) => lowEntry(j, coarse)), cell, coarse.bits, out);
     } else {
       // δ = shifted − 2^t·cell ∈ [0, 2^t) on every lane, exactly and locally; its sub-cell is floor(δ / 2^(t − u)).
       const u = fine.bits;
       const deltaRing = new Ring(t + 1);
       const delta = reduceTo(sub(shifted, mulPublic(cell, 1n << BigInt(t), ring), ring), deltaRing);
       const i = await E.trunc(delta, t - u, deltaRing, "nonneg");
-      const small = new Ring(2 * s + 2);
-      const hi = await E.lookup(table(2 ** coarse.bits, s, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
-      const lo = await E.lookup(table(2 ** u, s, (j) => subEntry(j, fine)), i, u, small);
-      // hi ≤ 2^s and lo < 1.29·2^s: the product stays below 2^(2s+1). Rounded to nearest (half an ulp added before
+      const small = new Ring(2 * q + 2);
+      const hi = await E.lookup(table(2 ** coarse.bits, q, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
+      const lo = await E.lookup(table(2 ** u, q, (j) => subEntry(j, fine)), i, u, small);
+      // hi ≤ 2^q and lo < 1.29·2^q: the product stays below 2^(2q+1). Rounded to nearest (half an ulp added before
       // the truncation): a floor would bias every e^x low by half an ulp, and softmax's row sums by half an ulp per key.
-      const product = E.addConst(await E.mul(hi, lo, small), 1n << BigInt(s - 1), small);
-      e = reduceTo(await E.trunc(product, s, small, "nonneg"), out);
+      const product = E.addConst(await E.mul(hi, lo, small), 1n << BigInt(q - 1), small);
+      e = reduceTo(await E.trunc(product, q, small, "nonneg"), out);
     }
     return E.extendNonneg(await E.mux(inRange, e, out), out, ring);
   });

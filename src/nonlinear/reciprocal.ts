@@ -12,6 +12,8 @@ export interface RangeOptions extends NonlinearOptions {
   /** V = v·2^s lies in [2^lo, 2^hi): the caller's bound on the input (fixed-point integers). */
   lo: number;
   hi: number;
+  /** Scale of the input V (default: the ring's scale s); the output is at scale s. */
+  inScale?: number;
 }
 
 /** The float form each degree implements (reciprocal of v with seed and Newton as the protocol). */
@@ -40,12 +42,16 @@ export function seedIndex(E: Fx, f: Lanes, bits: number, ring: Ring): Promise<La
   return E.trunc(f, ring.scale - bits, ring, "nonneg");
 }
 
-/** 1/v at scale s for v = V/2^s with 2^lo ≤ V < 2^hi (needs s + hi − lo ≤ l − 2). */
+/** 1/v at scale s for v = V/2^inScale with 2^lo ≤ V < 2^hi (needs s + hi − lo ≤ l − 2 and inScale < hi). */
 export async function reciprocal(E: Fx, v: Lanes, ring: Ring, opts: RangeOptions): Promise<Lanes> {
   const degree = opts.degree ?? "high";
   const { lo, hi } = opts;
   const s = ring.scale;
+  const { inScale = s } = opts;
   if (s < SEED_BITS || s + hi - lo > ring.bits - 2) throw new RangeError(`reciprocal: range [2^${lo}, 2^${hi}) at scale ${s} does not fit ${ring}`);
+  // r·F below is 1/v at scale hi − 1 + s − inScale.
+  const drop = hi - 1 - inScale;
+  if (!Number.isInteger(inScale) || drop < 0) throw new RangeError(`reciprocal: inScale must be an integer below hi = ${hi}, got ${inScale}`);
   return E.scope(`reciprocal.${degree}`, async () => {
     const { F, f } = await normalized(E, v, ring, lo, hi);
     const table = new BigUint64Array(1 << SEED_BITS);
@@ -55,7 +61,7 @@ export async function reciprocal(E: Fx, v: Lanes, ring: Ring, opts: RangeOptions
       const fr = await E.trunc(await E.mul(f, r, ring), s, ring, "nonneg");
       r = await E.trunc(await E.mul(r, E.addConst(neg(fr, ring), fixedConst(2, ring), ring), ring), s, ring, "nonneg");
     }
-    // 1/v = 2^s / V = (2^s/f)·2^(−j): r·F = 2^(s + hi − 1 − j)/f, so drop hi − 1 − s bits.
-    return E.trunc(await E.mul(r, F, ring), hi - 1 - s, ring, "nonneg");
+    // 1/v = 2^inScale / V = 2^(inScale − j)/f and r·F = 2^(s + hi − 1 − j)/f: drop hi − 1 − inScale bits.
+    return E.trunc(await E.mul(r, F, ring), drop, ring, "nonneg");
   });
 }
