@@ -336,3 +336,17 @@ export function xorTweaks(dst: usize, src: usize, runs: i32, count: i32, firstLo
     }
   }
 }
+
+/**
+ * rows[i] ⊕= Δ for each i < count whose bit first + i of `bits` (LSB-first) is set: a Ferret COT sender's
+ * correction of q by the receiver's d. Δ is the little-endian words d0 … d3.
+ */
+export function xorDeltaWhere(rows: usize, bits: usize, first: i32, count: i32, d0: u32, d1: u32, d2: u32, d3: u32): void {
+  const delta = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(d0), 1, d1), 2, d2), 3, d3);
+  for (let i = 0; i < count; i++) {
+    const b = first + i;
+    const on = (<i32>load<u8>(bits + (<usize>b >>> 3)) >>> (b & 7)) & 1;
+    const p = rows + (<usize>i << 4);
+    v128.store(p, v128.xor(v128.load(p), v128.and(delta, i32x4.splat(-on))));
+  }
+}

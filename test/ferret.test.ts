@@ -354,6 +354,44 @@ describe("Ferret take(n) and keys", () => {
     expect(s.round).toBeGreaterThanOrEqual(4);
   });
 
+  it("a recycled result buffer is written by the next take that fits; recycled views of buffered batches are ignored", async () => {
+    const salt = seedOf(0x34);
+    const [a, b] = memoryPair();
+    const o = { aes: ferretTreeAes(salt, node), treesPerCall: 3 };
+    const [s, r] = await Promise.all([
+      FerretCotSender.create(a, await Prg.fromSeed(seedOf(53)), FERRET_TINY, o),
+      FerretCotReceiver.create(b, await Prg.fromSeed(seedOf(54)), FERRET_TINY, o),
+    ]);
+    const run: Run = { qs: [], ts: [], choices: [], delta: s.delta };
+    const take = async (n: number, keep = false) => {
+      const [q, x] = await Promise.all([s.take(n), r.take(n)]);
+      // Copies, as the arrays themselves may be handed out again once recycled; `keep`: the arrays themselves.
+      run.qs.push(keep ? q : q.slice());
+      run.ts.push(keep ? x.t : x.t.slice());
+      run.choices.push(x.choices.slice());
+      return [q, x.t];
+    };
+    const [q1, t1] = await take(5000);
+    s.recycle(q1);
+    r.recycle(t1);
+    const [q2, t2] = await take(4000);
+    expect(q2.buffer).toBe(q1.buffer);
+    expect(t2.buffer).toBe(t1.buffer);
+    // Batches hold 192 COTs, so 24 more end one; the first take from the next batch is a copy, the second a view
+    // of it, which recycling must not hand out. The next 100 stay in use (views of the same batch) while a take
+    // spanning that batch and the next would overwrite them.
+    await take(24);
+    await take(10);
+    const [q3, t3] = await take(10);
+    expect(q3.buffer.byteLength).toBe(16 * 192);
+    s.recycle(q3);
+    r.recycle(t3);
+    const [q4] = await take(100, true);
+    expect(q4.buffer).toBe(q3.buffer);
+    await take(150);
+    expect(checkCots(run)[1]).toBe(5000 + 4000 + 24 + 10 + 10 + 100 + 150);
+  });
+
   it("the tree key is derived from the salt under its own domain (not the salt itself)", () => {
     const salt = seedOf(0x44);
     const k = ferretTreeKey(salt);
@@ -573,6 +611,27 @@ describe("Ferret bit kernels against their TypeScript twins", () => {
       w.k.ferretLsbs(o, b, n);
       expect(hex(w.u8(o, twin.length).slice())).toBe(hex(twin));
       [b, o].forEach((p) => w.free(p));
+    }
+  });
+
+  it("xorDeltaWhere xors Δ into exactly the rows whose bit is set, from any bit offset", async () => {
+    const prg = await Prg.fromSeed(seedOf(94));
+    const delta = new Uint32Array(prg.bytes(16).buffer);
+    for (const n of [1, 3, 8, 2 ** 10 + 101]) {
+      for (const first of [0, 1, 5, 7]) {
+        const rows = prg.bytes(16 * n);
+        const d = prg.bytes(((first + n + 7) >>> 3) + 1);
+        const want = rows.slice();
+        const ww = new Uint32Array(want.buffer);
+        for (let i = 0; i < n; i++) if ((d[(first + i) >>> 3] >>> ((first + i) & 7)) & 1) for (let k = 0; k < 4; k++) ww[4 * i + k] ^= delta[k];
+        const w = wasm();
+        const [r, b] = [w.alloc(rows.length), w.alloc(d.length)];
+        w.u8(r, rows.length).set(rows);
+        w.u8(b, d.length).set(d);
+        w.k.xorDeltaWhere(r, b, first, n, delta[0], delta[1], delta[2], delta[3]);
+        expect(hex(w.u8(r, rows.length).slice()), `n = ${n}, first = ${first}`).toBe(hex(want));
+        [r, b].forEach((p) => w.free(p));
+      }
     }
   });
 

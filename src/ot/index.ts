@@ -164,16 +164,9 @@ function padBytes(n: number, l: number): number {
   return 4 * Math.ceil((n * l) / 32);
 }
 
-/** rows[i] ^= Δ where bit `at + i` of d is set: the sender's half of derandomising `count` Ferret COTs. */
-function correct(rows: Uint32Array, d: Uint8Array, at: number, count: number, delta: Uint32Array): void {
-  for (let i = 0, o = 0, b = at; i < count; i++, o += 4, b++) {
-    if ((d[b >>> 3] >>> (b & 7)) & 1) {
-      rows[o] ^= delta[0];
-      rows[o + 1] ^= delta[1];
-      rows[o + 2] ^= delta[2];
-      rows[o + 3] ^= delta[3];
-    }
-  }
+/** Bytes of d that `count` corrections from any bit offset read. */
+function dBytes(count: number): number {
+  return ((count + 7) >>> 3) + 1;
 }
 
 /** Blocks of a Ferret 1-of-N key's stream: N/2 slots of l bits. */
@@ -246,6 +239,8 @@ export class OtPack {
   private inAt = 0;
   private readonly rows = new KernelScratch();
   private readonly level = new KernelScratch();
+  /** The bits of d a Ferret correction reads (`correct`). */
+  private readonly dBits = new KernelScratch();
 
   constructor(
     private readonly ch: Channel,
@@ -674,6 +669,7 @@ export class OtPack {
       if (B > 1) this.columns.reserve(2 * k * B * run);
       this.level.reserve(N * run);
       this.pads.reserve(padBytes(count * N, l));
+      this.dBits.reserve(dBytes(count));
       hash.batchAt(batch.first + from, count);
       const q = this.rows.view(run);
       const delta = this.spread.view(run);
@@ -682,7 +678,7 @@ export class OtPack {
       for (let j = 0; j < k; j++) {
         const at = j * n + from;
         q.set(batch.cots!.subarray(16 * at, 16 * (at + count)));
-        correct(words(q), batch.wire, at, count, this.deltaWords);
+        this.correct(q, batch.wire, at, count);
         const pair = keys.subarray(2 * j * run, (2 * j + 2) * run);
         pair.set(q);
         xorKernel(pair.subarray(run), q, delta);
@@ -694,6 +690,7 @@ export class OtPack {
       wasm().k.ferretNpPads(pads.byteOffset, streams.byteOffset, count, k, l, B);
       this.padBatch(msgs, pads, reply, from, count, N, l, false);
     }
+    if (batch.cots !== undefined) this.ferretSend!.recycle(batch.cots);
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, batch.id, REPLY, req));
     batch.flush();
   }
@@ -741,6 +738,7 @@ export class OtPack {
       wasm().k.ferretNpPick(h.byteOffset, streams.byteOffset, cb.byteOffset, count, k, l, B);
       this.takeLow(words(h), o, from, count);
     }
+    this.ferretRecv!.recycle(t);
     const frame = await reply;
     const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], this.u64Scratch(this.lanesIn, n)));
     for (let i = 0; i < n; i++) {
@@ -854,6 +852,7 @@ export class OtPack {
       const reply = this.expectReply(id, req, replyBytes);
       const { t } = checkPredicted(c, await cots);
       this.ferretRows(t, n, hash, first, (rows, from, count) => use(hash, rows, from, count));
+      this.ferretRecv!.recycle(t);
       return reply;
     }
     const receiver = this.ready(this.receiver, "extension");
@@ -895,12 +894,25 @@ export class OtPack {
     return frame;
   }
 
+  /**
+   * q ⊕= Δ where bit at + i of d is set, for the `count` rows of q (kernel memory): the sender's half of derandomising
+   * Ferret COTs. `dBits` must be reserved to `dBytes(count)` before q's view was taken.
+   */
+  private correct(q: Uint8Array, d: Uint8Array, at: number, count: number): void {
+    const bytes = ((at & 7) + count + 7) >>> 3;
+    const bits = this.dBits.view(bytes);
+    bits.set(d.subarray(at >>> 3, (at >>> 3) + bytes));
+    const [d0, d1, d2, d3] = this.deltaWords;
+    wasm().k.xorDeltaWhere(q.byteOffset, bits.byteOffset, at & 7, count, d0, d1, d2, d3);
+  }
+
   /** Ferret COT rows in batches, copied into kernel memory (where the hash runs) for `use`, hash batches started. */
   private ferretRows(cots: Uint8Array, n: number, hash: OtHash, first: number, use: (rows: Uint8Array, from: number, count: number) => void): void {
     for (let from = 0; from < n; from += BATCH) {
       const count = Math.min(BATCH, n - from);
       this.rows.reserve(16 * count);
       this.hashOut.reserve(16 * count);
+      this.dBits.reserve(dBytes(count));
       hash.batchAt(first + from, count);
       const rows = this.rows.view(16 * count);
       rows.set(cots.subarray(16 * from, 16 * (from + count)));
@@ -932,9 +944,10 @@ export class OtPack {
     const hash = this.ready(this.sendHash, "extension");
     if (batch.cots !== undefined) {
       this.ferretRows(batch.cots, n, hash, batch.first, (rows, from, count) => {
-        correct(words(rows), batch.wire, from, count, this.deltaWords);
+        this.correct(rows, batch.wire, from, count);
         use(hash, rows, from, count);
       });
+      this.ferretSend!.recycle(batch.cots);
       return;
     }
     const sender = this.ready(this.sender, "extension");

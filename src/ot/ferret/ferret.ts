@@ -88,6 +88,9 @@ abstract class FerretBase {
   private readonly chunks: Chunk[] = [];
   private offset = 0;
   private bufferedCots = 0;
+  /** Result buffers `takeChunk` made, and one handed back by `recycle` for the next take that fits. */
+  private readonly made = new WeakSet<ArrayBufferLike>();
+  private reuse: Uint8Array | undefined;
 
   constructor(
     protected readonly ch: Channel,
@@ -176,7 +179,7 @@ abstract class FerretBase {
       this.advance(n);
       return out;
     }
-    const blocks = new Uint8Array(16 * n);
+    const blocks = this.resultBuffer(16 * n);
     let bits: Uint8Array | undefined;
     const put = (c: Chunk, from: number, count: number, o: number) => {
       blocks.set(c.blocks.subarray(16 * from, 16 * (from + count)), 16 * o);
@@ -206,6 +209,27 @@ abstract class FerretBase {
       this.advance(count);
     }
     return { blocks, bits };
+  }
+
+  /** A buffer for a take's result: the recycled one if it fits (writing fresh pages costs more than the copy). */
+  private resultBuffer(bytes: number): Uint8Array {
+    const r = this.reuse;
+    if (r !== undefined && r.length >= bytes) {
+      this.reuse = undefined;
+      return r.subarray(0, bytes);
+    }
+    const b = new Uint8Array(bytes);
+    this.made.add(b.buffer);
+    return b;
+  }
+
+  /**
+   * Hands back the blocks of a take once the caller is done with them: a later take may overwrite them. Views of
+   * buffered batches are left alone.
+   */
+  recycle(blocks: Uint8Array): void {
+    if (!this.made.has(blocks.buffer)) return;
+    if (this.reuse === undefined || this.reuse.length < blocks.buffer.byteLength) this.reuse = new Uint8Array(blocks.buffer);
   }
 
   /** Blocks [from, from + n) of a chunk and their bits (views, or a new array for bits not in whole bytes). */
