@@ -1,18 +1,23 @@
-// OT extension throughput: both parties in one process over the in-memory channel, after the base OTs.
+// OT extension throughput: both parties in one process, after the base OTs.
 // The headline is 2^20 random correlated OTs (IKNP with 128-bit outputs: the receiver's 128 bits per OT are the only
-// traffic), their outputs left in kernel memory as the protocols use them. Beside it: the same copied out, COT and
-// chosen OT with l = 37, 1-of-16 OT with 2-bit messages (the millionaire's digit OT), and the AES work of the random
-// COT row alone, a floor to compare it with.
-// Times are the median (and fastest) wall clock of the timed runs; both parties share one thread, so they add up.
-// The JSON line reports the median.
+// traffic), their outputs left in kernel memory as the protocols use them, run twice: with each party on a thread of
+// its own (the client in a worker, over a MessagePort channel: on 2 cores, as two processes would run), and with both
+// parties on one thread over the in-memory channel, where their times add up. Beside it, on one thread: the same
+// copied out, COT and chosen OT with l = 37, 1-of-16 OT with 2-bit messages (the millionaire's digit OT), and the AES
+// work of the random COT row alone, a floor to compare it with.
+// One-thread times are the median (and fastest) wall clock of the timed runs. On two threads the client starts its
+// next call as soon as its last one ends, so runs overlap: that row's time is the whole span of the timed runs
+// divided by their number. The JSON line's cotPerSec is the two-thread rate, cotPerSecOneThread the one-thread one.
 // Bytes per OT count both directions, frames included.
 // With --ot ferret-b11|ferret-b13 the same flavours run on Ferret's silent OT; bootstrapBytes and bootstrapMs are the
 // set-up (base OTs, IKNP bootstrap, Ferret's first COTs produced ahead), both directions, and silentBytesPerCot the
 // corrections of Ferret's rounds per COT (t·d blocks per round's user COTs), beside the measured bytesPerCot, which
 // adds the 1-bit choice correction and the frames.
 // Usage: node dist/bench/ot.js [--json] [--n N] [--runs R] [--ot iknp|ferret-b11|ferret-b13]
+import { MessageChannel, Worker } from "node:worker_threads";
 import { Prg } from "../src/core/prg.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
+import { portChannel } from "../src/net/port.js";
 import { ferretParamsOf, OtPack } from "../src/ot/index.js";
 import { createAes } from "../src/core/aes.js";
 import { wasm } from "../src/core/wasm.js";
@@ -65,6 +70,32 @@ const nDigits = Math.max(1, n >> 4);
 const digits = prg.bytes(nDigits).map((c) => c & 15);
 const table = prg.u64(16 * nDigits, 2);
 
+/** The headline flavour with the client in a worker thread: the span of `runs` timed calls (after 3 warm-ups) per call. */
+async function twoThreads(): Promise<Row> {
+  const warm = 3;
+  const worker = new Worker(new URL("./ot-peer-worker.js", import.meta.url));
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ port: port2, ot, n, runs: warm + runs, choices }, [port2]);
+  const ch = portChannel(port1, { timeoutMs: 600_000 });
+  try {
+    const sender = new OtPack(ch, await Prg.create(), "server", { ot });
+    await sender.setup();
+    const call = () => Promise.all([sender.rotSendBlocks(n).then((s) => s.free()), ch.recv("bench.done")]);
+    for (let w = 0; w < warm; w++) await call();
+    const start = performance.now();
+    for (let r = 0; r < runs; r++) {
+      await call();
+      console.error(`random COT, two threads: run ${r + 1}/${runs} ${(performance.now() - start).toFixed(1)} ms so far`);
+    }
+    const ms = (performance.now() - start) / runs;
+    ch.send("bench.bye", new Uint8Array(0));
+    return { name: "random COT, 2 threads", count: n, ms, best: ms, bytes: rows[0].bytes };
+  } finally {
+    ch.close();
+    await worker.terminate();
+  }
+}
+
 const rows: Row[] = [];
 // The headline: outputs left in kernel memory, as the protocols take them (mult, matmul); then the same with the
 // outputs copied out to fresh arrays (what rotSend / rotRecv return).
@@ -96,14 +127,16 @@ rows.push(
   }),
 );
 
-console.log(`OT flavours on ${ot}, both parties on one thread, median of ${runs} runs; set-up ${baseOtMs.toFixed(1)} ms, ${setup.traffic.bytes} bytes`);
+console.log(`OT flavours on ${ot}, both parties on one thread (but the 2-thread row), median of ${runs} runs; set-up ${baseOtMs.toFixed(1)} ms, ${setup.traffic.bytes} bytes`);
 console.log(`${"flavour".padEnd(22)} ${"OTs".padStart(9)} ${"ms".padStart(9)} ${"best ms".padStart(9)} ${"M OT/s".padStart(8)} ${"bytes/OT".padStart(9)}`);
 for (const r of rows) {
   const rate = r.count / (r.ms / 1000) / 1e6;
   const cells = [String(r.count).padStart(9), r.ms.toFixed(1).padStart(9), r.best.toFixed(1).padStart(9), rate.toFixed(2).padStart(8)];
   console.log(`${r.name.padEnd(22)} ${cells.join(" ")} ${(r.bytes / r.count).toFixed(3).padStart(9)}`);
 }
-const head = rows[0];
+const oneThread = rows[0];
+const head = await twoThreads();
+console.log(`${head.name.padEnd(22)} ${String(head.count).padStart(9)} ${head.ms.toFixed(1).padStart(9)} ${"".padStart(9)} ${(head.count / (head.ms / 1000) / 1e6).toFixed(2).padStart(8)} ${(head.bytes / head.count).toFixed(3).padStart(9)}`);
 const ferret = ferretParamsOf(ot);
 const shape = ferret && ferretShape(ferret);
 if (json) {
@@ -111,6 +144,7 @@ if (json) {
     JSON.stringify({
       ot,
       cotPerSec: Math.round(head.count / (head.ms / 1000)),
+      cotPerSecOneThread: Math.round(oneThread.count / (oneThread.ms / 1000)),
       bytesPerCot: +(head.bytes / head.count).toFixed(4),
       ...(shape ? { silentBytesPerCot: +(shape.roundBytes / shape.userCots).toFixed(4) } : {}),
       baseOtMs: +baseOtMs.toFixed(1),
