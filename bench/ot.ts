@@ -14,7 +14,7 @@
 // corrections of Ferret's rounds per COT (t·d blocks per round's user COTs), beside the measured bytesPerCot, which
 // adds the 1-bit choice correction and the frames.
 // Usage: node dist/bench/ot.js [--json] [--n N] [--runs R] [--ot iknp|ferret-b11|ferret-b13]
-import { MessageChannel, Worker } from "node:worker_threads";
+import { Worker, type TransferListItem } from "node:worker_threads";
 import { Prg } from "../src/core/prg.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { portChannel } from "../src/net/port.js";
@@ -75,7 +75,8 @@ async function twoThreads(): Promise<Row> {
   const warm = 3;
   const worker = new Worker(new URL("./ot-peer-worker.js", import.meta.url));
   const { port1, port2 } = new MessageChannel();
-  worker.postMessage({ port: port2, ot, n, runs: warm + runs, choices }, [port2]);
+  // The global (DOM-typed) MessagePort is the same object Node's worker_threads transfers.
+  worker.postMessage({ port: port2, ot, n, runs: warm + runs, choices }, [port2 as unknown as TransferListItem]);
   const ch = portChannel(port1, { timeoutMs: 600_000 });
   try {
     const sender = new OtPack(ch, await Prg.create(), "server", { ot });
