@@ -330,15 +330,19 @@ describe("Ferret COT (tiny parameters, insecure)", () => {
 });
 
 describe("Ferret take(n) and keys", () => {
-  it("take(n) hands out exact counts across batch and round boundaries, same stream on both sides", async () => {
-    const salt = seedOf(0x33);
+  /** A tiny-parameter pair, batches of 3 trees (192 COTs), from seeds salt, seed and seed + 1. */
+  async function tinyPair(salt: number, seed: number) {
     const [a, b] = memoryPair();
-    const o = { aes: ferretTreeAes(salt, node), treesPerCall: 3 };
+    const o = { aes: ferretTreeAes(seedOf(salt), node), treesPerCall: 3 };
     const [s, r] = await Promise.all([
-      FerretCotSender.create(a, await Prg.fromSeed(seedOf(51)), FERRET_TINY, o),
-      FerretCotReceiver.create(b, await Prg.fromSeed(seedOf(52)), FERRET_TINY, o),
+      FerretCotSender.create(a, await Prg.fromSeed(seedOf(seed)), FERRET_TINY, o),
+      FerretCotReceiver.create(b, await Prg.fromSeed(seedOf(seed + 1)), FERRET_TINY, o),
     ]);
-    const run: Run = { qs: [], ts: [], choices: [], delta: s.delta };
+    return { s, r, run: { qs: [], ts: [], choices: [], delta: s.delta } as Run };
+  }
+
+  it("take(n) hands out exact counts across batch and round boundaries, same stream on both sides", async () => {
+    const { s, r, run } = await tinyPair(0x33, 51);
     let total = 0;
     for (const n of [0, 1, 191, 192, 1000, 5000, 7]) {
       const [q, x] = await Promise.all([s.take(n), r.take(n)]);
@@ -355,14 +359,7 @@ describe("Ferret take(n) and keys", () => {
   });
 
   it("a recycled result buffer is written by the next take that fits; recycled views of buffered batches are ignored", async () => {
-    const salt = seedOf(0x34);
-    const [a, b] = memoryPair();
-    const o = { aes: ferretTreeAes(salt, node), treesPerCall: 3 };
-    const [s, r] = await Promise.all([
-      FerretCotSender.create(a, await Prg.fromSeed(seedOf(53)), FERRET_TINY, o),
-      FerretCotReceiver.create(b, await Prg.fromSeed(seedOf(54)), FERRET_TINY, o),
-    ]);
-    const run: Run = { qs: [], ts: [], choices: [], delta: s.delta };
+    const { s, r, run } = await tinyPair(0x34, 53);
     const take = async (n: number, keep = false) => {
       const [q, x] = await Promise.all([s.take(n), r.take(n)]);
       // Copies, as the arrays themselves may be handed out again once recycled; `keep`: the arrays themselves.
