@@ -74,9 +74,11 @@ function table(count: number, scale: number, entry: (j: number) => number): BigU
 
 export interface ExpOptions extends NonlinearOptions {
   /**
-   * Scale q of the output and of the tables (default: the ring's scale s; s ≤ q ≤ s + 6). Entries rounded at scale s
-   * err by up to half an ulp each, and the same entry serves every input in its cell, so a sum of many e^x (softmax's
-   * row sums) drifts by many ulps; each extra bit halves that drift, for q − s more bits in the tables and the product.
+   * Scale q of the output (default: the ring's scale s; s ≤ q ≤ s + 6). Entries rounded at scale s err by up to half
+   * an ulp each, and the same entry serves every input in its cell, so a sum of many e^x (softmax's row sums) drifts
+   * by many ulps. The low form's table is at scale q; the high form's two tables at s + ⌈(q − s)/2⌉, each bit there
+   * halving the drift, and their product drops 2·that − q bits: s when q − s is even, so that its truncation costs
+   * no more than at q = s.
    */
   scale?: number;
 }
@@ -106,13 +108,15 @@ export async function exp(E: Fx, x: Lanes, ring: Ring, opts: ExpOptions = {}): P
       const deltaRing = new Ring(t + 1);
       const delta = reduceTo(sub(shifted, mulPublic(cell, 1n << BigInt(t), ring), ring), deltaRing);
       const i = await E.trunc(delta, t - u, deltaRing, "nonneg");
-      const small = new Ring(2 * q + 2);
-      const hi = await E.lookup(table(2 ** coarse.bits, q, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
-      const lo = await E.lookup(table(2 ** u, q, (j) => subEntry(j, fine)), i, u, small);
-      // hi ≤ 2^q and lo < 1.29·2^q: the product stays below 2^(2q+1). Rounded to nearest (half an ulp added before
+      const tq = s + Math.ceil((q - s) / 2);
+      const drop = 2 * tq - q;
+      const small = new Ring(2 * tq + 2);
+      const hi = await E.lookup(table(2 ** coarse.bits, tq, (j) => highEntry(j, coarse, fine)), cell, coarse.bits, small);
+      const lo = await E.lookup(table(2 ** u, tq, (j) => subEntry(j, fine)), i, u, small);
+      // hi ≤ 2^tq and lo < 1.29·2^tq: the product stays below 2^(2tq+1). Rounded to nearest (half an ulp added before
       // the truncation): a floor would bias every e^x low by half an ulp, and softmax's row sums by half an ulp per key.
-      const product = E.addConst(await E.mul(hi, lo, small), 1n << BigInt(q - 1), small);
-      e = reduceTo(await E.trunc(product, q, small, "nonneg"), out);
+      const product = E.addConst(await E.mul(hi, lo, small), 1n << BigInt(drop - 1), small);
+      e = reduceTo(await E.trunc(product, drop, small, "nonneg"), out);
     }
     return E.extendNonneg(await E.mux(inRange, e, out), out, ring);
   });
