@@ -89,7 +89,8 @@ export async function exp(E: Fx, x: Lanes, ring: Ring, opts: ExpOptions = {}): P
   const s = ring.scale;
   const q = opts.scale ?? s;
   if (s < 4 || s > 14 || ring.bits < 2 * s + 8) throw new RangeError(`exp: needs a ring scale in [4, 14] and at least 2·scale + 8 bits, got ${ring}`);
-  if (!Number.isInteger(q) || q < s || q > s + 6 || q + 2 > ring.bits) throw new RangeError(`exp: scale must be an integer in [${s}, ${Math.min(s + 6, ring.bits - 2)}], got ${opts.scale}`);
+  // q ≤ s + 6 keeps the output ring (q + 2 bits) within l ≥ 2s + 8.
+  if (!Number.isInteger(q) || q < s || q > s + 6) throw new RangeError(`exp: scale must be an integer in [${s}, ${s + 6}], got ${opts.scale}`);
   return E.scope(`exp.${degree}`, async () => {
     const fine = degree === "low" ? lowCells(s) : highSubCells(s);
     const coarse = degree === "low" ? fine : highCells(s);

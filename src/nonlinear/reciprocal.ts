@@ -45,9 +45,8 @@ export function seedIndex(E: Fx, f: Lanes, bits: number, ring: Ring): Promise<La
 /** 1/v at scale s for v = V/2^inScale with 2^lo ≤ V < 2^hi (needs s + hi − lo ≤ l − 2 and inScale < hi). */
 export async function reciprocal(E: Fx, v: Lanes, ring: Ring, opts: RangeOptions): Promise<Lanes> {
   const degree = opts.degree ?? "high";
-  const { lo, hi } = opts;
   const s = ring.scale;
-  const { inScale = s } = opts;
+  const { lo, hi, inScale = s } = opts;
   if (s < SEED_BITS || s + hi - lo > ring.bits - 2) throw new RangeError(`reciprocal: range [2^${lo}, 2^${hi}) at scale ${s} does not fit ${ring}`);
   // r·F below is 1/v at scale hi − 1 + s − inScale.
   const drop = hi - 1 - inScale;
