@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getBit } from "../src/core/bits.js";
 import { ProtocolError } from "../src/net/errors.js";
 import { HEADER_BYTES, OT_TAG, REQUEST, writeHeader } from "../src/ot/order.js";
-import { OtPack } from "../src/ot/index.js";
+import { OtPack, PART_OTS } from "../src/ot/index.js";
 import { Prg } from "../src/core/prg.js";
 import { measurePair, memoryPair } from "../src/net/memory.js";
 import { sessionSalt } from "../src/ot/salt.js";
@@ -179,6 +179,40 @@ describe("packed 1-of-N messages and random OTs in kernel memory", () => {
     }
     await expect(p.server.rotRecvBlocks(new Uint8Array(0), 1)).rejects.toThrow(/rotRecvBlocks: choices must hold 1 bits/);
   });
+
+  it("a random-OT call past PART_OTS runs as batches of PART_OTS in one flight, each its own frame, beside other calls", async () => {
+    const q = await makePacks([61, 62]);
+    const n = 2 * PART_OTS + 101;
+    const small = 300;
+    const choices = await seededBytes(cdiv8(n), 63);
+    const d = await values(small, 37, 64);
+    // A COT each way starts between the large calls: its batches take their numbers around the parts.
+    const { result, traffic } = await q.measure(() =>
+      Promise.all([
+        Promise.all([q.server.cotSend(d, 37), q.server.rotSendBlocks(n), q.server.cotRecv(choices, small, 37)]),
+        Promise.all([q.client.cotRecv(choices, small, 37), q.client.rotRecvBlocks(choices, n), q.client.cotSend(d, 37)]),
+      ]),
+    );
+    const [[x, s, y0], [g, r, y1]] = result;
+    for (let i = 0; i < small; i++) {
+      const c = BigInt(getBit(choices, i));
+      expect(g[i]).toBe((x[i] + c * d[i]) % big(37));
+      expect(y0[i]).toBe((y1[i] + c * d[i]) % big(37));
+    }
+    const w = wasm();
+    const [m0, m1, got] = [s.m0, s.m1, r.m].map((ptr) => w.u8(ptr, 16 * n));
+    let wrong = 0;
+    for (let i = 0; i < n; i++) {
+      const want = getBit(choices, i) ? m1 : m0;
+      if (Buffer.compare(got.subarray(16 * i, 16 * i + 16), want.subarray(16 * i, 16 * i + 16)) !== 0) wrong++;
+    }
+    s.free();
+    r.free();
+    expect(wrong).toBe(0);
+    const cot = otFrame(16 * small) + otFrame(cdiv8(small * 37));
+    expect(traffic.bytes).toBe(2 * cot + 2 * otFrame(16 * PART_OTS) + otFrame(16 * 101));
+    expect(traffic.messages).toBe(4 + 3);
+  }, 60_000);
 });
 
 describe("random OT", () => {

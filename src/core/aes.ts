@@ -3,7 +3,8 @@
 //   fastest size here (16 KiB calls are 15–25% slower, 1 MiB calls halve the rate, single blocks run ≈250× slower).
 //   Every update() returns a freshly allocated buffer. Where glibc hands the freed buffers back to the OS (its
 //   default 128 KiB trim threshold), each call then page-faults on new memory and the rate falls to the WASM
-//   kernel's; a process started with MALLOC_TRIM_THRESHOLD_=268435456 keeps the AES-NI rate (≈10× here).
+//   kernel's; a process started with MALLOC_TRIM_THRESHOLD_=268435456 keeps the AES-NI rate (≈10× here; README,
+//   "Allocator settings", for MALLOC_MMAP_THRESHOLD_ beside it).
 // - "wasm": the bitsliced kernel of assembly/aes-bitsliced.ts, for browsers and wherever node:crypto is absent. No
 //   memory access or branch depends on key or data, so it is constant-time like AES-NI: it handles PRG seeds and
 //   secret OT values on machines whose caches other origins share. It is also faster than the T-table kernel: ≈1.5×

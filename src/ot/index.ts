@@ -46,6 +46,12 @@ const KKOT_WIDTH = CODE_BITS;
  * straight into the matrix (2^12 → 2^16 measured ≈6× less PRG time).
  */
 const BATCH = 1 << 17;
+/**
+ * IKNP random OTs per request frame (a multiple of BATCH): a larger call runs as several batches sent in one flight.
+ * glibc maps allocations past 32 MiB afresh every time, so a frame of 2.4 M OTs (Gilboa's at 65,536 products of
+ * 37 bits) page-faulted on its 38 MB twice per call; frames of 16 MiB are reused from the heap.
+ */
+export const PART_OTS = 1 << 20;
 /** Bytes of s repeated, for xoring s into many rows per kernel call. */
 const S_REPEAT_BYTES = 16384;
 /** Hash inputs per 1-of-N batch (batch × N). */
@@ -790,23 +796,28 @@ export class OtPack {
   }
 
   private async randomSendBlocks(req: OtRequest, fn: string): Promise<RotSendBlocks> {
-    const n = req.n;
-    const batch = await this.wireFrom(req, fn);
-    const blocks = kernelBlocks([16 * n, 16 * n]);
+    const parts = this.parts(req.n);
+    // Every part's batch number is taken now, and all parts are hashed in one go, as the receiver makes them: no
+    // other call's batch or hash index can fall between them on either side.
+    const batches = await Promise.all(parts.map(([, count]) => this.wireFrom(request("rot", count), fn)));
+    const blocks = kernelBlocks([16 * req.n, 16 * req.n]);
     const [m0, m1] = blocks.ptrs;
     try {
-      // The batch's views are taken after its reserves, the outputs' right before the hash writes them.
-      this.extendSend(batch, n, (hash, q, from, count) => {
-        const rows = q.subarray(0, 16 * count);
-        hash.hash(rows, wasm().u8(m0 + 16 * from, 16 * count));
-        this.xorS(rows);
-        hash.hash(rows, wasm().u8(m1 + 16 * from, 16 * count));
-      });
+      for (let k = 0; k < parts.length; k++) {
+        const [at, count] = parts[k];
+        // The batch's views are taken after its reserves, the outputs' right before the hash writes them.
+        this.extendSend(batches[k], count, (hash, q, from, rows) => {
+          const part = q.subarray(0, 16 * rows);
+          hash.hash(part, wasm().u8(m0 + 16 * (at + from), 16 * rows));
+          this.xorS(part);
+          hash.hash(part, wasm().u8(m1 + 16 * (at + from), 16 * rows));
+        });
+      }
     } catch (err) {
       blocks.free();
       throw err;
     }
-    batch.flush();
+    for (const b of batches) b.flush();
     return { m0, m1, free: blocks.free };
   }
 
@@ -815,12 +826,26 @@ export class OtPack {
     const blocks = kernelBlocks([16 * req.n]);
     const [m] = blocks.ptrs;
     try {
-      await this.extendRecv(req, choices, (hash, t, from, count) => hash.hash(t.subarray(0, 16 * count), wasm().u8(m + 16 * from, 16 * count)));
+      // An IKNP part runs to its send before extendRecv returns its promise, so the parts stay in order.
+      const parts = this.parts(req.n).map(([at, count]) =>
+        this.extendRecv(request("rot", count), choices.subarray(at >>> 3), (hash, t, from, rows) =>
+          hash.hash(t.subarray(0, 16 * rows), wasm().u8(m + 16 * (at + from), 16 * rows)),
+        ),
+      );
+      await Promise.all(parts);
     } catch (err) {
       blocks.free();
       throw err;
     }
     return { m, free: blocks.free };
+  }
+
+  /** [first OT, count] of each batch a random-OT call of n runs as: PART_OTS each on IKNP, one batch on Ferret. */
+  private parts(n: number): [number, number][] {
+    if (this.ot !== "iknp" || n <= PART_OTS) return [[0, n]];
+    const parts: [number, number][] = [];
+    for (let at = 0; at < n; at += PART_OTS) parts.push([at, Math.min(PART_OTS, n - at)]);
+    return parts;
   }
 
   private ready<T>(x: T | undefined, fn: string): T {
