@@ -319,6 +319,11 @@ export function keyedBlocks(dst: usize, keys: usize, count: i32, perKey: i32): v
   }
 }
 
+/** The OT hash's tweak of OT `first` at `stage`, as one v128 (the words below). */
+@inline function tweakOf(firstLo: u32, firstHi: u32, instance: u32, stage: u32): v128 {
+  return i64x2.replace_lane(i64x2.splat(<i64>(<u64>firstLo | (<u64>firstHi << 32))), 1, <i64>(<u64>instance | (<u64>stage << 32)));
+}
+
 /**
  * dst = src ⊕ tweak, `runs` runs of `count` blocks: block k of every run gets the OT hash's tweak of OT first + k,
  * the little-endian words [index mod 2^32, ⌊index / 2^32⌋, instance, stage] (src/ot/crhash.ts), made here rather
@@ -326,12 +331,50 @@ export function keyedBlocks(dst: usize, keys: usize, count: i32, perKey: i32): v
  */
 export function xorTweaks(dst: usize, src: usize, runs: i32, count: i32, firstLo: u32, firstHi: u32, instance: u32, stage: u32): void {
   const one = i64x2(1, 0);
-  const start = i64x2.replace_lane(i64x2.splat(<i64>(<u64>firstLo | (<u64>firstHi << 32))), 1, <i64>(<u64>instance | (<u64>stage << 32)));
+  const start = tweakOf(firstLo, firstHi, instance, stage);
   let o: usize = 0;
   for (let r = 0; r < runs; r++) {
     let t = start;
     for (let k = 0; k < count; k++, o += 16) {
       v128.store(dst + o, v128.xor(v128.load(src + o), t));
+      t = i64x2.add(t, one);
+    }
+  }
+}
+
+/**
+ * The first hash inputs of the 1-of-N sender's pads, x-major: v[x·count + i] = qa[i] ⊕ codes[32x, 32x + 16) ⊕ the
+ * tweak of OT first + i at stage 0, for x < N, i < count (the first halves of H(i, a ‖ b), src/ot/crhash.ts).
+ */
+export function codedFirst(v: usize, qa: usize, codes: usize, count: i32, N: i32, firstLo: u32, firstHi: u32, instance: u32): void {
+  const one = i64x2(1, 0);
+  const start = tweakOf(firstLo, firstHi, instance, 0);
+  let o = v;
+  for (let x = 0; x < N; x++) {
+    const c = v128.load(codes + (<usize>x << 5));
+    let t = start;
+    for (let i: usize = 0; i < <usize>count; i++, o += 16) {
+      v128.store(o, v128.xor(v128.xor(v128.load(qa + (i << 4)), c), t));
+      t = i64x2.add(t, one);
+    }
+  }
+}
+
+/**
+ * The second hash inputs, in place of the first: v[k] = e[k] ⊕ v[k] ⊕ qb[i] ⊕ codes[32x + 16, 32x + 32) ⊕ the
+ * tweak of OT first + i at stage 1 (k = x·count + i), where e = π(v): the chained H((i, 0), a) ⊕ b, tweaked. v may not
+ * be e.
+ */
+export function codedSecond(v: usize, e: usize, qb: usize, codes: usize, count: i32, N: i32, firstLo: u32, firstHi: u32, instance: u32): void {
+  const one = i64x2(1, 0);
+  const start = tweakOf(firstLo, firstHi, instance, 1);
+  let o: usize = 0;
+  for (let x = 0; x < N; x++) {
+    const c = v128.load(codes + (<usize>x << 5) + 16);
+    let t = start;
+    for (let i: usize = 0; i < <usize>count; i++, o += 16) {
+      const h = v128.xor(v128.load(e + o), v128.load(v + o));
+      v128.store(v + o, v128.xor(v128.xor(h, v128.load(qb + (i << 4))), v128.xor(c, t)));
       t = i64x2.add(t, one);
     }
   }

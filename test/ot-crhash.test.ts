@@ -91,6 +91,29 @@ describe.each(BACKENDS)("the OT hash H(i, x) = π(x ⊕ i) ⊕ x ⊕ i on the %s
     release(a, b, dst);
   });
 
+  it("codedPairs gives every x's pad H(i, (qa ⊕ a_x) ‖ (qb ⊕ b_x)), x-major, from any index (past 2^32 too)", async () => {
+    const h = new OtHash(await createAes(KEY, { backend }), "kkot", "client");
+    for (const [first, count, N] of [[0, 1, 2], [7, 5, 16], [2 ** 32 - 3, 6, 4]]) {
+      h["next"] = first;
+      h.batch(count);
+      const [qa0, qb0, codes0] = [randomBytes(16 * count, first + 1), randomBytes(16 * count, first + 2), randomBytes(32 * N, first + 3)];
+      const [qa, qb, codes, work, out] = inKernel(qa0, qb0, codes0, new Uint8Array(16 * count * N), new Uint8Array(16 * count * N));
+      h.codedPairs(qa, qb, codes, N, work, out);
+      for (let x = 0; x < N; x++) {
+        for (let i = 0; i < count; i++) {
+          const inner = hashRef(KEY, tweak(first + i, 3, 0), xorBytes(block(qa0, i), codes0.subarray(32 * x, 32 * x + 16)));
+          const b = xorBytes(block(qb0, i), codes0.subarray(32 * x + 16, 32 * x + 32));
+          expectSameBytes(block(out, x * count + i), hashRef(KEY, tweak(first + i, 3, 1), xorBytes(inner, b)));
+        }
+      }
+      expectSameBytes(qa, qa0); // the inputs are left alone
+      expectSameBytes(qb, qb0);
+      expect(() => h.codedPairs(qa, qb, codes.subarray(0, 16), N, work, out)).toThrow(/codes must be/);
+      expect(() => h.codedPairs(qa, qb, codes, N, work.subarray(16), out)).toThrow(/work must be/);
+      release(qa, qb, codes, work, out);
+    }
+  });
+
   it("separates equal inputs by tweak: H(i, x) ≠ H(j, x) within a batch, across batches, instances and salts", async () => {
     const aes = await createAes(KEY, { backend });
     const hashes = [new OtHash(aes, "iknp", "server"), new OtHash(aes, "iknp", "client"), new OtHash(aes, "kkot", "server"), new OtHash(await createAes(randomBytes(16, 9), { backend }), "iknp", "server")];

@@ -17,7 +17,7 @@
 // chained, H(i, a ‖ b) = H((i, 1), H((i, 0), a) ⊕ b): a foreign pad's input hides 128 bits of s over its two halves,
 // and a guess must get both halves right together (2^128 work) to reach the second call's input.
 // A batch of n inputs costs one AES call over all of it and two xor passes (the tweak, made in the kernel, and the
-// feed-forward).
+// feed-forward); the 1-of-N sender's pads fuse the codewords, tweaks and chaining of both halves into two passes.
 import type { Aes } from "../core/aes.js";
 import type { Role } from "../net/channel.js";
 import { wasm } from "../core/wasm.js";
@@ -106,6 +106,29 @@ export class OtHash {
     this.stage(a, a, 0);
     xorKernel(a, a, b);
     this.stage(a, dst, 1);
+  }
+
+  /**
+   * The 1-of-N sender's pads of the batch, x-major: out[x·count + i] = H(i, (qa_i ⊕ a_x) ‖ (qb_i ⊕ b_x)) for x < N,
+   * where a_x ‖ b_x = codes[32x, 32x + 32) (the codewords masked by s). `hashPairs` of every x's inputs, with the
+   * code, the tweaks and the chaining fused into two kernel passes around the AES calls; `work` (N runs) is
+   * overwritten.
+   */
+  codedPairs(qa: Uint8Array, qb: Uint8Array, codes: Uint8Array, N: number, work: Uint8Array, out: Uint8Array): void {
+    if (this.stages !== 2) throw new Error("OtHash.codedPairs: only the 1-of-N extension hashes 256-bit inputs");
+    const runBytes = this.runBytes("codedPairs");
+    checkRuns("codedPairs", "qa", qa, runBytes);
+    checkRuns("codedPairs", "qb", qb, runBytes);
+    checkRuns("codedPairs", "codes", codes, 32, 32 * N);
+    checkRuns("codedPairs", "work", work, runBytes, N * runBytes);
+    checkRuns("codedPairs", "out", out, runBytes, N * runBytes);
+    const lo = this.first % 2 ** 32;
+    const hi = (this.first - lo) / 2 ** 32;
+    const k = wasm().k;
+    k.codedFirst(work.byteOffset, qa.byteOffset, codes.byteOffset, this.count, N, lo, hi, this.instance);
+    this.aes.encryptBlocks(work, out);
+    k.codedSecond(work.byteOffset, out.byteOffset, qb.byteOffset, codes.byteOffset, this.count, N, lo, hi, this.instance);
+    this.aes.hashBlocks(work, out);
   }
 
   /** dst = H((i, stage), src) blockwise (runs as in `hash`): the hash of key `stage` of a Ferret 1-of-N. */

@@ -213,6 +213,8 @@ export class OtPack {
   private readonly columns = new KernelScratch();
   private readonly sRepeated = new KernelScratch();
   private readonly spread = new KernelScratch();
+  /** C(x) ∧ s of the current 1-of-N send, where the pad kernels read it. */
+  private readonly codes = new KernelScratch();
   /** The 1-of-N sender's messages of one batch, xored with their pads in place. */
   private readonly pads = new KernelScratch();
   private readonly wire = new Scratch();
@@ -585,28 +587,18 @@ export class OtPack {
       const count = Math.min(batch, n - from);
       const bytes = 16 * count * N;
       sender.reserve(padded(count));
-      this.hashIn.reserve(2 * bytes);
+      this.hashIn.reserve(bytes);
       this.hashOut.reserve(bytes);
-      this.spread.reserve(16 * count);
       this.pads.reserve(padBytes(count * N, l));
+      this.codes.reserve(code.length);
       hash.batch(count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
-      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, x-major: for each x the whole batch's q halves against C(x) ∧ s
-      // spread over a batch-long buffer, in the SIMD kernel. The pad for the receiver's choice is its H(t^i).
-      const rowBytes = 16 * count;
-      const ab = this.hashIn.view(2 * bytes);
-      const a = ab.subarray(0, bytes);
-      const b = ab.subarray(bytes);
-      const spread = this.spread.view(rowBytes);
-      for (let x = 0; x < N; x++) {
-        spreadBlock(spread, code.subarray(32 * x, 32 * x + 16));
-        xorKernel(a.subarray(x * rowBytes, (x + 1) * rowBytes), qa.subarray(0, rowBytes), spread);
-        spreadBlock(spread, code.subarray(32 * x + 16, 32 * x + 32));
-        xorKernel(b.subarray(x * rowBytes, (x + 1) * rowBytes), qb.subarray(0, rowBytes), spread);
-      }
+      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, x-major. The pad for the receiver's choice is its H(t^i).
+      const codes = this.codes.view(code.length);
+      codes.set(code);
       const hb = this.hashOut.view(bytes);
-      hash.hashPairs(a, b, hb);
+      hash.codedPairs(qa.subarray(0, 16 * count), qb.subarray(0, 16 * count), codes, N, this.hashIn.view(bytes), hb);
       this.padBatch(msgs, hb, reply, from, count, N, l);
     }
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, id, REPLY, req));
