@@ -269,11 +269,27 @@ let bsXor: usize = 0;
  * The 1-of-N sender's ciphertexts of one batch, as the wire packs them: value i·N + x (l bits, 1 ≤ l ≤ 64, at bit
  * (i·N + x)·l) of the stream at e is that of the stream at m ⊕ the low l bits of the 16-byte pad of (i, x), for
  * i < count, x < N; the pads at h lie x-major (h[x·count + i]) when xMajor is 1, else instance-major (h[i·N + x]).
- * Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last value are cleared. e may equal m.
+ * Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last value are cleared. e may equal m. When l divides
+ * 32 and N·l is a multiple of 32, each instance fills whole words, built lane by lane without the stream writer.
  */
 export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32, xMajor: i32): void {
   const hStride: usize = xMajor ? <usize>count << 4 : 16;
   const iStride: usize = xMajor ? 16 : <usize>N << 4;
+  if (l <= 32 && 32 % l == 0 && (N * l) % 32 == 0) {
+    // Whole words per instance (the millionaire's 16 messages of 2 bits: one word): no bit-stream bookkeeping.
+    const perWord = 32 / l;
+    const mask: u32 = l == 32 ? <u32>-1 : (<u32>1 << <u32>l) - 1;
+    let o: usize = 0;
+    for (let i: usize = 0; i < <usize>count; i++) {
+      let q = h + i * iStride;
+      for (let x = 0; x < N; x += perWord, o += 4) {
+        let word: u32 = 0;
+        for (let j = 0; j < perWord; j++, q += hStride) word |= (load<u32>(q) & mask) << <u32>(j * l);
+        store<u32>(e + o, load<u32>(m + o) ^ word);
+      }
+    }
+    return;
+  }
   const lo = <u64>min(l, 32);
   const hi = <u64>(l - <i32>lo);
   const loMask: u64 = (<u64>1 << lo) - 1;

@@ -21,9 +21,9 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 
 describe("otnPads", () => {
   for (const N of [2, 4, 16, 256]) {
-    it(`N = ${N}, l ∈ {1, 2, 31, 32, 33, 37, 64}, either layout, in place and into another buffer`, () => {
+    it(`N = ${N}, l ∈ {1, 2, 4, 8, 16, 31, 32, 33, 37, 64}, either layout, in place and into another buffer`, () => {
       const w = wasm();
-      for (const l of [1, 2, 31, 32, 33, 37, 64]) {
+      for (const l of [1, 2, 4, 8, 16, 31, 32, 33, 37, 64]) {
         // Whole batches of 128 instances and ragged ones, up to a few thousand values per case.
         for (const count of N > 16 ? [1, 3, 101] : [1, 3, 128 + 101]) {
           const mask = (1n << BigInt(l)) - 1n;
