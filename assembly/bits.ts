@@ -266,39 +266,30 @@ let bsXor: usize = 0;
 }
 
 /**
- * The 1-of-N sender's ciphertexts of one batch, as the wire packs them: value i·N + x (l bits, 1 ≤ l ≤ 64, at bit
- * (i·N + x)·l) of the stream at e is that of the stream at m ⊕ the low l bits of the 16-byte pad of (i, x), for
- * i < count, x < N; the pads at h lie x-major (h[x·count + i]) when xMajor is 1, else instance-major (h[i·N + x]).
- * Both streams are ⌈count·N·l/32⌉ u32 words; the bits past the last value are cleared. e may equal m. When l divides
- * 32 and N·l is a multiple of 32, each instance fills whole words, built lane by lane without the stream writer.
+ * The 1-of-N sender's ciphertexts of one batch, as the wire packs them: value k (l bits, 1 ≤ l ≤ 64, at bit k·l) of
+ * the stream at e is that of the stream at m ⊕ the low l bits of the 16-byte pad k at h, for k < n (k = i·N + x:
+ * instance i's message x). Both streams are ⌈n·l/32⌉ u32 words; the bits past the last value are cleared. e may
+ * equal m. When l divides 32, whole words are built lane by lane without the stream writer.
  */
-export function otnPads(e: usize, m: usize, h: usize, count: i32, N: i32, l: i32, xMajor: i32): void {
-  const hStride: usize = xMajor ? <usize>count << 4 : 16;
-  const iStride: usize = xMajor ? 16 : <usize>N << 4;
-  if (l <= 32 && 32 % l == 0 && (N * l) % 32 == 0) {
-    // Whole words per instance (the millionaire's 16 messages of 2 bits: one word): no bit-stream bookkeeping.
-    const perWord = 32 / l;
+export function otnPads(e: usize, m: usize, h: usize, n: i32, l: i32): void {
+  let k: usize = 0;
+  let o: usize = 0;
+  if (32 % l == 0) {
+    const perWord = <usize>(32 / l);
     const mask: u32 = l == 32 ? <u32>-1 : (<u32>1 << <u32>l) - 1;
-    let o: usize = 0;
-    for (let i: usize = 0; i < <usize>count; i++) {
-      let q = h + i * iStride;
-      for (let x = 0; x < N; x += perWord, o += 4) {
-        let word: u32 = 0;
-        for (let j = 0; j < perWord; j++, q += hStride) word |= (load<u32>(q) & mask) << <u32>(j * l);
-        store<u32>(e + o, load<u32>(m + o) ^ word);
-      }
+    const full = (<usize>n / perWord) * perWord;
+    for (; k < full; o += 4) {
+      let word: u32 = 0;
+      for (let j: u32 = 0; j < <u32>perWord; j++, k++) word |= (load<u32>(h + (k << 4)) & mask) << (j * <u32>l);
+      store<u32>(e + o, load<u32>(m + o) ^ word);
     }
-    return;
   }
   const lo = <u64>min(l, 32);
   const hi = <u64>(l - <i32>lo);
   const loMask: u64 = (<u64>1 << lo) - 1;
   const hiMask: u64 = (<u64>1 << hi) - 1;
-  bsStart(e, m);
-  for (let i: usize = 0; i < <usize>count; i++) {
-    let q = h + i * iStride;
-    for (let x = 0; x < N; x++, q += hStride) bsPushLane(load<u64>(q), lo, hi, loMask, hiMask);
-  }
+  bsStart(e + o, m + o);
+  for (; k < <usize>n; k++) bsPushLane(load<u64>(h + (k << 4)), lo, hi, loMask, hiMask);
   bsEnd();
 }
 
@@ -359,40 +350,36 @@ export function xorTweaks(dst: usize, src: usize, runs: i32, count: i32, firstLo
 }
 
 /**
- * The first hash inputs of the 1-of-N sender's pads, x-major: v[x·count + i] = qa[i] ⊕ codes[32x, 32x + 16) ⊕ the
- * tweak of OT first + i at stage 0, for x < N, i < count (the first halves of H(i, a ‖ b), src/ot/crhash.ts).
+ * The first hash inputs of the 1-of-N sender's pads, instance-major: v[i·N + x] = qa[i] ⊕ codes[32x, 32x + 16) ⊕ the
+ * tweak of OT first + i at stage 0, for i < count, x < N (the first halves of H(i, a ‖ b), src/ot/crhash.ts).
  */
 export function codedFirst(v: usize, qa: usize, codes: usize, count: i32, N: i32, firstLo: u32, firstHi: u32, instance: u32): void {
   const one = i64x2(1, 0);
-  const start = tweakOf(firstLo, firstHi, instance, 0);
+  let t = tweakOf(firstLo, firstHi, instance, 0);
   let o = v;
-  for (let x = 0; x < N; x++) {
-    const c = v128.load(codes + (<usize>x << 5));
-    let t = start;
-    for (let i: usize = 0; i < <usize>count; i++, o += 16) {
-      v128.store(o, v128.xor(v128.xor(v128.load(qa + (i << 4)), c), t));
-      t = i64x2.add(t, one);
-    }
+  for (let i: usize = 0; i < <usize>count; i++) {
+    const a = v128.xor(v128.load(qa + (i << 4)), t);
+    for (let x: usize = 0; x < <usize>N; x++, o += 16) v128.store(o, v128.xor(a, v128.load(codes + (x << 5))));
+    t = i64x2.add(t, one);
   }
 }
 
 /**
  * The second hash inputs, in place of the first: v[k] = e[k] ⊕ v[k] ⊕ qb[i] ⊕ codes[32x + 16, 32x + 32) ⊕ the
- * tweak of OT first + i at stage 1 (k = x·count + i), where e = π(v): the chained H((i, 0), a) ⊕ b, tweaked. v may not
+ * tweak of OT first + i at stage 1 (k = i·N + x), where e = π(v): the chained H((i, 0), a) ⊕ b, tweaked. v may not
  * be e.
  */
 export function codedSecond(v: usize, e: usize, qb: usize, codes: usize, count: i32, N: i32, firstLo: u32, firstHi: u32, instance: u32): void {
   const one = i64x2(1, 0);
-  const start = tweakOf(firstLo, firstHi, instance, 1);
+  let t = tweakOf(firstLo, firstHi, instance, 1);
   let o: usize = 0;
-  for (let x = 0; x < N; x++) {
-    const c = v128.load(codes + (<usize>x << 5) + 16);
-    let t = start;
-    for (let i: usize = 0; i < <usize>count; i++, o += 16) {
+  for (let i: usize = 0; i < <usize>count; i++) {
+    const b = v128.xor(v128.load(qb + (i << 4)), t);
+    for (let x: usize = 0; x < <usize>N; x++, o += 16) {
       const h = v128.xor(v128.load(e + o), v128.load(v + o));
-      v128.store(v + o, v128.xor(v128.xor(h, v128.load(qb + (i << 4))), v128.xor(c, t)));
-      t = i64x2.add(t, one);
+      v128.store(v + o, v128.xor(h, v128.xor(b, v128.load(codes + (x << 5) + 16))));
     }
+    t = i64x2.add(t, one);
   }
 }
 

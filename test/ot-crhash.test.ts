@@ -91,7 +91,7 @@ describe.each(BACKENDS)("the OT hash H(i, x) = π(x ⊕ i) ⊕ x ⊕ i on the %s
     release(a, b, dst);
   });
 
-  it("codedPairs gives every x's pad H(i, (qa ⊕ a_x) ‖ (qb ⊕ b_x)), x-major, from any index (past 2^32 too)", async () => {
+  it("codedPairs gives every x's pad H(i, (qa ⊕ a_x) ‖ (qb ⊕ b_x)), instance-major, from any index (past 2^32 too)", async () => {
     const h = new OtHash(await createAes(KEY, { backend }), "kkot", "client");
     for (const [first, count, N] of [[0, 1, 2], [7, 5, 16], [2 ** 32 - 3, 6, 4]]) {
       h["next"] = first;
@@ -103,7 +103,7 @@ describe.each(BACKENDS)("the OT hash H(i, x) = π(x ⊕ i) ⊕ x ⊕ i on the %s
         for (let i = 0; i < count; i++) {
           const inner = hashRef(KEY, tweak(first + i, 3, 0), xorBytes(block(qa0, i), codes0.subarray(32 * x, 32 * x + 16)));
           const b = xorBytes(block(qb0, i), codes0.subarray(32 * x + 16, 32 * x + 32));
-          expectSameBytes(block(out, x * count + i), hashRef(KEY, tweak(first + i, 3, 1), xorBytes(inner, b)));
+          expectSameBytes(block(out, i * N + x), hashRef(KEY, tweak(first + i, 3, 1), xorBytes(inner, b)));
         }
       }
       expectSameBytes(qa, qa0); // the inputs are left alone

@@ -109,10 +109,10 @@ export class OtHash {
   }
 
   /**
-   * The 1-of-N sender's pads of the batch, x-major: out[x·count + i] = H(i, (qa_i ⊕ a_x) ‖ (qb_i ⊕ b_x)) for x < N,
-   * where a_x ‖ b_x = codes[32x, 32x + 32) (the codewords masked by s). `hashPairs` of every x's inputs, with the
-   * code, the tweaks and the chaining fused into two kernel passes around the AES calls; `work` (N runs) is
-   * overwritten.
+   * The 1-of-N sender's pads of the batch, instance-major: out[i·N + x] = H(i, (qa_i ⊕ a_x) ‖ (qb_i ⊕ b_x)) for
+   * x < N, where a_x ‖ b_x = codes[32x, 32x + 32) (the codewords masked by s). `hashPairs` of every x's inputs, with
+   * the code, the tweaks and the chaining fused into two kernel passes around the AES calls; `work` (N blocks per
+   * OT) is overwritten.
    */
   codedPairs(qa: Uint8Array, qb: Uint8Array, codes: Uint8Array, N: number, work: Uint8Array, out: Uint8Array): void {
     if (this.stages !== 2) throw new Error("OtHash.codedPairs: only the 1-of-N extension hashes 256-bit inputs");

@@ -594,7 +594,7 @@ export class OtPack {
       hash.batch(count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
-      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, x-major. The pad for the receiver's choice is its H(t^i).
+      // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, instance by instance. The pad for the receiver's choice is its H(t^i).
       const codes = this.codes.view(code.length);
       codes.set(code);
       const hb = this.hashOut.view(bytes);
@@ -686,7 +686,7 @@ export class OtPack {
       if (B > 1) hash.stretch(keys, 2 * k * count, B, streams);
       const pads = this.level.view(N * run);
       wasm().k.ferretNpPads(pads.byteOffset, streams.byteOffset, count, k, l, B);
-      this.padBatch(msgs, pads, reply, from, count, N, l, false);
+      this.padBatch(msgs, pads, reply, from, count, N, l);
     }
     if (batch.cots !== undefined) this.ferretSend!.recycle(batch.cots);
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, batch.id, REPLY, req));
@@ -1004,16 +1004,15 @@ export class OtPack {
 
   /**
    * The reply's values of the 1-of-N batch of `count` instances from instance `from`: the packed messages ⊕ the low
-   * l bits of the pads h (x-major, or instance-major when `xMajor` is false), in the kernel on a copy in `pads`
-   * (reserved before h's view was taken).
+   * l bits of the pads h (instance-major), in the kernel on a copy in `pads` (reserved before h's view was taken).
    */
-  private padBatch(msgs: Uint8Array, h: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number, xMajor = true): void {
+  private padBatch(msgs: Uint8Array, h: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number): void {
     // A batch starts at a multiple of 128 instances, so on a byte (indeed a word) of the stream.
     const at = (from * N * l) / 8;
     const bytes = lanesBytes(count * N, l);
     const pads = this.pads.view(padBytes(count * N, l));
     pads.set(msgs.subarray(at, at + bytes));
-    wasm().k.otnPads(pads.byteOffset, pads.byteOffset, h.byteOffset, count, N, l, xMajor ? 1 : 0);
+    wasm().k.otnPads(pads.byteOffset, pads.byteOffset, h.byteOffset, count * N, l);
     reply.set(pads.subarray(0, bytes), HEADER_BYTES + at);
   }
 
