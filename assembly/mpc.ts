@@ -1,5 +1,6 @@
 // Per-element loops of the OT-based protocols (src/mpc): Gilboa products' bit positions and the 1-of-16 message
-// tables of the millionaire's leaves and of bit triples (packed as the wire carries them). Values are u64 lanes;
+// tables of the millionaire's leaves and of bit triples (packed as the wire carries them); and those of the
+// correlated OTs under them (src/ot: COT shares from the extension's hashes). Values are u64 lanes;
 // OT messages are 16-byte blocks of which the low 8 bytes are used; packed bit vectors are little-endian (bit i is
 // bit i & 7 of byte i >> 3).
 
@@ -50,6 +51,35 @@ export function gilboaRecv(acc: usize, mc: usize, choices: usize, k0: i32, packe
     const t = packedAt(packed, e, w, mask) & choiceMask(choices, <usize>k0 + e);
     const o = e << 3;
     store<u64>(acc + o, load<u64>(acc + o) + ((load<u64>(mc + (e << 4)) + t) << s));
+  }
+}
+
+/** dst[e] = the low 8 bytes of 16-byte block e at h, mod 2^l (mask = 2^l − 1), for e < n: OT hashes to u64 lanes. */
+export function lowLanes(dst: usize, h: usize, n: i32, mask: u64): void {
+  for (let e: usize = 0; e < <usize>n; e++) store<u64>(dst + (e << 3), load<u64>(h + (e << 4)) & mask);
+}
+
+/**
+ * A COT sender's message lanes: y[e] = x[e] + d[e] − (the low 8 bytes of block e at h1) mod 2^l, where x holds its
+ * shares H(q) and h1 the hashes H(q ⊕ s).
+ */
+export function cotSendLanes(y: usize, x: usize, d: usize, h1: usize, n: i32, mask: u64): void {
+  for (let e: usize = 0; e < <usize>n; e++) {
+    const o = e << 3;
+    store<u64>(y + o, (load<u64>(x + o) + load<u64>(d + o) - load<u64>(h1 + (e << 4))) & mask);
+  }
+}
+
+/**
+ * A COT receiver's shares, in place: out[e] = out[e] + c·y_e mod 2^l, where out holds H(t) (mod 2^l), c is choice
+ * bit e at `choices` and y_e the e-th l-bit value of the sender's packed stream (readable 8 bytes past its end).
+ */
+export function cotRecvLanes(out: usize, packed: usize, choices: usize, n: i32, l: i32): void {
+  const w = <u64>l;
+  const mask = widthMask(l);
+  for (let e: usize = 0; e < <usize>n; e++) {
+    const o = out + (e << 3);
+    store<u64>(o, (load<u64>(o) + (packedAt(packed, e, w, mask) & choiceMask(choices, e))) & mask);
   }
 }
 

@@ -216,3 +216,32 @@ describe("gilboaRowsRecv", () => {
     });
   }
 });
+
+describe("the COT lane kernels", () => {
+  for (const n of LENGTHS) {
+    it(`n = ${n}: lowLanes, cotSendLanes and cotRecvLanes against BigInt at l ∈ {${WIDTHS.join(", ")}}`, () => {
+      const w = wasm();
+      for (const l of WIDTHS) {
+        const mask = l === 64 ? M64 : (1n << BigInt(l)) - 1n;
+        // Hashes with all 64 low bits random: the kernels must reduce them mod 2^l.
+        const [h0, h1, hr] = [lanes(n, 64, 31 * n + l), lanes(n, 64, 37 * n + l), lanes(n, 64, 41 * n + l)];
+        const d = lanes(n, l, 43 * n + l);
+        const choices = randomBytes(packedLength(n), 47 * n + l);
+        const packedY = packLanes(lanes(n, l, 53 * n + l), n, l);
+        const y = unpackLanes(packedY, n, l, new BigUint64Array(n));
+        const ptrs = place([new BigUint64Array(n), new BigUint64Array(n), d, blocks(h0, n), blocks(h1, n + 2), blocks(hr, n + 3), choices]);
+        const [x, ys, dp, h0p, h1p, hrp, cp] = ptrs;
+        const [pp] = place([packedY], 8);
+        const k = mpcKernels();
+        k.lowLanes(x, h0p, n, mask);
+        expect(Array.from(w.u64(x, n)), `l ${l}`).toEqual(Array.from(h0, (v) => v & mask));
+        k.cotSendLanes(ys, x, dp, h1p, n, mask);
+        expect(Array.from(w.u64(ys, n)), `l ${l}`).toEqual(Array.from(h0, (v, e) => BigInt.asUintN(64, (v & mask) + d[e] - h1[e]) & mask));
+        k.lowLanes(x, hrp, n, mask);
+        k.cotRecvLanes(x, pp, cp, n, l);
+        expect(Array.from(w.u64(x, n)), `l ${l}`).toEqual(Array.from(hr, (v, e) => ((v & mask) + (getBit(choices, e) ? y[e] : 0n)) & mask));
+        release([...ptrs, pp]);
+      }
+    });
+  }
+});

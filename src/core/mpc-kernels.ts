@@ -13,6 +13,9 @@ export interface MpcKernelExports extends Pick<RingKernelExports, "ringNeg" | "r
   tripleMessages(msgs: number, a: number, b: number, r: number, ots: number): void;
   lutRotations(msgs: number, table: number, shifts: number, r: number, n: number, size: number, mask: bigint): void;
   packBitLanes(dst: number, src: number, n: number, l: number): void;
+  lowLanes(dst: number, h: number, n: number, mask: bigint): void;
+  cotSendLanes(y: number, x: number, d: number, h1: number, n: number, mask: bigint): void;
+  cotRecvLanes(out: number, packed: number, choices: number, n: number, l: number): void;
 }
 
 export function mpcKernels(w: Wasm = wasm()): MpcKernelExports {

@@ -32,11 +32,11 @@ import { BaseOtSender, baseOtReceive, KEY_BYTES, POINT_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { OtHash } from "./crhash.js";
 import { NONCE_BYTES, sessionSalt } from "./salt.js";
-import { lanesBytes, packLanes, pickLanes, unpackLanes } from "../core/lanes.js";
+import { lanesBytes, packLanes, pickLanes } from "../core/lanes.js";
 import { ASK, HEADER_BYTES, iknpRequestBits, OT_TAG, OtOrder, REPLY, REQUEST, ROUND, writeHeader, type OtKind, type OtRequest, type RequestBits } from "./order.js";
 import { FERRET_B11, FERRET_B13, FERRET_TINY, ChoicePredictor, FerretCotReceiver, FerretCotSender, FerretPlan, extensionCotReceiver, extensionCotSender, ferretTreeAes, type FerretParams } from "./ferret/index.js";
 import { KernelScratch, Scratch, words, xorKernel } from "../core/scratch.js";
-import { kernelBlocks } from "../core/mpc-kernels.js";
+import { kernelBlocks, mpcKernels } from "../core/mpc-kernels.js";
 import { CODE_BITS, codeColumns, maskedCodewords, spreadBlock } from "./code.js";
 
 const IKNP_WIDTH = 128;
@@ -125,6 +125,11 @@ function checkCount(n: number, fn: string, field = "n"): void {
 function checkL(l: number, fn: string): [number, number] {
   if (!Number.isInteger(l) || l < 1 || l > 64) throw new RangeError(`${fn}: l must be an integer in [1, 64], got ${l}`);
   return [l >= 32 ? 0xffffffff : 2 ** l - 1, l <= 32 ? 0 : 2 ** (l - 32) - 1];
+}
+
+/** 2^l − 1 from checkL's 32-bit halves, for the lane kernels. */
+function laneMask([lo, hi]: [number, number]): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** The 32-bit halves of u64 lanes (little-endian: low half first), for carry arithmetic without BigInt. */
@@ -456,54 +461,53 @@ export class OtPack {
    */
   async cotSend(delta: BigUint64Array, l: number): Promise<BigUint64Array> {
     checkValues(delta, "cotSend", "delta");
-    const [lo, hi] = checkL(l, "cotSend");
+    const mask = laneMask(checkL(l, "cotSend"));
     const n = delta.length;
     const req = request("cot", n, l);
     const batch = await this.wireFrom(req, "cotSend");
-    const x0 = new BigUint64Array(n);
-    const y = this.u64Scratch(this.lanesOut, n);
-    const x = u32(x0);
-    const d = u32(delta);
-    const yw = u32(y);
-    // x0 = H(q) and y = x0 + delta − H(q ⊕ s), mod 2^l on 32-bit halves (the borrow is ⌊low / 2^32⌋).
-    this.extendSend(batch, n, (hash, q, from, count) => {
-      const h0 = words(this.hashRows(hash, q, count, false));
-      for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
-        x[k] = h0[4 * i] & lo;
-        x[k + 1] = h0[4 * i + 1] & hi;
-      }
-      const h1 = words(this.hashRows(hash, q, count, true));
-      for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
-        const low = x[k] + d[k] - h1[4 * i];
-        yw[k] = low & lo;
-        yw[k + 1] = (x[k + 1] + d[k + 1] - h1[4 * i + 1] + Math.floor(low / 2 ** 32)) & hi;
-      }
-    });
-    if (n > 0) this.ch.send(OT_TAG, this.pack(y, n, batch.id, req));
-    batch.flush();
-    return x0;
+    if (n === 0) return new BigUint64Array(0);
+    // x0 = H(q) and y = x0 + delta − H(q ⊕ s) mod 2^l, in the kernel; y is packed into the reply there.
+    const blocks = kernelBlocks([8 * n, 8 * n, 8 * n, HEADER_BYTES + 4 * Math.ceil((n * l) / 32)]);
+    const [x, y, d, frame] = blocks.ptrs;
+    try {
+      const w = wasm();
+      const k = mpcKernels(w);
+      w.u64(d, n).set(delta);
+      this.extendSend(batch, n, (hash, q, from, count) => {
+        k.lowLanes(x + 8 * from, this.hashRows(hash, q, count, false).byteOffset, count, mask);
+        k.cotSendLanes(y + 8 * from, x + 8 * from, d + 8 * from, this.hashRows(hash, q, count, true).byteOffset, count, mask);
+      });
+      k.packBitLanes(frame + HEADER_BYTES, y, n, l);
+      this.ch.send(OT_TAG, writeHeader(w.u8(frame, HEADER_BYTES + lanesBytes(n, l)), batch.id, REPLY, req));
+      batch.flush();
+      return w.u64(x, n).slice();
+    } finally {
+      blocks.free();
+    }
   }
 
   async cotRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
     checkChoices(choices, n, "cotRecv");
-    const [lo, hi] = checkL(l, "cotRecv");
-    const out = new BigUint64Array(n);
-    const o = u32(out);
+    const mask = laneMask(checkL(l, "cotRecv"));
     const req = request("cot", n, l);
-    const frame = await this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count), lanesBytes(n, l));
-    if (frame === undefined) return out;
-    const y = u32(unpackLanes(frame, n, l, this.u64Scratch(this.lanesIn, n)));
-    for (let i = 0; i < n; i++) {
-      if (bit(choices, i)) {
-        const low = o[2 * i] + y[2 * i];
-        o[2 * i] = low & lo;
-        o[2 * i + 1] = (o[2 * i + 1] + y[2 * i + 1] + (low > 0xffffffff ? 1 : 0)) & hi;
-      } else {
-        o[2 * i] &= lo;
-        o[2 * i + 1] &= hi;
-      }
+    const bytes = lanesBytes(n, l);
+    // H(t) mod 2^l per OT, then + c·y from the reply, in kernel blocks that outlive the wait for the reply.
+    const blocks = kernelBlocks([8 * n, bytes + 8, (n + 7) >>> 3]);
+    const [out, packed, bits] = blocks.ptrs;
+    try {
+      const k = mpcKernels();
+      const frame = await this.extendRecv(req, choices, (hash, t, from, count) => k.lowLanes(out + 8 * from, this.hashRows(hash, t, count, false).byteOffset, count, mask), bytes);
+      if (frame === undefined) return new BigUint64Array(0);
+      const w = wasm();
+      const p = w.u8(packed, bytes + 8);
+      p.set(frame.subarray(0, bytes));
+      p.fill(0, bytes);
+      w.u8(bits, (n + 7) >>> 3).set(choices.subarray(0, (n + 7) >>> 3));
+      k.cotRecvLanes(out, packed, bits, n, l);
+      return w.u64(out, n).slice();
+    } finally {
+      blocks.free();
     }
-    return out;
   }
 
   /** Chosen-message 1-of-2 OT with l-bit messages (1 ≤ l ≤ 64); messages are read mod 2^l. */
