@@ -84,6 +84,19 @@ export function cotRecvLanes(out: usize, packed: usize, choices: usize, n: i32, 
 }
 
 /**
+ * A 1-of-N receiver's messages, in place: out[i] = out[i] ⊕ the (i·N + c_i)-th l-bit value of the sender's packed
+ * stream, mod 2^l, where out holds the low 8 bytes of H(t_i) and c_i is byte i at `choices` (below N).
+ */
+export function otnPick(out: usize, packed: usize, choices: usize, n: i32, N: i32, l: i32): void {
+  const w = <u64>l;
+  const mask = widthMask(l);
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const o = out + (i << 3);
+    store<u64>(o, (load<u64>(o) ^ packedAt(packed, i * <usize>N + <usize>load<u8>(choices + i), w, mask)) & mask);
+  }
+}
+
+/**
  * Sender pass of one position of a row-correlated Gilboa product (src/mpc/matmul.ts): for lane = r·k + j (r < m,
  * j < k) and v < n, t[lane·n + v] = x0 + b[j·n + v] − x1 and acc[row·n + v] += x0 << shift (mod 2^64), x0 and x1
  * being value v of the lane's pads (u64 values at lane·vs), row = lane with perLane ≠ 0, else r.

@@ -245,3 +245,24 @@ describe("the COT lane kernels", () => {
     });
   }
 });
+
+describe("otnPick", () => {
+  for (const n of LENGTHS) {
+    it(`n = ${n}: out ⊕ the chosen l-bit value of each instance, mod 2^l, for N ∈ {2, 16, 256}`, () => {
+      const w = wasm();
+      for (const N of [2, 16, 256]) {
+        for (const l of WIDTHS) {
+          const mask = l === 64 ? M64 : (1n << BigInt(l)) - 1n;
+          const h = lanes(n, 64, 59 * n + N + l);
+          const msgs = lanes(n * N, l, 61 * n + N + l);
+          const choices = randomBytes(n, 67 * n + N + l).map((c) => c % N);
+          const [out, cp] = place([h, choices]);
+          const [pp] = place([packLanes(msgs, n * N, l)], 8);
+          mpcKernels().otnPick(out, pp, cp, n, N, l);
+          expect(Array.from(w.u64(out, n)), `N ${N}, l ${l}`).toEqual(Array.from(h, (v, i) => (v ^ msgs[i * N + choices[i]]) & mask));
+          release([out, cp, pp]);
+        }
+      }
+    });
+  }
+});

@@ -74,29 +74,6 @@ export function unpackLanes(bytes: Uint8Array, n: number, l: number, out: BigUin
   return out;
 }
 
-/**
- * out[i] = value index(i) of a packed stream of l-bit values, for i < count: reads only the values asked for (a
- * 1-of-N receiver needs one of N per instance). `bytes` must hold every index asked for.
- */
-export function pickLanes(bytes: Uint8Array, l: number, count: number, index: (i: number) => number, out: BigUint64Array): BigUint64Array {
-  const src = wordsOf(bytes, bytes.length);
-  const last = src.length - 1;
-  const loMask = l >= 32 ? 0xffffffff : 2 ** l - 1;
-  const hiMask = l <= 32 ? 0 : 2 ** (l - 32) - 1;
-  const d = new Uint32Array(out.buffer, out.byteOffset, 2 * count);
-  for (let i = 0; i < count; i++) {
-    const bit = index(i) * l; // below 2^53, beyond the reach of 32-bit shifts
-    const w = Math.floor(bit / 32);
-    const sh = bit % 32;
-    const w0 = src[w];
-    const w1 = w < last ? src[w + 1] : 0;
-    const w2 = w + 1 < last ? src[w + 2] : 0;
-    d[2 * i] = (sh === 0 ? w0 : (w0 >>> sh) | (w1 << (32 - sh))) & loMask;
-    d[2 * i + 1] = (sh === 0 ? w1 : (w1 >>> sh) | (w2 << (32 - sh))) & hiMask;
-  }
-  return out;
-}
-
 /** The first `need` bytes as ⌈need/4⌉ words: read in place when aligned, else (or with a ragged tail) copied once. */
 function wordsOf(bytes: Uint8Array, need: number): Uint32Array {
   const words = Math.ceil(need / 4);

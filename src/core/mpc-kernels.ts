@@ -16,6 +16,7 @@ export interface MpcKernelExports extends Pick<RingKernelExports, "ringNeg" | "r
   lowLanes(dst: number, h: number, n: number, mask: bigint): void;
   cotSendLanes(y: number, x: number, d: number, h1: number, n: number, mask: bigint): void;
   cotRecvLanes(out: number, packed: number, choices: number, n: number, l: number): void;
+  otnPick(out: number, packed: number, choices: number, n: number, N: number, l: number): void;
 }
 
 export function mpcKernels(w: Wasm = wasm()): MpcKernelExports {

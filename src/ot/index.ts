@@ -32,7 +32,7 @@ import { BaseOtSender, baseOtReceive, KEY_BYTES, POINT_BYTES } from "./base.js";
 import { ExtensionReceiver, ExtensionSender, padded } from "./extension.js";
 import { OtHash } from "./crhash.js";
 import { NONCE_BYTES, sessionSalt } from "./salt.js";
-import { lanesBytes, packLanes, pickLanes } from "../core/lanes.js";
+import { lanesBytes, packLanes } from "../core/lanes.js";
 import { ASK, HEADER_BYTES, iknpRequestBits, OT_TAG, OtOrder, REPLY, REQUEST, ROUND, writeHeader, type OtKind, type OtRequest, type RequestBits } from "./order.js";
 import { FERRET_B11, FERRET_B13, FERRET_TINY, ChoicePredictor, FerretCotReceiver, FerretCotSender, FerretPlan, extensionCotReceiver, extensionCotSender, ferretTreeAes, type FerretParams } from "./ferret/index.js";
 import { KernelScratch, Scratch, words, xorKernel } from "../core/scratch.js";
@@ -223,10 +223,9 @@ export class OtPack {
   /** The 1-of-N sender's messages of one batch, xored with their pads in place. */
   private readonly pads = new KernelScratch();
   private readonly wire = new Scratch();
-  // Lanes on their way out (before packing) and in (after unpacking), and packed payloads: large per call, so they
-  // are reused rather than allocated (fresh pages are slow to fault in).
+  // Lanes on their way out (before packing) and packed payloads: large per call, so they are reused rather than
+  // allocated (fresh pages are slow to fault in).
   private readonly lanesOut = new Scratch();
-  private readonly lanesIn = new Scratch();
   private readonly packed = new Scratch();
   /** C(x) ∧ s for the 1-of-N sender, per N: 32 bytes per x. */
   private readonly maskedCode = new Map<number, Uint8Array>();
@@ -542,18 +541,18 @@ export class OtPack {
 
   async otRecv(choices: Uint8Array, n: number, l: number): Promise<BigUint64Array> {
     checkChoices(choices, n, "otRecv");
-    const [lo, hi] = checkL(l, "otRecv");
-    const out = new BigUint64Array(n);
-    const o = u32(out);
+    checkL(l, "otRecv");
     const req = request("ot", n, l);
-    const frame = await this.extendRecv(req, choices, (hash, t, from, count) => this.takeLow(words(this.hashRows(hash, t, count, false)), o, from, count), lanesBytes(2 * n, l));
-    if (frame === undefined) return out;
-    const e = u32(pickLanes(frame, l, n, (i) => 2 * i + bit(choices, i), this.u64Scratch(this.lanesIn, n)));
-    for (let i = 0; i < n; i++) {
-      o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
-      o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
+    // H(t) per OT in a kernel block that outlives the wait for the reply; the reply is the 1-of-N stream for N = 2.
+    const blocks = kernelBlocks([8 * n]);
+    const [out] = blocks.ptrs;
+    try {
+      const frame = await this.extendRecv(req, choices, (hash, t, from, count) => mpcKernels().lowLanes(out + 8 * from, this.hashRows(hash, t, count, false).byteOffset, count, -1n), lanesBytes(2 * n, l));
+      if (frame === undefined) return new BigUint64Array(0);
+      return this.pickChosen(out, frame, Uint8Array.from({ length: n }, (_, i) => bit(choices, i)), 2, l);
+    } finally {
+      blocks.free();
     }
-    return out;
   }
 
   /** Chosen-message 1-of-N OT, N = 2^k (2 ≤ N ≤ 256), l-bit messages; msgs[i*N + j] is message j of instance i. */
@@ -611,42 +610,64 @@ export class OtPack {
   async otNRecv(choices: Uint8Array, N: number, l: number): Promise<BigUint64Array> {
     if (!(choices instanceof Uint8Array)) throw new TypeError("otNRecv: choices must be a Uint8Array, one byte per instance");
     const k = checkN(N, "otNRecv");
-    const [lo, hi] = checkL(l, "otNRecv");
+    checkL(l, "otNRecv");
     const n = choices.length;
     for (let i = 0; i < n; i++) if (choices[i] >= N) throw new RangeError(`otNRecv: choices[${i}] = ${choices[i]} is not below N = ${N}`);
     if (this.ot !== "iknp") return this.otNRecvFerret(choices, N, k, l);
     const receiver = this.ready(this.nReceiver, "otNRecv");
     const hash = this.ready(this.nRecvHash, "otNRecv");
-    const out = new BigUint64Array(n);
-    const o = u32(out);
+    if (n === 0) return new BigUint64Array(0);
     const batch = kkotBatch(N);
     const wire = this.wire.get(HEADER_BYTES + (KKOT_WIDTH / 8) * n);
-    for (let from = 0, at = HEADER_BYTES; from < n; from += batch) {
-      const count = Math.min(batch, n - from);
-      const m = padded(count);
-      receiver.reserve(m);
-      this.columns.reserve((m >>> 3) * (N + k));
-      this.hashOut.reserve(16 * count);
-      hash.batch(count);
-      const cols = codeColumns(choices.subarray(from, from + count), m, k, this.columns.view((m >>> 3) * (N + k)));
-      const colBytes = m >>> 3;
-      const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colBytes, ((j & (N - 1)) + 1) * colBytes), wire, at);
-      at += (KKOT_WIDTH / 8) * count;
-      const hb = this.hashOut.view(16 * count);
-      hash.hashPairs(ta.subarray(0, 16 * count), tb.subarray(0, 16 * count), hb);
-      this.takeLow(words(hb), o, from, count);
+    // H(t) per instance in a kernel block that outlives the wait for the reply.
+    const blocks = kernelBlocks([8 * n]);
+    const [out] = blocks.ptrs;
+    try {
+      const mpc = mpcKernels();
+      for (let from = 0, at = HEADER_BYTES; from < n; from += batch) {
+        const count = Math.min(batch, n - from);
+        const m = padded(count);
+        receiver.reserve(m);
+        this.columns.reserve((m >>> 3) * (N + k));
+        this.hashOut.reserve(16 * count);
+        hash.batch(count);
+        const cols = codeColumns(choices.subarray(from, from + count), m, k, this.columns.view((m >>> 3) * (N + k)));
+        const colBytes = m >>> 3;
+        const [ta, tb] = receiver.expand(m, count, (j) => cols.subarray((j & (N - 1)) * colBytes, ((j & (N - 1)) + 1) * colBytes), wire, at);
+        at += (KKOT_WIDTH / 8) * count;
+        const hb = this.hashOut.view(16 * count);
+        hash.hashPairs(ta.subarray(0, 16 * count), tb.subarray(0, 16 * count), hb);
+        mpc.lowLanes(out + 8 * from, hb.byteOffset, count, -1n);
+      }
+      const req = request("otn", n, l, N);
+      const id = this.order.nextReceive();
+      this.ch.send(OT_TAG, writeHeader(wire, id, REQUEST, req));
+      return this.pickChosen(out, await this.order.reply(id, req, lanesBytes(n * N, l)), choices, N, l);
+    } finally {
+      blocks.free();
     }
-    if (n === 0) return out;
-    const req = request("otn", n, l, N);
-    const id = this.order.nextReceive();
-    this.ch.send(OT_TAG, writeHeader(wire, id, REQUEST, req));
-    const frame = await this.order.reply(id, req, lanesBytes(n * N, l));
-    const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], this.u64Scratch(this.lanesIn, n)));
-    for (let i = 0; i < n; i++) {
-      o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
-      o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
+  }
+
+  /**
+   * The 1-of-N receiver's messages: the low 8 bytes of its pads, lanes at `out` (kernel memory, overwritten), ⊕ the
+   * chosen values of the reply's packed stream, mod 2^l.
+   */
+  private pickChosen(out: number, frame: Uint8Array, choices: Uint8Array, N: number, l: number): BigUint64Array {
+    const n = choices.length;
+    const bytes = lanesBytes(n * N, l);
+    const blocks = kernelBlocks([bytes + 8, n]);
+    const [packed, chosen] = blocks.ptrs;
+    try {
+      const w = wasm();
+      const p = w.u8(packed, bytes + 8);
+      p.set(frame.subarray(0, bytes));
+      p.fill(0, bytes);
+      w.u8(chosen, n).set(choices);
+      mpcKernels(w).otnPick(out, packed, chosen, n, N, l);
+      return w.u64(out, n).slice();
+    } finally {
+      blocks.free();
     }
-    return out;
   }
 
   /**
@@ -699,13 +720,10 @@ export class OtPack {
 
   /** 1-of-N on Ferret, receiver: pad_c = ⊕_j slot c of the stream of H_j(t_j). */
   private async otNRecvFerret(choices: Uint8Array, N: number, k: number, l: number): Promise<BigUint64Array> {
-    const [lo, hi] = checkL(l, "otNRecv");
     const B = slotBlocks(N, l);
     const hash = this.ready(this.keyRecvHash, "otNRecv");
     const n = choices.length;
-    const out = new BigUint64Array(n);
-    if (n === 0) return out;
-    const o = u32(out);
+    if (n === 0) return new BigUint64Array(0);
     const req = request("otn", n, l, N);
     const id = this.order.nextReceive();
     const first = hash.reserve(n);
@@ -715,39 +733,41 @@ export class OtPack {
     const c = this.recvChoices!.next(n * k);
     this.ch.send(OT_TAG, writeHeader(this.corrections(b, c, n * k), id, REQUEST, req));
     const reply = this.expectReply(id, req, lanesBytes(n * N, l))!;
-    const { t } = checkPredicted(c, await cots);
-    const perBatch = kkotBatch(N);
-    for (let from = 0; from < n; from += perBatch) {
-      const count = Math.min(perBatch, n - from);
-      const run = 16 * count;
-      this.rows.reserve(k * run);
-      if (B > 1) this.columns.reserve(k * B * run);
-      this.hashOut.reserve(run);
-      this.choiceBatch.reserve(count);
-      hash.batchAt(first + from, count);
-      const keys = this.rows.view(k * run);
-      for (let j = 0; j < k; j++) {
-        const at = j * n + from;
-        const r = keys.subarray(j * run, (j + 1) * run);
-        r.set(t.subarray(16 * at, 16 * (at + count)));
-        hash.hashStage(r, r, j);
+    // The chosen pads per instance in a kernel block that outlives the waits.
+    const blocks = kernelBlocks([8 * n]);
+    const [out] = blocks.ptrs;
+    try {
+      const { t } = checkPredicted(c, await cots);
+      const perBatch = kkotBatch(N);
+      for (let from = 0; from < n; from += perBatch) {
+        const count = Math.min(perBatch, n - from);
+        const run = 16 * count;
+        this.rows.reserve(k * run);
+        if (B > 1) this.columns.reserve(k * B * run);
+        this.hashOut.reserve(run);
+        this.choiceBatch.reserve(count);
+        hash.batchAt(first + from, count);
+        const keys = this.rows.view(k * run);
+        for (let j = 0; j < k; j++) {
+          const at = j * n + from;
+          const r = keys.subarray(j * run, (j + 1) * run);
+          r.set(t.subarray(16 * at, 16 * (at + count)));
+          hash.hashStage(r, r, j);
+        }
+        const streams = B > 1 ? this.columns.view(k * B * run) : keys;
+        if (B > 1) hash.stretch(keys, k * count, B, streams);
+        const cb = this.choiceBatch.view(count);
+        cb.set(choices.subarray(from, from + count));
+        const h = this.hashOut.view(run);
+        const w = wasm();
+        w.k.ferretNpPick(h.byteOffset, streams.byteOffset, cb.byteOffset, count, k, l, B);
+        mpcKernels(w).lowLanes(out + 8 * from, h.byteOffset, count, -1n);
       }
-      const streams = B > 1 ? this.columns.view(k * B * run) : keys;
-      if (B > 1) hash.stretch(keys, k * count, B, streams);
-      const cb = this.choiceBatch.view(count);
-      cb.set(choices.subarray(from, from + count));
-      const h = this.hashOut.view(run);
-      wasm().k.ferretNpPick(h.byteOffset, streams.byteOffset, cb.byteOffset, count, k, l, B);
-      this.takeLow(words(h), o, from, count);
+      this.ferretRecv!.recycle(t);
+      return this.pickChosen(out, await reply, choices, N, l);
+    } finally {
+      blocks.free();
     }
-    this.ferretRecv!.recycle(t);
-    const frame = await reply;
-    const e = u32(pickLanes(frame, l, n, (i) => i * N + choices[i], this.u64Scratch(this.lanesIn, n)));
-    for (let i = 0; i < n; i++) {
-      o[2 * i] = (o[2 * i] ^ e[2 * i]) & lo;
-      o[2 * i + 1] = (o[2 * i + 1] ^ e[2 * i + 1]) & hi;
-    }
-    return out;
   }
 
   /** Random OT with 128-bit messages, 16 bytes per instance, concatenated. */
@@ -1025,14 +1045,6 @@ export class OtPack {
     const buf = this.packed.get(HEADER_BYTES + 4 * Math.ceil((n * req.l) / 32));
     packLanes(v, n, req.l, buf.subarray(HEADER_BYTES));
     return writeHeader(buf.subarray(0, HEADER_BYTES + lanesBytes(n, req.l)), id, REPLY, req);
-  }
-
-  /** out lanes [from, from + count) = the low 64 bits of each hash (4 words per hash). */
-  private takeLow(h: Uint32Array, out: Uint32Array, from: number, count: number): void {
-    for (let i = 0, k = 2 * from; i < count; i++, k += 2) {
-      out[k] = h[4 * i];
-      out[k + 1] = h[4 * i + 1];
-    }
   }
 
   /** rows ^= s, row by row, against a block of s repeated (filled at setup). rows lie in kernel memory. */
