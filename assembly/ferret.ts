@@ -175,6 +175,36 @@ export function ferretNpPads(out: usize, h: usize, count: i32, k: i32, l: i32, B
   }
 }
 
+/**
+ * Sender, with the reply fused in, when B = 1 and N·l is 32 or 64 (an instance's N values fill whole words of the
+ * wire's packing, pad_x at bits [x·l, (x + 1)·l)): those words of the stream at e = the same of the stream at m ⊕ the
+ * instance's pads, built in a register instead of N blocks. h as for ferretNpPads; e may be m.
+ */
+export function ferretNpReply(e: usize, m: usize, h: usize, count: i32, k: i32, l: i32): void {
+  const run = <usize>count << 4;
+  const half = (1 << k) >> 1;
+  const mask: u64 = (<u64>1 << <u64>l) - 1; // l ≤ 32: N ≥ 2 and N·l ≤ 64
+  const wide = (l << k) == 64;
+  for (let i: usize = 0; i < <usize>count; i++) {
+    const at = h + (i << 4);
+    let pads: u64 = 0;
+    for (let j = 0; j < k; j++) {
+      let a = load<u64>(at + <usize>(2 * j) * run);
+      let b = load<u64>(at + <usize>(2 * j + 1) * run);
+      const low = (1 << j) - 1;
+      for (let r = 0; r < half; r++) {
+        // Slot r of key (j, 0) belongs to x = r with a 0 inserted at bit j, that of key (j, 1) to x with a 1.
+        const x = <u64>(((r & ~low) << 1) | (r & low));
+        pads ^= ((a & mask) << (x * <u64>l)) ^ ((b & mask) << ((x + (<u64>1 << <u64>j)) * <u64>l));
+        a >>= <u64>l;
+        b >>= <u64>l;
+      }
+    }
+    if (wide) store<u64>(e + (i << 3), load<u64>(m + (i << 3)) ^ pads);
+    else store<u32>(e + (i << 2), load<u32>(m + (i << 2)) ^ <u32>pads);
+  }
+}
+
 /** Receiver: h holds k key runs of `count` streams, run j those of t_j; block i of `out` gets pad_c, c = choices[i] (bytes). */
 export function ferretNpPick(out: usize, h: usize, choices: usize, count: i32, k: i32, l: i32, B: i32): void {
   const stream = <usize>B << 4;

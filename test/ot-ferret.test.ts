@@ -62,10 +62,10 @@ function treesSent(p: Pack): number {
 }
 
 describe("1-of-N on ferret-tiny", () => {
-  it("takes its pads from slots of each key's stream: one hash (N/2 slots of l bits ≤ 128), or stretched, slots straddling words and blocks", { timeout: 60_000 }, async () => {
+  it("takes its pads from slots of each key's stream: one hash (N/2 slots of l bits ≤ 128), or stretched, slots straddling words and blocks; built into the reply's words when N·l is 32 or 64", { timeout: 60_000 }, async () => {
     const packs = await makePacks([41, 42], undefined, undefined, "ferret-tiny");
     for (const [, s, r] of directions(packs)) {
-      for (const [N, l] of [[2, 64], [2, 37], [4, 64], [8, 32], [16, 2], [8, 37], [16, 64], [64, 26]]) await checkOtN(s, r, 300, N, l, N * l);
+      for (const [N, l] of [[2, 64], [2, 37], [4, 64], [8, 32], [16, 2], [8, 37], [16, 64], [64, 26], [2, 16], [2, 32], [4, 16], [8, 8], [16, 4]]) await checkOtN(s, r, 300, N, l, N * l);
     }
   });
 });

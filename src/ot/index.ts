@@ -602,7 +602,7 @@ export class OtPack {
       codes.set(code);
       const hb = this.hashOut.view(bytes);
       hash.codedPairs(qa.subarray(0, 16 * count), qb.subarray(0, 16 * count), codes, N, this.hashIn.view(bytes), hb);
-      this.padBatch(msgs, hb, reply, from, count, N, l);
+      this.padBatch(msgs, reply, from, count, N, l, (e) => wasm().k.otnPads(e, e, hb.byteOffset, count * N, l));
     }
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, id, REPLY, req));
   }
@@ -709,9 +709,15 @@ export class OtPack {
       }
       const streams = B > 1 ? this.columns.view(2 * k * B * run) : keys;
       if (B > 1) hash.stretch(keys, 2 * k * count, B, streams);
-      const pads = this.level.view(N * run);
-      wasm().k.ferretNpPads(pads.byteOffset, streams.byteOffset, count, k, l, B);
-      this.padBatch(msgs, pads, reply, from, count, N, l);
+      const w = wasm();
+      if (B === 1 && (N * l === 32 || N * l === 64)) {
+        // An instance's pads fill whole words of the reply: built and applied in one pass.
+        this.padBatch(msgs, reply, from, count, N, l, (e) => w.k.ferretNpReply(e, e, streams.byteOffset, count, k, l));
+      } else {
+        const pads = this.level.view(N * run);
+        w.k.ferretNpPads(pads.byteOffset, streams.byteOffset, count, k, l, B);
+        this.padBatch(msgs, reply, from, count, N, l, (e) => w.k.otnPads(e, e, pads.byteOffset, count * N, l));
+      }
     }
     if (batch.cots !== undefined) this.ferretSend!.recycle(batch.cots);
     if (n > 0) this.ch.send(OT_TAG, writeHeader(reply, batch.id, REPLY, req));
@@ -1027,16 +1033,16 @@ export class OtPack {
   }
 
   /**
-   * The reply's values of the 1-of-N batch of `count` instances from instance `from`: the packed messages ⊕ the low
-   * l bits of the pads h (instance-major), in the kernel on a copy in `pads` (reserved before h's view was taken).
+   * The reply's values of the 1-of-N batch of `count` instances from instance `from`: the packed messages, copied into
+   * `pads` (reserved before any view the kernel reads was taken), ⊕ their pads by `xorPads` on that copy.
    */
-  private padBatch(msgs: Uint8Array, h: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number): void {
+  private padBatch(msgs: Uint8Array, reply: Uint8Array, from: number, count: number, N: number, l: number, xorPads: (e: number) => void): void {
     // A batch starts at a multiple of 128 instances, so on a byte (indeed a word) of the stream.
     const at = (from * N * l) / 8;
     const bytes = lanesBytes(count * N, l);
     const pads = this.pads.view(padBytes(count * N, l));
     pads.set(msgs.subarray(at, at + bytes));
-    wasm().k.otnPads(pads.byteOffset, pads.byteOffset, h.byteOffset, count * N, l);
+    xorPads(pads.byteOffset);
     reply.set(pads.subarray(0, bytes), HEADER_BYTES + at);
   }
 
