@@ -384,6 +384,26 @@ export function codedSecond(v: usize, e: usize, qb: usize, codes: usize, count: 
 }
 
 /**
+ * The bit planes of n bytes, packed LSB-first: bit j·n + i of `out` is bit j of byte i of `src`, for j < k; the
+ * bits past k·n in the last byte are cleared.
+ */
+export function bitPlanes(out: usize, src: usize, n: i32, k: i32): void {
+  let acc: u32 = 0;
+  let at: u32 = 0;
+  let o = out;
+  for (let j: u32 = 0; j < <u32>k; j++) {
+    for (let i: usize = 0; i < <usize>n; i++, at++) {
+      acc |= ((<u32>load<u8>(src + i) >> j) & 1) << (at & 7);
+      if ((at & 7) == 7) {
+        store<u8>(o++, <u8>acc);
+        acc = 0;
+      }
+    }
+  }
+  if (at & 7) store<u8>(o, <u8>acc);
+}
+
+/**
  * rows[i] ⊕= Δ for each i < count whose bit first + i of `bits` (LSB-first) is set: a Ferret COT sender's
  * correction of q by the receiver's d. Δ is the little-endian words d0 … d3.
  */

@@ -266,3 +266,22 @@ describe("otnPick", () => {
     });
   }
 });
+
+describe("bitPlanes", () => {
+  it("bit j·n + i is bit j of byte i, for k ∈ 1 … 8 and every length, with the tail of the last byte cleared", () => {
+    const w = wasm();
+    const k = w.k as unknown as { bitPlanes(out: number, src: number, n: number, k: number): void };
+    for (const n of LENGTHS) {
+      for (let planes = 1; planes <= 8; planes++) {
+        const src = randomBytes(n, 71 * n + planes);
+        const bytes = packedLength(n * planes);
+        const [ps, po] = place([src, new Uint8Array(bytes).fill(0xff)]);
+        k.bitPlanes(po, ps, n, planes);
+        const want = new Uint8Array(bytes);
+        for (let j = 0; j < planes; j++) for (let i = 0; i < n; i++) if ((src[i] >> j) & 1) want[(j * n + i) >> 3] |= 1 << ((j * n + i) & 7);
+        expect(Array.from(w.u8(po, bytes)), `n ${n}, k ${planes}`).toEqual(Array.from(want));
+        release([ps, po]);
+      }
+    }
+  });
+});

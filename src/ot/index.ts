@@ -734,8 +734,9 @@ export class OtPack {
     const id = this.order.nextReceive();
     const first = hash.reserve(n);
     const cots = this.recvCots(n * k, id, req);
+    // Bit j of every choice, plane after plane: COT j·n + i serves bit j of instance i.
     const b = new Uint8Array((n * k + 7) >>> 3);
-    for (let j = 0, at = 0; j < k; j++) for (let i = 0; i < n; i++, at++) b[at >>> 3] |= ((choices[i] >>> j) & 1) << (at & 7);
+    wasm().lend([choices, b], [b], (pc, pb) => wasm().k.bitPlanes(pb, pc, n, k));
     const c = this.recvChoices!.next(n * k);
     this.ch.send(OT_TAG, writeHeader(this.corrections(b, c, n * k), id, REQUEST, req));
     const reply = this.expectReply(id, req, lanesBytes(n * N, l))!;
