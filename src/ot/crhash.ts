@@ -122,8 +122,7 @@ export class OtHash {
     checkRuns("codedPairs", "codes", codes, 32, 32 * N);
     checkRuns("codedPairs", "work", work, runBytes, N * runBytes);
     checkRuns("codedPairs", "out", out, runBytes, N * runBytes);
-    const lo = this.first % 2 ** 32;
-    const hi = (this.first - lo) / 2 ** 32;
+    const [lo, hi] = this.firstWords();
     const k = wasm().k;
     k.codedFirst(work.byteOffset, qa.byteOffset, codes.byteOffset, this.count, N, lo, hi, this.instance);
     this.aes.encryptBlocks(work, out);
@@ -162,8 +161,14 @@ export class OtHash {
 
   /** dst = π(src ⊕ i) ⊕ src ⊕ i with the tweaks of `stage`: the MMO hash of src ⊕ i, the tweaks made by the kernel. */
   private stage(src: Uint8Array, dst: Uint8Array, stage: number): void {
-    const lo = this.first % 2 ** 32;
-    wasm().k.xorTweaks(dst.byteOffset, src.byteOffset, src.length / (TWEAK_BYTES * this.count), this.count, lo, (this.first - lo) / 2 ** 32, this.instance, stage);
+    const [lo, hi] = this.firstWords();
+    wasm().k.xorTweaks(dst.byteOffset, src.byteOffset, src.length / (TWEAK_BYTES * this.count), this.count, lo, hi, this.instance, stage);
     this.aes.hashBlocks(dst, dst);
+  }
+
+  /** The batch's first OT index as the tweak's two low words. */
+  private firstWords(): [number, number] {
+    const lo = this.first % 2 ** 32;
+    return [lo, (this.first - lo) / 2 ** 32];
   }
 }

@@ -549,7 +549,9 @@ export class OtPack {
     try {
       const frame = await this.extendRecv(req, choices, (hash, t, from, count) => mpcKernels().lowLanes(out + 8 * from, this.hashRows(hash, t, count, false).byteOffset, count, -1n), lanesBytes(2 * n, l));
       if (frame === undefined) return new BigUint64Array(0);
-      return this.pickChosen(out, frame, Uint8Array.from({ length: n }, (_, i) => bit(choices, i)), 2, l);
+      const c = new Uint8Array(n);
+      for (let i = 0; i < n; i++) c[i] = bit(choices, i);
+      return this.pickChosen(out, frame, c, 2, l);
     } finally {
       blocks.free();
     }
