@@ -6,6 +6,7 @@
 // time of each party's own synchronous slices between awaits (bench/party-cpu.ts), the figure to hold against SCI's,
 // which runs one thread per party. SCI's figures (backends.md §4, one thread each) are beside ours.
 // Usage: node dist/bench/mpc.js [--json] [--n N] [--runs R (default 1; the median is reported)] [--ot iknp|ferret-b11|ferret-b13]
+//   [--only op,op (of the protocols below, or "extras")] [--rings 32,37,64]
 import { Ring } from "../src/core/ring.js";
 import { memoryPair, measurePair } from "../src/net/memory.js";
 import { Party } from "../src/mpc/party.js";
@@ -20,7 +21,7 @@ import { lut } from "../src/mpc/lut.js";
 import { max } from "../src/mpc/max.js";
 import { matmulShares } from "../src/mpc/matmul.js";
 import type { Channel } from "../src/net/channel.js";
-import { arg, otOption } from "./args.js";
+import { arg, option, otOption } from "./args.js";
 import { PartyCpu } from "./party-cpu.js";
 
 const OPS = ["compare", "drelu", "relu", "truncUnknown", "truncKnown", "mux", "b2a", "mult"] as const;
@@ -146,10 +147,23 @@ function extras(n: number, ring: Ring): [string, Runner, number][] {
   ];
 }
 
+/** The comma-separated values of `name`, each checked against `allowed`; undefined when the option is absent. */
+function listOption(name: string, allowed: readonly string[]): string[] | undefined {
+  const raw = option(name);
+  if (raw === undefined) return undefined;
+  const values = raw.split(",");
+  const unknown = values.filter((v) => !allowed.includes(v));
+  if (unknown.length > 0) throw new RangeError(`${name}: unknown ${unknown.join(", ")} (choose from ${allowed.join(", ")})`);
+  return values;
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
   const n = arg("--n", 65536);
   const runs = arg("--runs", 1);
+  const only = listOption("--only", [...OPS, "extras"]);
+  const ops = OPS.filter((op) => !only || only.includes(op));
+  const rings = (listOption("--rings", RINGS.map(String)) ?? RINGS).map(Number);
   const [a, b] = memoryPair();
   const ot = otOption();
   const parties = await Promise.all([Party.create("server", a, { ot }), Party.create("client", b, { ot })]);
@@ -159,10 +173,10 @@ async function main(): Promise<void> {
     rows.push([String(l), label, m.bits.toFixed(1), sci ? String(sci[0]) : "-", String(m.rounds), m.ms.toFixed(1), m.cpu.toFixed(1), m.serverCpuMs.toFixed(1), m.clientCpuMs.toFixed(1), sci ? (sci[1] * 1000).toFixed(0) : "-"]);
     process.stderr.write(`l=${l} ${label}: ${m.bits.toFixed(1)} bits/op, ${m.rounds} rounds, ${m.ms.toFixed(1)} ms (cpu: server ${m.serverCpuMs.toFixed(1)}, client ${m.clientCpuMs.toFixed(1)} ms)\n`);
   };
-  for (const l of RINGS) {
+  for (const l of rings) {
     const ring = new Ring(l, SCALE);
     const perRing = {} as Record<Op, Result>;
-    for (const op of OPS) {
+    for (const op of ops) {
       const m = await measure(a, b, parties, (p, k) => inputs(p, op, k, ring), n, runs, 1024);
       perRing[op] = { bits: m.bits, rounds: m.rounds, ms: m.ms, serverCpuMs: m.serverCpuMs, clientCpuMs: m.clientCpuMs };
       row(l, op, m, SCI[op][l]);
@@ -170,7 +184,9 @@ async function main(): Promise<void> {
     out[`l${l}`] = perRing;
   }
   const ring37 = new Ring(37, SCALE);
-  for (const [label, run, count] of extras(n, ring37)) row(37, label, await measure(a, b, parties, run, count, runs, 8), null);
+  if (!only || only.includes("extras")) {
+    for (const [label, run, count] of extras(n, ring37)) row(37, label, await measure(a, b, parties, run, count, runs, 8), null);
+  }
   a.close();
   b.close();
   const head = ["l", "protocol", "bits/op", "SCI bits", "rounds", "ms", "cpu ms", "server cpu", "client cpu", "SCI ms"];
