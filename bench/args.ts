@@ -16,6 +16,16 @@ export function arg(name: string, fallback: number, min = 1): number {
   return v;
 }
 
+/** The comma-separated values after `name`, each checked against `allowed`; undefined when the option is absent. */
+export function listOption(name: string, allowed: readonly string[]): string[] | undefined {
+  const raw = option(name);
+  if (raw === undefined) return undefined;
+  const values = raw.split(",");
+  const unknown = values.filter((v) => !allowed.includes(v));
+  if (unknown.length > 0) throw new RangeError(`${name}: unknown ${unknown.join(", ")} (choose from ${allowed.join(", ")})`);
+  return values;
+}
+
 /** The OT chosen with `--ot` (default DEFAULT_OT). */
 export function otOption(): OtChoice {
   return checkOtChoice(option("--ot") ?? DEFAULT_OT, "--ot");

@@ -21,7 +21,7 @@ import { lut } from "../src/mpc/lut.js";
 import { max } from "../src/mpc/max.js";
 import { matmulShares } from "../src/mpc/matmul.js";
 import type { Channel } from "../src/net/channel.js";
-import { arg, option, otOption } from "./args.js";
+import { arg, listOption, otOption } from "./args.js";
 import { PartyCpu } from "./party-cpu.js";
 
 const OPS = ["compare", "drelu", "relu", "truncUnknown", "truncKnown", "mux", "b2a", "mult"] as const;
@@ -145,16 +145,6 @@ function extras(n: number, ring: Ring): [string, Runner, number][] {
     [`max ${cols} cols, per row`, (p, k) => { const x = random(k * cols, ring.bits - 3); return () => max(p, x, k, cols, ring); }, n / cols],
     [`matmul ${side}³, per MAC`, (p) => { const A = random(side * side, ring.bits); return () => matmulShares(p, A, A, side, side, side, ring); }, side ** 3],
   ];
-}
-
-/** The comma-separated values of `name`, each checked against `allowed`; undefined when the option is absent. */
-function listOption(name: string, allowed: readonly string[]): string[] | undefined {
-  const raw = option(name);
-  if (raw === undefined) return undefined;
-  const values = raw.split(",");
-  const unknown = values.filter((v) => !allowed.includes(v));
-  if (unknown.length > 0) throw new RangeError(`${name}: unknown ${unknown.join(", ")} (choose from ${allowed.join(", ")})`);
-  return values;
 }
 
 async function main(): Promise<void> {

@@ -130,6 +130,16 @@ function checkL(l: number, fn: string): [number, number] {
   return [l >= 32 ? 0xffffffff : 2 ** l - 1, l <= 32 ? 0 : 2 ** (l - 32) - 1];
 }
 
+/**
+ * The first `bytes` of a packed reply into kernel memory at ptr (bytes + 8 reserved), zeros after them: the lane
+ * kernels read up to 8 bytes past a value.
+ */
+function copyPacked(ptr: number, frame: Uint8Array, bytes: number): void {
+  const p = wasm().u8(ptr, bytes + 8);
+  p.set(frame.subarray(0, bytes));
+  p.fill(0, bytes);
+}
+
 /** 2^l − 1 from checkL's 32-bit halves, for the lane kernels. */
 function laneMask([lo, hi]: [number, number]): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
@@ -501,9 +511,7 @@ export class OtPack {
       const frame = await this.extendRecv(req, choices, (hash, t, from, count) => k.lowLanes(out + 8 * from, this.hashRows(hash, t, count, false).byteOffset, count, mask), bytes);
       if (frame === undefined) return new BigUint64Array(0);
       const w = wasm();
-      const p = w.u8(packed, bytes + 8);
-      p.set(frame.subarray(0, bytes));
-      p.fill(0, bytes);
+      copyPacked(packed, frame, bytes);
       w.u8(bits, (n + 7) >>> 3).set(choices.subarray(0, (n + 7) >>> 3));
       k.cotRecvLanes(out, packed, bits, n, l);
       return w.u64(out, n).slice();
@@ -589,6 +597,9 @@ export class OtPack {
     const req = request("otn", n, l, N);
     const { wire, id } = await this.wireFrom(req, "otNSend");
     const code = this.codeAndS(N, sender.s);
+    // Into kernel memory once per call: the loop's reserves below leave this scratch where it is.
+    this.codes.reserve(code.length);
+    this.codes.view(code.length).set(code);
     const reply = this.replyFrame(n * N, l);
     const batch = kkotBatch(N);
     for (let from = 0, at = 0; from < n; from += batch) {
@@ -598,13 +609,11 @@ export class OtPack {
       this.hashIn.reserve(bytes);
       this.hashOut.reserve(bytes);
       this.pads.reserve(padBytes(count * N, l));
-      this.codes.reserve(code.length);
       hash.batch(count);
       const [qa, qb] = sender.expand(padded(count), count, wire, at);
       at += (KKOT_WIDTH / 8) * count;
       // Pads H(q^i ⊕ (C(x) ∧ s)) for every x, instance by instance. The pad for the receiver's choice is its H(t^i).
       const codes = this.codes.view(code.length);
-      codes.set(code);
       const hb = this.hashOut.view(bytes);
       hash.codedPairs(qa.subarray(0, 16 * count), qb.subarray(0, 16 * count), codes, N, this.hashIn.view(bytes), hb);
       this.padBatch(msgs, reply, from, count, N, l, (e) => wasm().k.otnPads(e, e, hb.byteOffset, count * N, l));
@@ -664,9 +673,7 @@ export class OtPack {
     const [packed, chosen] = blocks.ptrs;
     try {
       const w = wasm();
-      const p = w.u8(packed, bytes + 8);
-      p.set(frame.subarray(0, bytes));
-      p.fill(0, bytes);
+      copyPacked(packed, frame, bytes);
       w.u8(chosen, n).set(choices);
       mpcKernels(w).otnPick(out, packed, chosen, n, N, l);
       return w.u64(out, n).slice();
